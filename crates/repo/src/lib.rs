@@ -1,0 +1,12 @@
+//! The repository under work, shared by every task: where its root is, its `xtask.toml`,
+//! how files are written (atomically) and how commands run (argv, process groups, timeouts).
+//!
+//! Nothing here knows about gates, formatters or SBOMs; the task crates build on these pieces.
+
+pub mod config;
+pub mod fs;
+pub mod process;
+mod discover;
+
+pub use config::{ConfigError, ConfigFile};
+pub use discover::{Repo, RepoError};

@@ -1,0 +1,398 @@
+//! Running commands: argv (never a shell string unless asked), each child in its own process
+//! group, an optional timeout (SIGTERM to the group, SIGKILL after a grace), output captured or
+//! sent to a log file, and Ctrl-C turned into a flag every wait checks.
+//!
+//! When a child exits, whatever it left running in its process group is ended too, so a
+//! command's processes never outlive it.
+
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// How long a process group gets between SIGTERM and SIGKILL.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
+
+/// A command: a program and its arguments, a working directory and extra environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cmd {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    pub cwd: Option<PathBuf>,
+    pub env: Vec<(OsString, OsString)>,
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<OsString>) -> Cmd {
+        Cmd { program: program.into(), args: Vec::new(), cwd: None, env: Vec::new() }
+    }
+
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Cmd {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Cmd {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Cmd {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Cmd {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// The command line as one would paste it into a POSIX shell: environment assignments,
+    /// then each word quoted only when it needs to be. The working directory is not included.
+    pub fn display(&self) -> String {
+        let env = self.env.iter().map(|(k, v)| format!("{}={}", k.to_string_lossy(), quote(v)));
+        let words = std::iter::once(&self.program).chain(&self.args).map(|w| quote(w));
+        env.chain(words).collect::<Vec<_>>().join(" ")
+    }
+
+    fn to_command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(&self.args);
+        if let Some(cwd) = &self.cwd {
+            command.current_dir(cwd);
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.stdin(Stdio::null());
+        command.process_group(0);
+        command
+    }
+}
+
+/// Quotes one word for a POSIX shell, leaving it bare when it is safe.
+pub fn quote(word: &OsStr) -> String {
+    let word = word.to_string_lossy();
+    let safe = !word.is_empty()
+        && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@%".contains(c));
+    if safe { word.into_owned() } else { format!("'{}'", word.replace('\'', r"'\''")) }
+}
+
+/// Splits a command string by shell-word rules (quotes, backslashes), without a shell.
+pub fn split(line: &str) -> Option<Vec<String>> {
+    shlex::split(line)
+}
+
+/// Where a child's output goes.
+#[derive(Debug)]
+pub enum Output {
+    /// Captured separately into [`Finished::stdout`] and [`Finished::stderr`].
+    Capture,
+    /// Both streams, interleaved as written, into this file.
+    Log(File),
+}
+
+/// How to run a command.
+#[derive(Debug)]
+pub struct RunOptions {
+    pub output: Output,
+    /// Kill the command's process group after this long.
+    pub timeout: Option<Duration>,
+    /// Time between SIGTERM and SIGKILL.
+    pub grace: Duration,
+}
+
+impl RunOptions {
+    pub fn capture() -> RunOptions {
+        RunOptions { output: Output::Capture, timeout: None, grace: DEFAULT_GRACE }
+    }
+
+    pub fn log(file: File) -> RunOptions {
+        RunOptions { output: Output::Log(file), timeout: None, grace: DEFAULT_GRACE }
+    }
+
+    pub fn timeout(mut self, timeout: Option<Duration>) -> RunOptions {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// It exited with this code.
+    Exited(i32),
+    /// A signal it did not ask for ended it (not our timeout or interrupt).
+    Signalled(i32),
+    /// Its timeout ran out and its process group was killed.
+    TimedOut,
+    /// Ctrl-C (or SIGTERM) reached us and its process group was killed.
+    Interrupted,
+}
+
+impl End {
+    pub fn success(self) -> bool {
+        self == End::Exited(0)
+    }
+}
+
+/// A finished command.
+#[derive(Debug)]
+pub struct Finished {
+    pub end: End,
+    pub duration: Duration,
+    /// Captured output ([`Output::Capture`] only).
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// A command that could not be started.
+#[derive(Debug, thiserror::Error)]
+#[error("could not start `{command}`: {reason}")]
+pub struct SpawnError {
+    pub command: String,
+    pub reason: String,
+    #[source]
+    pub source: io::Error,
+}
+
+/// Runs `cmd` to its end: exit, timeout or interrupt.
+pub fn run(cmd: &Cmd, options: RunOptions) -> Result<Finished, SpawnError> {
+    let mut command = cmd.to_command();
+    let capture = matches!(options.output, Output::Capture);
+    match options.output {
+        Output::Capture => {
+            command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        }
+        Output::Log(file) => {
+            let err = file.try_clone().map_err(|e| spawn_error(cmd, e))?;
+            command.stdout(file).stderr(err);
+        }
+    }
+    let started = Instant::now();
+    let mut child = command.spawn().map_err(|e| spawn_error(cmd, e))?;
+    // Dropping `command` closes our copies of the log file descriptors.
+    drop(command);
+    let readers = capture.then(|| {
+        (read_all(child.stdout.take().expect("piped")), read_all(child.stderr.take().expect("piped")))
+    });
+    let pgid = Pid::from_raw(child.id() as i32);
+    let end = wait(child, pgid, options.timeout, options.grace, started);
+    let (stdout, stderr) = match readers {
+        Some((out, err)) => (out.join().unwrap_or_default(), err.join().unwrap_or_default()),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(Finished { end, duration: started.elapsed(), stdout, stderr })
+}
+
+/// The path of `program` on `PATH`, or `program` itself when it names a file.
+pub fn which(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        return Path::new(program).is_file().then(|| PathBuf::from(program));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| is_executable(p))
+}
+
+/// Installs the SIGINT/SIGTERM handler behind [`interrupted`]. Once installed, Ctrl-C no
+/// longer kills this process: every running command is ended and the caller finishes its
+/// reports, then exits 130.
+pub fn install_interrupt_handler() -> io::Result<()> {
+    let flag = interrupt_flag();
+    signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(flag))?;
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(flag))?;
+    Ok(())
+}
+
+/// Whether Ctrl-C (or SIGTERM) has reached this process since the handler was installed.
+pub fn interrupted() -> bool {
+    interrupt_flag().load(Ordering::SeqCst)
+}
+
+fn interrupt_flag() -> &'static Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
+}
+
+/// How often a wait looks at the interrupt flag.
+const POLL: Duration = Duration::from_millis(20);
+
+fn wait(child: Child, pgid: Pid, timeout: Option<Duration>, grace: Duration, started: Instant) -> End {
+    let (tx, rx) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let mut child = child;
+        let _ = tx.send(child.wait());
+    });
+    let deadline = timeout.map(|t| started + t);
+    let mut killed: Option<End> = None;
+    let status = loop {
+        let step = match (killed, deadline) {
+            (None, Some(deadline)) => deadline.saturating_duration_since(Instant::now()).min(POLL),
+            _ => POLL,
+        };
+        match rx.recv_timeout(step) {
+            Ok(status) => break status.ok(),
+            Err(RecvTimeoutError::Disconnected) => break None,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        if killed.is_none() {
+            let why = if interrupted() {
+                Some(End::Interrupted)
+            } else if deadline.is_some_and(|d| Instant::now() >= d) {
+                Some(End::TimedOut)
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                killed = Some(why);
+                terminate_group(pgid, grace);
+            }
+        }
+    };
+    let _ = waiter.join();
+    // The leader is gone; end what it left behind in its group.
+    if group_alive(pgid) {
+        terminate_group(pgid, grace);
+    }
+    if let Some(why) = killed {
+        return why;
+    }
+    match status {
+        Some(status) => end_of(status),
+        None => End::Signalled(0),
+    }
+}
+
+fn end_of(status: ExitStatus) -> End {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => End::Exited(code),
+        (None, Some(signal)) => End::Signalled(signal),
+        (None, None) => End::Signalled(0),
+    }
+}
+
+/// SIGTERM to the group, then SIGKILL once `grace` has passed with any member still alive.
+fn terminate_group(pgid: Pid, grace: Duration) {
+    if killpg(pgid, Signal::SIGTERM).is_err() {
+        return;
+    }
+    let until = Instant::now() + grace;
+    while Instant::now() < until {
+        if !group_alive(pgid) {
+            return;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    let _ = killpg(pgid, Signal::SIGKILL);
+}
+
+fn group_alive(pgid: Pid) -> bool {
+    killpg(pgid, None).is_ok()
+}
+
+fn read_all(mut stream: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf);
+        buf
+    })
+}
+
+fn spawn_error(cmd: &Cmd, source: io::Error) -> SpawnError {
+    let program = cmd.program.to_string_lossy();
+    let reason = match source.kind() {
+        io::ErrorKind::NotFound => match &cmd.cwd {
+            Some(cwd) if !cwd.is_dir() => format!("working directory {} does not exist", cwd.display()),
+            _ => format!("`{program}` was not found on PATH"),
+        },
+        io::ErrorKind::PermissionDenied => format!("`{program}` is not executable"),
+        _ => source.to_string(),
+    };
+    SpawnError { command: cmd.display(), reason, source }
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Cmd {
+        Cmd::new("sh").arg("-c").arg(script)
+    }
+
+    #[test]
+    fn captures_output_and_exit_code() {
+        let done = run(&sh("echo out; echo err >&2; exit 3"), RunOptions::capture()).unwrap();
+        assert_eq!(done.end, End::Exited(3));
+        assert_eq!(done.stdout, b"out\n");
+        assert_eq!(done.stderr, b"err\n");
+    }
+
+    #[test]
+    fn log_interleaves_both_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        let file = File::create(&log).unwrap();
+        let done = run(&sh("echo one; echo two >&2; echo three"), RunOptions::log(file)).unwrap();
+        assert!(done.end.success());
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "one\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        // A grandchild that ignores SIGTERM must still be gone afterwards.
+        let script = format!(
+            "sh -c 'trap \"\" TERM; echo $$ > {}; sleep 30' & sleep 30",
+            pidfile.display()
+        );
+        let options = RunOptions {
+            output: Output::Capture,
+            timeout: Some(Duration::from_millis(300)),
+            grace: Duration::from_millis(200),
+        };
+        let done = run(&sh(&script), options).unwrap();
+        assert_eq!(done.end, End::TimedOut);
+        assert!(done.duration < Duration::from_secs(5), "{:?}", done.duration);
+        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        // SIGKILL is delivered asynchronously and the orphan is reaped by init: allow a moment.
+        let gone = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map_or(true, |stat| stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        };
+        let until = Instant::now() + Duration::from_secs(2);
+        while !gone() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert!(gone(), "grandchild {pid} still alive");
+    }
+
+    #[test]
+    fn missing_program_is_a_spawn_error() {
+        let err = run(&Cmd::new("no-such-program-xyz"), RunOptions::capture()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "could not start `no-such-program-xyz`: `no-such-program-xyz` was not found on PATH"
+        );
+    }
+
+    #[test]
+    fn display_quotes_what_needs_it() {
+        let cmd = Cmd::new("cargo").args(["doc", "--workspace", "it's here"]).env("RUSTDOCFLAGS", "-D warnings");
+        assert_eq!(cmd.display(), r"RUSTDOCFLAGS='-D warnings' cargo doc --workspace 'it'\''s here'");
+        assert_eq!(split("a 'b c' \"d\"").unwrap(), ["a", "b c", "d"]);
+    }
+}

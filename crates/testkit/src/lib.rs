@@ -1,0 +1,30 @@
+//! Test support shared by every crate's tests: the pinned Python tools (ruff, uv, the official
+//! CycloneDX and SPDX validators) installed into a venv under `target/test-tools/`, and
+//! temporary git repositories to run tasks on.
+//!
+//! A tool that cannot be installed fails the test that asked for it, loudly, with pip's output:
+//! tests never skip because a tool is missing.
+
+#![allow(clippy::print_stderr)]
+
+mod git;
+mod python;
+
+pub use git::GitRepo;
+pub use python::Venv;
+
+use std::path::{Path, PathBuf};
+
+/// The root of this workspace.
+pub fn workspace_root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// Where test tools live: `<target>/test-tools`.
+pub fn tools_dir() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    };
+    target.join("test-tools")
+}

@@ -1,0 +1,27 @@
+//! Exit codes, the part of the interface scripts rely on, and how errors are printed.
+
+use std::process::ExitCode;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// Everything required passed.
+    Success,
+    /// A gate or check failed.
+    Failure,
+    /// Ctrl-C: children killed, partial reports written.
+    Interrupted,
+}
+
+/// Prints an error (exit 2) or maps the outcome to its exit code.
+pub(crate) fn report(result: anyhow::Result<Exit>) -> ExitCode {
+    match result {
+        Ok(Exit::Success) => ExitCode::SUCCESS,
+        Ok(Exit::Failure) => ExitCode::from(1),
+        Ok(Exit::Interrupted) => ExitCode::from(130),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

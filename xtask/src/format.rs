@@ -1,0 +1,12 @@
+//! `cargo xtask format`: not built yet.
+
+use std::path::Path;
+
+use crate::exit::Exit;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {}
+
+pub(crate) fn run(_root: Option<&Path>, _args: Args) -> anyhow::Result<Exit> {
+    anyhow::bail!("`format` is not built yet")
+}

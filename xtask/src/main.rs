@@ -7,16 +7,22 @@
 mod exit;
 mod format;
 mod qa;
+mod reference;
 mod sbom;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Quality gates, staged formatting and SBOMs for a repository.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", bin_name = "cargo xtask", version, propagate_version = true)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    propagate_version = true
+)]
 struct Cli {
     /// Work on the repository at DIR instead of the one around the current directory.
     #[arg(long, global = true, value_name = "DIR")]
@@ -34,6 +40,19 @@ enum Task {
     Format(format::Args),
     /// Write a CycloneDX or SPDX bill of materials for the workspace.
     Sbom(sbom::Args),
+    /// Print shell completions for the `xtask` binary.
+    #[command(
+        after_help = "Example:\n  xtask completions bash > ~/.local/share/bash-completion/completions/xtask"
+    )]
+    Completions(reference::CompletionsArgs),
+    /// Write man pages, one per command.
+    #[command(
+        after_help = "Example:\n  cargo xtask man --out target/man && man target/man/xtask-qa.1"
+    )]
+    Man(reference::ManArgs),
+    /// Regenerate docs/reference/cli.md from the command-line definitions.
+    #[command(hide = true)]
+    CliReference(reference::CliReferenceArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +65,11 @@ fn main() -> ExitCode {
         Task::Qa(args) => qa::run(root, args),
         Task::Format(args) => format::run(root, args),
         Task::Sbom(args) => sbom::run(root, args),
+        Task::Completions(args) => reference::completions(Cli::command(), &args),
+        Task::Man(args) => reference::man(Cli::command(), &args),
+        Task::CliReference(args) => repo::Repo::discover(root)
+            .map_err(anyhow::Error::from)
+            .and_then(|repo| reference::cli_reference(Cli::command(), repo.root(), &args)),
     };
     exit::report(result)
 }

@@ -62,7 +62,10 @@ impl ConfigFile {
     /// Checks `text` as the contents of `path`: TOML syntax (duplicate keys included) and the
     /// top-level keys.
     pub fn parse(path: &Path, text: String) -> Result<ConfigFile, ConfigError> {
-        let file = ConfigFile { path: path.to_path_buf(), text };
+        let file = ConfigFile {
+            path: path.to_path_buf(),
+            text,
+        };
         let doc: toml::Spanned<toml::Table> =
             toml::from_str(&file.text).map_err(|e| file.toml_error(&e))?;
         // Spans of top-level keys are not kept by `Table`; find each unknown key's line by text.
@@ -122,12 +125,12 @@ impl ConfigFile {
         for line in self.text.split_inclusive('\n') {
             let trimmed = line.trim_start().trim_start_matches('[').trim_start();
             let bare = trimmed.trim_start_matches(['"', '\'']);
-            if bare.starts_with(key) {
-                let rest = &bare[key.len()..];
-                if rest.starts_with(['"', '\'', ' ', '=', '.', ']', '\t']) {
-                    let start = offset + (line.len() - line.trim_start().len());
-                    return Some(start..start + key.len());
-                }
+            let key_follows = bare
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with(['"', '\'', ' ', '=', '.', ']', '\t']));
+            if key_follows {
+                let start = offset + (line.len() - line.trim_start().len());
+                return Some(start..start + key.len());
             }
             offset += line.len();
         }
@@ -136,7 +139,10 @@ impl ConfigFile {
 }
 
 /// The closest of `candidates` to `word`, when one is close enough to be a typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -174,7 +180,10 @@ fn reword_unknown_field(message: &str) -> Option<String> {
     Some(if expected.is_empty() {
         format!("unknown key `{field}`{hint}")
     } else {
-        format!("unknown key `{field}`{hint}; expected one of {}", list(expected))
+        format!(
+            "unknown key `{field}`{hint}; expected one of {}",
+            list(expected)
+        )
     })
 }
 
@@ -185,13 +194,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[i - 2][j - 2] + 1);
             }
@@ -251,7 +262,10 @@ mod tests {
 
     #[test]
     fn did_you_mean_only_suggests_near_words() {
-        assert_eq!(did_you_mean("tiemout", ["timeout", "tool"]), Some("timeout"));
+        assert_eq!(
+            did_you_mean("tiemout", ["timeout", "tool"]),
+            Some("timeout")
+        );
         assert_eq!(did_you_mean("zzz", ["timeout", "tool"]), None);
     }
 }

@@ -19,7 +19,10 @@ pub enum RepoError {
     #[error("--root {}: not a directory", .0.display())]
     NotADirectory(PathBuf),
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Config(#[from] ConfigError),
 }
@@ -32,8 +35,10 @@ impl Repo {
         let root = match root {
             Some(root) => root.to_path_buf(),
             None => {
-                let cwd = env::current_dir()
-                    .map_err(|source| RepoError::Io { path: PathBuf::from("."), source })?;
+                let cwd = env::current_dir().map_err(|source| RepoError::Io {
+                    path: PathBuf::from("."),
+                    source,
+                })?;
                 find_root(&cwd)
             }
         };
@@ -46,15 +51,20 @@ impl Repo {
         if !root.is_dir() {
             return Err(RepoError::NotADirectory(root.to_path_buf()));
         }
-        let root = root
-            .canonicalize()
-            .map_err(|source| RepoError::Io { path: root.to_path_buf(), source })?;
+        let root = root.canonicalize().map_err(|source| RepoError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?;
         let config = ConfigFile::load(&root.join(config::FILE_NAME))?;
         let target_dir = match env::var_os("CARGO_TARGET_DIR") {
             Some(dir) if !dir.is_empty() => root.join(dir),
             _ => root.join("target"),
         };
-        Ok(Repo { root, config, target_dir })
+        Ok(Repo {
+            root,
+            config,
+            target_dir,
+        })
     }
 
     /// The repository's root directory, absolute and canonical.
@@ -95,7 +105,10 @@ impl Repo {
 
 fn find_root(start: &Path) -> PathBuf {
     let marked = |marker: &str| start.ancestors().find(|dir| dir.join(marker).exists());
-    marked(config::FILE_NAME).or_else(|| marked(".git")).unwrap_or(start).to_path_buf()
+    marked(config::FILE_NAME)
+        .or_else(|| marked(".git"))
+        .unwrap_or(start)
+        .to_path_buf()
 }
 
 #[cfg(test)]

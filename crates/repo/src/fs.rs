@@ -17,7 +17,11 @@ pub struct FsError {
 
 impl FsError {
     pub fn new(op: &'static str, path: &Path, source: io::Error) -> FsError {
-        FsError { op, path: path.to_path_buf(), source }
+        FsError {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -50,13 +54,17 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
         .prefix(".xtask-tmp-")
         .tempfile_in(parent)
         .map_err(|e| FsError::new("create a temp file in", parent, e))?;
-    tmp.write_all(contents).map_err(|e| FsError::new("write", tmp.path(), e))?;
-    tmp.as_file().sync_all().map_err(|e| FsError::new("sync", tmp.path(), e))?;
+    tmp.write_all(contents)
+        .map_err(|e| FsError::new("write", tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| FsError::new("sync", tmp.path(), e))?;
     if let Ok(meta) = fs::metadata(path) {
         fs::set_permissions(tmp.path(), meta.permissions())
             .map_err(|e| FsError::new("set permissions of", tmp.path(), e))?;
     }
-    tmp.persist(path).map_err(|e| FsError::new("replace", path, e.error))?;
+    tmp.persist(path)
+        .map_err(|e| FsError::new("replace", path, e.error))?;
     Ok(())
 }
 
@@ -73,7 +81,10 @@ mod tests {
         fs::set_permissions(&file, fs::Permissions::from_mode(0o751)).unwrap();
         write_atomic(&file, b"new").unwrap();
         assert_eq!(fs::read_to_string(&file).unwrap(), "new");
-        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o751);
+        assert_eq!(
+            fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o751
+        );
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
@@ -88,6 +99,10 @@ mod tests {
     #[test]
     fn errors_name_the_path() {
         let err = read(Path::new("/no/such/file")).unwrap_err();
-        assert!(err.to_string().starts_with("failed to read /no/such/file: "), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("failed to read /no/such/file: "),
+            "{err}"
+        );
     }
 }

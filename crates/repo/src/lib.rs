@@ -4,9 +4,9 @@
 //! Nothing here knows about gates, formatters or SBOMs; the task crates build on these pieces.
 
 pub mod config;
+mod discover;
 pub mod fs;
 pub mod process;
-mod discover;
 
 pub use config::{ConfigError, ConfigFile};
 pub use discover::{Repo, RepoError};

@@ -34,7 +34,12 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn new(program: impl Into<OsString>) -> Cmd {
-        Cmd { program: program.into(), args: Vec::new(), cwd: None, env: Vec::new() }
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: None,
+            env: Vec::new(),
+        }
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Cmd {
@@ -60,8 +65,13 @@ impl Cmd {
     /// The command line as one would paste it into a POSIX shell: environment assignments,
     /// then each word quoted only when it needs to be. The working directory is not included.
     pub fn display(&self) -> String {
-        let env = self.env.iter().map(|(k, v)| format!("{}={}", k.to_string_lossy(), quote(v)));
-        let words = std::iter::once(&self.program).chain(&self.args).map(|w| quote(w));
+        let env = self
+            .env
+            .iter()
+            .map(|(k, v)| format!("{}={}", k.to_string_lossy(), quote(v)));
+        let words = std::iter::once(&self.program)
+            .chain(&self.args)
+            .map(|w| quote(w));
         env.chain(words).collect::<Vec<_>>().join(" ")
     }
 
@@ -82,8 +92,14 @@ impl Cmd {
 pub fn quote(word: &OsStr) -> String {
     let word = word.to_string_lossy();
     let safe = !word.is_empty()
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@%".contains(c));
-    if safe { word.into_owned() } else { format!("'{}'", word.replace('\'', r"'\''")) }
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@%".contains(c));
+    if safe {
+        word.into_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// Splits a command string by shell-word rules (quotes, backslashes), without a shell.
@@ -112,11 +128,19 @@ pub struct RunOptions {
 
 impl RunOptions {
     pub fn capture() -> RunOptions {
-        RunOptions { output: Output::Capture, timeout: None, grace: DEFAULT_GRACE }
+        RunOptions {
+            output: Output::Capture,
+            timeout: None,
+            grace: DEFAULT_GRACE,
+        }
     }
 
     pub fn log(file: File) -> RunOptions {
-        RunOptions { output: Output::Log(file), timeout: None, grace: DEFAULT_GRACE }
+        RunOptions {
+            output: Output::Log(file),
+            timeout: None,
+            grace: DEFAULT_GRACE,
+        }
     }
 
     pub fn timeout(mut self, timeout: Option<Duration>) -> RunOptions {
@@ -182,15 +206,26 @@ pub fn run(cmd: &Cmd, options: RunOptions) -> Result<Finished, SpawnError> {
     // Dropping `command` closes our copies of the log file descriptors.
     drop(command);
     let readers = capture.then(|| {
-        (read_all(child.stdout.take().expect("piped")), read_all(child.stderr.take().expect("piped")))
+        (
+            read_all(child.stdout.take().expect("piped")),
+            read_all(child.stderr.take().expect("piped")),
+        )
     });
     let pgid = Pid::from_raw(child.id() as i32);
     let end = wait(child, pgid, options.timeout, options.grace, started);
     let (stdout, stderr) = match readers {
-        Some((out, err)) => (out.join().unwrap_or_default(), err.join().unwrap_or_default()),
+        Some((out, err)) => (
+            out.join().unwrap_or_default(),
+            err.join().unwrap_or_default(),
+        ),
         None => (Vec::new(), Vec::new()),
     };
-    Ok(Finished { end, duration: started.elapsed(), stdout, stderr })
+    Ok(Finished {
+        end,
+        duration: started.elapsed(),
+        stdout,
+        stderr,
+    })
 }
 
 /// The path of `program` on `PATH`, or `program` itself when it names a file.
@@ -199,7 +234,9 @@ pub fn which(program: &str) -> Option<PathBuf> {
         return Path::new(program).is_file().then(|| PathBuf::from(program));
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| is_executable(p))
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| is_executable(p))
 }
 
 /// Installs the SIGINT/SIGTERM handler behind [`interrupted`]. Once installed, Ctrl-C no
@@ -225,7 +262,13 @@ fn interrupt_flag() -> &'static Arc<AtomicBool> {
 /// How often a wait looks at the interrupt flag.
 const POLL: Duration = Duration::from_millis(20);
 
-fn wait(child: Child, pgid: Pid, timeout: Option<Duration>, grace: Duration, started: Instant) -> End {
+fn wait(
+    child: Child,
+    pgid: Pid,
+    timeout: Option<Duration>,
+    grace: Duration,
+    started: Instant,
+) -> End {
     let (tx, rx) = mpsc::channel();
     let waiter = thread::spawn(move || {
         let mut child = child;
@@ -310,18 +353,25 @@ fn spawn_error(cmd: &Cmd, source: io::Error) -> SpawnError {
     let program = cmd.program.to_string_lossy();
     let reason = match source.kind() {
         io::ErrorKind::NotFound => match &cmd.cwd {
-            Some(cwd) if !cwd.is_dir() => format!("working directory {} does not exist", cwd.display()),
+            Some(cwd) if !cwd.is_dir() => {
+                format!("working directory {} does not exist", cwd.display())
+            }
             _ => format!("`{program}` was not found on PATH"),
         },
         io::ErrorKind::PermissionDenied => format!("`{program}` is not executable"),
         _ => source.to_string(),
     };
-    SpawnError { command: cmd.display(), reason, source }
+    SpawnError {
+        command: cmd.display(),
+        reason,
+        source,
+    }
 }
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]
@@ -345,7 +395,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("log");
         let file = File::create(&log).unwrap();
-        let done = run(&sh("echo one; echo two >&2; echo three"), RunOptions::log(file)).unwrap();
+        let done = run(
+            &sh("echo one; echo two >&2; echo three"),
+            RunOptions::log(file),
+        )
+        .unwrap();
         assert!(done.end.success());
         assert_eq!(std::fs::read_to_string(&log).unwrap(), "one\ntwo\nthree\n");
     }
@@ -366,12 +420,25 @@ mod tests {
         };
         let done = run(&sh(&script), options).unwrap();
         assert_eq!(done.end, End::TimedOut);
-        assert!(done.duration < Duration::from_secs(5), "{:?}", done.duration);
-        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        assert!(
+            done.duration < Duration::from_secs(5),
+            "{:?}",
+            done.duration
+        );
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         // SIGKILL is delivered asynchronously and the orphan is reaped by init: allow a moment.
         let gone = || {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .map_or(true, |stat| stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+                stat.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
         };
         let until = Instant::now() + Duration::from_secs(2);
         while !gone() && Instant::now() < until {
@@ -391,8 +458,13 @@ mod tests {
 
     #[test]
     fn display_quotes_what_needs_it() {
-        let cmd = Cmd::new("cargo").args(["doc", "--workspace", "it's here"]).env("RUSTDOCFLAGS", "-D warnings");
-        assert_eq!(cmd.display(), r"RUSTDOCFLAGS='-D warnings' cargo doc --workspace 'it'\''s here'");
+        let cmd = Cmd::new("cargo")
+            .args(["doc", "--workspace", "it's here"])
+            .env("RUSTDOCFLAGS", "-D warnings");
+        assert_eq!(
+            cmd.display(),
+            r"RUSTDOCFLAGS='-D warnings' cargo doc --workspace 'it'\''s here'"
+        );
         assert_eq!(split("a 'b c' \"d\"").unwrap(), ["a", "b c", "d"]);
     }
 }

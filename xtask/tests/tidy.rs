@@ -1,0 +1,214 @@
+//! The repository's own rules, checked by plain `cargo test`; every violation is reported at
+//! once. Each Rust file opens with a `//!` line saying what it is for; no `#[ignore]` without a
+//! reason; the docs name only commands and flags that exist (checked against the generated
+//! `docs/reference/cli.md`); the architecture's code map names exactly the crates that exist.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn root() -> &'static Path {
+    testkit::workspace_root()
+}
+
+fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name == "target" || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            files(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+}
+
+fn rel(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn check(violations: Vec<String>) {
+    assert!(
+        violations.is_empty(),
+        "{} violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn every_rust_file_says_what_it_is_for_and_ignores_have_reasons() {
+    let mut rs = Vec::new();
+    files(&root().join("crates"), "rs", &mut rs);
+    files(&root().join("xtask"), "rs", &mut rs);
+    assert!(rs.len() > 5, "found only {} Rust files", rs.len());
+    let mut violations = Vec::new();
+    for path in rs {
+        let text = fs::read_to_string(&path).unwrap();
+        if !text.starts_with("//!") {
+            violations.push(format!(
+                "{}: the first line is not a `//!` doc comment",
+                rel(&path)
+            ));
+        }
+        for (n, line) in text.lines().enumerate() {
+            if line.trim() == "#[ignore]" {
+                violations.push(format!(
+                    "{}:{}: `#[ignore]` without a reason",
+                    rel(&path),
+                    n + 1
+                ));
+            }
+        }
+    }
+    check(violations);
+}
+
+/// Command path ("cargo xtask qa") to the flags its help lists, from the generated reference.
+fn cli_flags() -> BTreeMap<String, BTreeSet<String>> {
+    let text = fs::read_to_string(root().join("docs/reference/cli.md")).unwrap();
+    let mut commands = BTreeMap::new();
+    for section in text.split("\n## `").skip(1) {
+        let (name, help) = section.split_once("`\n").unwrap();
+        commands.insert(name.to_string(), flags_in(help));
+    }
+    commands
+}
+
+fn flags_in(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| w.starts_with("--") && w.len() > 2 && w.as_bytes()[2].is_ascii_lowercase())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn docs_name_only_commands_and_flags_that_exist() {
+    let commands = cli_flags();
+    let global = commands["cargo xtask"].clone();
+    let mut docs = vec![root().join("README.md")];
+    files(&root().join("docs"), "md", &mut docs);
+    let mut violations = Vec::new();
+    for path in docs {
+        if path.ends_with("docs/reference/cli.md") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            for invocation in invocations(line) {
+                if let Err(e) = check_invocation(&invocation, &commands, &global) {
+                    violations.push(format!("{}:{}: {e}", rel(&path), n + 1));
+                }
+            }
+        }
+    }
+    check(violations);
+}
+
+/// The words after each `cargo xtask` (or a leading `xtask`) on a line, up to the end of the
+/// command (a backtick, a pipe, `&&`, `;`, `#` or `)`).
+fn invocations(line: &str) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    let mut rest = line;
+    loop {
+        let at = match (
+            rest.find("cargo xtask "),
+            rest.trim_start()
+                .strip_prefix("xtask ")
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_lowercase())),
+        ) {
+            (Some(i), _) => i + "cargo xtask ".len(),
+            (None, true) => rest.len() - rest.trim_start().len() + "xtask ".len(),
+            (None, false) => break,
+        };
+        rest = &rest[at..];
+        let end = rest
+            .find(['`', '|', ';', '#', ')', '"'])
+            .unwrap_or(rest.len());
+        let end = rest[..end].find("&&").unwrap_or(end);
+        found.push(rest[..end].split_whitespace().map(str::to_string).collect());
+        rest = &rest[end..];
+    }
+    found
+}
+
+fn check_invocation(
+    words: &[String],
+    commands: &BTreeMap<String, BTreeSet<String>>,
+    global: &BTreeSet<String>,
+) -> Result<(), String> {
+    let mut path = "cargo xtask".to_string();
+    let mut flags_seen = false;
+    for word in words {
+        if word.starts_with("--") {
+            flags_seen = true;
+            let flag = word.split('=').next().unwrap();
+            if flag.len() > 2 && !commands[&path].contains(flag) && !global.contains(flag) {
+                return Err(format!("`{path}` has no flag `{flag}`"));
+            }
+        } else if !flags_seen {
+            let deeper = format!("{path} {word}");
+            if commands.contains_key(&deeper) {
+                path = deeper;
+            } else if path == "cargo xtask" && !is_placeholder(word) {
+                return Err(format!("`cargo xtask` has no command `{word}`"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_placeholder(word: &str) -> bool {
+    word.contains(['<', '[', '.', '{']) || word.chars().any(|c| c.is_ascii_uppercase())
+}
+
+#[test]
+fn the_code_map_names_exactly_the_crates_that_exist() {
+    let text = fs::read_to_string(root().join("docs/architecture.md")).unwrap();
+    let mapped: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("### `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_string)
+        .collect();
+    let mut existing: BTreeSet<String> = fs::read_dir(root().join("crates"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| format!("crates/{}", e.file_name().to_string_lossy()))
+        .collect();
+    existing.insert("xtask".to_string());
+    let mut violations: Vec<String> = Vec::new();
+    for missing in existing.difference(&mapped) {
+        violations.push(format!(
+            "docs/architecture.md: no `### \\`{missing}\\`` heading in the code map"
+        ));
+    }
+    for stale in mapped.difference(&existing) {
+        violations.push(format!(
+            "docs/architecture.md: the code map names `{stale}`, which does not exist"
+        ));
+    }
+    check(violations);
+}
+
+#[test]
+fn invocation_parsing() {
+    assert_eq!(
+        invocations("run `cargo xtask qa --jobs 2 fmt` then `cargo xtask format plan`"),
+        vec![vec!["qa", "--jobs", "2", "fmt"], vec!["format", "plan"]]
+    );
+    assert_eq!(
+        invocations("xtask qa --root ../app && echo"),
+        vec![vec!["qa", "--root", "../app"]]
+    );
+}

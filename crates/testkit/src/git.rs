@@ -13,7 +13,9 @@ pub struct GitRepo {
 impl GitRepo {
     /// An empty repository on branch `main`, with a committer identity set.
     pub fn new() -> GitRepo {
-        let repo = GitRepo { dir: tempfile::tempdir().expect("create temp dir") };
+        let repo = GitRepo {
+            dir: tempfile::tempdir().expect("create temp dir"),
+        };
         repo.git(&["init", "--quiet", "--initial-branch=main"]);
         repo.git(&["config", "user.name", "Test"]);
         repo.git(&["config", "user.email", "test@example.com"]);

@@ -19,13 +19,16 @@ impl Venv {
     /// The venv for `tools/python/<name>.txt`, installed if missing or stale. Panics with
     /// pip's output when the install fails.
     pub fn get(name: &str) -> Venv {
-        let requirements = workspace_root().join("tools/python").join(format!("{name}.txt"));
+        let requirements = workspace_root()
+            .join("tools/python")
+            .join(format!("{name}.txt"));
         let wanted = fs::read_to_string(&requirements)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", requirements.display()));
         let dir = tools_dir().join(name);
         let stamp = dir.join("requirements.stamp");
         fs::create_dir_all(tools_dir()).expect("create target/test-tools");
-        let lock = File::create(tools_dir().join(format!("{name}.lock"))).expect("create lock file");
+        let lock =
+            File::create(tools_dir().join(format!("{name}.lock"))).expect("create lock file");
         lock.lock().expect("lock the test-tools venv");
         if fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
             install(&dir, &requirements);
@@ -48,7 +51,11 @@ impl Venv {
     /// The path of an executable the venv installed (`ruff`, `uv`, `python`, ...).
     pub fn bin(&self, name: &str) -> PathBuf {
         let path = self.dir.join("bin").join(name);
-        assert!(path.exists(), "{} is not installed in the test venv", path.display());
+        assert!(
+            path.exists(),
+            "{} is not installed in the test venv",
+            path.display()
+        );
         path
     }
 
@@ -66,10 +73,21 @@ fn install(dir: &Path, requirements: &Path) {
     if dir.exists() {
         fs::remove_dir_all(dir).expect("remove the stale venv");
     }
-    eprintln!("testkit: installing {} into {}", requirements.display(), dir.display());
+    eprintln!(
+        "testkit: installing {} into {}",
+        requirements.display(),
+        dir.display()
+    );
     run(Command::new("python3").arg("-m").arg("venv").arg(dir));
     run(Command::new(dir.join("bin/python"))
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
         .arg(requirements));
 }
 

@@ -1,0 +1,630 @@
+//! Formatter adapters: one trait, three implementations (rustfmt, ruff, any command).
+//!
+//! An adapter knows how to ask its tool which files would change (with changed-line counts)
+//! and how to format a list of files in place. Files go to the tool in chunks that stay under
+//! the argument limit, chunks run in parallel (rayon), always after `--` (or as `./path`), and
+//! every process goes through [`repo::process::run`] with the formatter's timeout.
+//!
+//! [`format_scratch`] formats scratch copies beside the real files, so a formatter that
+//! fails, crashes, is killed or hangs never touches a real file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use repo::process::{self, Cmd, End, RunOptions};
+
+use crate::config::{FormatterConfig, Kind};
+use crate::files::SCRATCH_PREFIX;
+use crate::{FormatError, diff};
+
+/// Bytes of file arguments one process gets (Linux allows 2 MiB with the environment).
+const ARG_BYTES: usize = 96 * 1024;
+
+/// What a check found: files that would change (with changed lines) and files the tool could
+/// not parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckOutput {
+    pub pending: BTreeMap<PathBuf, usize>,
+    pub broken: BTreeMap<PathBuf, String>,
+}
+
+/// A formatter process that did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{command}` {what}")]
+pub struct RunFailure {
+    pub command: String,
+    pub what: String,
+    /// Ctrl-C ended it.
+    pub interrupted: bool,
+}
+
+/// A formatter the tasks can drive.
+pub trait Adapter: Sync {
+    /// Its configuration.
+    fn config(&self) -> &FormatterConfig;
+    /// Its version line (`ruff 0.17.6`), when the tool tells it.
+    fn version(&self, root: &Path) -> Option<String>;
+    /// Which of `files` (relative to `root`, all taken by this formatter) would change.
+    fn check(&self, root: &Path, files: &[PathBuf]) -> Result<CheckOutput, FormatError>;
+    /// Formats `files` (relative to `root`) in place; each may be a scratch copy whose
+    /// real name is given beside it.
+    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure>;
+}
+
+/// The adapter for a configured formatter.
+pub fn adapter(config: &FormatterConfig, root: &Path) -> Box<dyn Adapter> {
+    match config.kind {
+        Kind::Rustfmt => Box::new(Rustfmt {
+            config: config.clone(),
+            editions: std::sync::OnceLock::new(),
+            cargo: root.join("Cargo.toml").is_file(),
+        }),
+        Kind::Ruff => Box::new(Ruff {
+            config: config.clone(),
+        }),
+        Kind::Command => Box::new(Command {
+            config: config.clone(),
+        }),
+    }
+}
+
+/// rustfmt: `cargo fmt --all --check` finds the pending files in a Cargo workspace (so
+/// `#[rustfmt::skip] mod` and each crate's edition are honoured); fixing runs `rustfmt
+/// --edition <crate's> --config skip_children=true -- FILES` so exactly the given files change.
+struct Rustfmt {
+    config: FormatterConfig,
+    editions: std::sync::OnceLock<Vec<(PathBuf, String)>>,
+    cargo: bool,
+}
+
+impl Adapter for Rustfmt {
+    fn config(&self) -> &FormatterConfig {
+        &self.config
+    }
+
+    fn version(&self, root: &Path) -> Option<String> {
+        version(root, "rustfmt")
+    }
+
+    fn check(&self, root: &Path, files: &[PathBuf]) -> Result<CheckOutput, FormatError> {
+        if files.is_empty() {
+            return Ok(CheckOutput::default());
+        }
+        let outputs: Vec<(Cmd, process::Finished)> = if self.cargo {
+            let cmd = Cmd::new("cargo")
+                .args(["fmt", "--all", "--check", "--", "--color", "never"])
+                .cwd(root);
+            vec![(
+                cmd.clone(),
+                run(&cmd, &self.config, "cargo (rustup component add rustfmt)")?,
+            )]
+        } else {
+            chunks(files)
+                .par_iter()
+                .map(|chunk| {
+                    let cmd = Cmd::new("rustfmt")
+                        .args([
+                            "--check",
+                            "--color",
+                            "never",
+                            "--config",
+                            "skip_children=true",
+                        ])
+                        .args(["--edition", "2021", "--"])
+                        .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
+                        .cwd(root);
+                    let done = run(&cmd, &self.config, "rustfmt (rustup component add rustfmt)")?;
+                    Ok((cmd, done))
+                })
+                .collect::<Result<_, FormatError>>()?
+        };
+        let names = by_name(root, files);
+        let mut out = CheckOutput::default();
+        for (cmd, done) in outputs {
+            check_interrupted(&cmd, done.end)?;
+            let stdout = String::from_utf8_lossy(&done.stdout);
+            let stderr = String::from_utf8_lossy(&done.stderr);
+            for (name, lines) in diff::rustfmt(&stdout) {
+                if let Some(file) = names.get(name.as_str()) {
+                    out.pending.insert(file.clone(), lines);
+                }
+            }
+            // A file that does not parse: `error: ...` then ` --> PATH:LINE:COL`.
+            let mut message = None;
+            for line in stderr.lines() {
+                if let Some(m) = line.strip_prefix("error: ") {
+                    message = Some(m.to_string());
+                } else if let Some(at) = line.trim_start().strip_prefix("--> ")
+                    && let Some(file) = names.iter().find_map(|(n, f)| {
+                        at.strip_prefix(n).filter(|r| r.starts_with(':')).map(|_| f)
+                    })
+                {
+                    out.broken
+                        .entry(file.clone())
+                        .or_insert_with(|| message.clone().unwrap_or_else(|| at.to_string()));
+                }
+            }
+            match done.end {
+                End::Exited(0) => {}
+                End::Exited(1) if !out.pending.is_empty() || !out.broken.is_empty() => {}
+                end => return Err(failure(&cmd, end, &done.stderr).into()),
+            }
+        }
+        Ok(out)
+    }
+
+    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
+        let editions = self.editions.get_or_init(|| editions(root));
+        let mut by_edition: BTreeMap<&str, Vec<PathBuf>> = BTreeMap::new();
+        for (scratch, real) in files {
+            let abs = root.join(real);
+            let edition = editions
+                .iter()
+                .find(|(dir, _)| abs.starts_with(dir))
+                .map_or("2021", |(_, e)| e.as_str());
+            by_edition.entry(edition).or_default().push(scratch.clone());
+        }
+        let jobs: Vec<(&str, &[PathBuf])> = by_edition
+            .iter()
+            .flat_map(|(e, files)| chunks(files).into_iter().map(move |c| (*e, c)))
+            .collect();
+        jobs.par_iter().try_for_each(|(edition, chunk)| {
+            let cmd = Cmd::new("rustfmt")
+                .args([
+                    "--color",
+                    "never",
+                    "--config",
+                    "skip_children=true",
+                    "--edition",
+                ])
+                .arg(*edition)
+                .arg("--")
+                .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
+                .cwd(root);
+            run_fix(&cmd, &self.config)
+        })
+    }
+}
+
+/// ruff: `ruff format --diff --force-exclude -- FILES` to check (a unified diff in every
+/// version, with the changed lines; a file that does not parse is reported on its own),
+/// `ruff format -- FILES` to fix.
+struct Ruff {
+    config: FormatterConfig,
+}
+
+impl Adapter for Ruff {
+    fn config(&self) -> &FormatterConfig {
+        &self.config
+    }
+
+    fn version(&self, root: &Path) -> Option<String> {
+        version(root, "ruff")
+    }
+
+    fn check(&self, root: &Path, files: &[PathBuf]) -> Result<CheckOutput, FormatError> {
+        let names = by_name(root, files);
+        let results: Vec<CheckOutput> = chunks(files)
+            .par_iter()
+            .map(|chunk| {
+                let cmd = Cmd::new("ruff")
+                    .args(["format", "--diff", "--force-exclude", "--"])
+                    .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
+                    .cwd(root);
+                let done = run(
+                    &cmd,
+                    &self.config,
+                    "ruff (pip install ruff, or uv tool install ruff)",
+                )?;
+                check_interrupted(&cmd, done.end)?;
+                let mut out = CheckOutput::default();
+                for (name, lines) in diff::unified(&String::from_utf8_lossy(&done.stdout)) {
+                    if let Some(file) = names.get(name.as_str()) {
+                        out.pending.insert(file.clone(), lines);
+                    }
+                }
+                for line in String::from_utf8_lossy(&done.stderr).lines() {
+                    let Some(rest) = line.strip_prefix("error: Failed to parse ") else {
+                        continue;
+                    };
+                    // The longest known name followed by `:` (names may hold colons).
+                    let hit = names
+                        .iter()
+                        .filter(|(n, _)| rest.strip_prefix(*n).is_some_and(|r| r.starts_with(':')))
+                        .max_by_key(|(n, _)| n.len());
+                    if let Some((n, file)) = hit {
+                        out.broken.insert(
+                            file.clone(),
+                            format!("does not parse: {}", &rest[n.len() + 1..]),
+                        );
+                    }
+                }
+                match done.end {
+                    End::Exited(0 | 1) => Ok(out),
+                    End::Exited(2) if !out.broken.is_empty() => Ok(out),
+                    end => Err(failure(&cmd, end, &done.stderr).into()),
+                }
+            })
+            .collect::<Result<_, FormatError>>()?;
+        let mut out = CheckOutput::default();
+        for r in results {
+            out.pending.extend(r.pending);
+            out.broken.extend(r.broken);
+        }
+        Ok(out)
+    }
+
+    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
+        let scratch: Vec<PathBuf> = files.iter().map(|(s, _)| s.clone()).collect();
+        chunks(&scratch).par_iter().try_for_each(|chunk| {
+            let cmd = Cmd::new("ruff")
+                .args(["format", "--quiet", "--"])
+                .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
+                .cwd(root);
+            run_fix(&cmd, &self.config)
+        })
+    }
+}
+
+/// Any formatter with a `fix` argv template (prettier, black, clang-format, ...). Checking
+/// formats scratch copies and compares, which works for every tool; a `check` template, when
+/// given, first rules out the chunks that are already formatted.
+struct Command {
+    config: FormatterConfig,
+}
+
+impl Adapter for Command {
+    fn config(&self) -> &FormatterConfig {
+        &self.config
+    }
+
+    fn version(&self, _root: &Path) -> Option<String> {
+        None
+    }
+
+    fn check(&self, root: &Path, files: &[PathBuf]) -> Result<CheckOutput, FormatError> {
+        let candidates: Vec<PathBuf> = match &self.config.check {
+            None => files.to_vec(),
+            Some(template) => {
+                let dirty: Vec<Vec<PathBuf>> = chunks(files)
+                    .par_iter()
+                    .map(|chunk| {
+                        let cmd = template_cmd(template, chunk.iter()).cwd(root);
+                        let done = run(&cmd, &self.config, "the formatter")?;
+                        check_interrupted(&cmd, done.end)?;
+                        Ok(match done.end {
+                            End::Exited(0) => Vec::new(),
+                            _ => chunk.to_vec(),
+                        })
+                    })
+                    .collect::<Result<_, FormatError>>()?;
+                dirty.into_iter().flatten().collect()
+            }
+        };
+        let mut out = CheckOutput::default();
+        if candidates.is_empty() {
+            return Ok(out);
+        }
+        for f in format_scratch(self, root, &candidates)? {
+            if f.formatted != f.original {
+                out.pending
+                    .insert(f.path, diff::count(&f.original, &f.formatted));
+            }
+        }
+        Ok(out)
+    }
+
+    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
+        let template = self
+            .config
+            .fix
+            .as_ref()
+            .expect("validated: command has `fix`");
+        let scratch: Vec<PathBuf> = files.iter().map(|(s, _)| s.clone()).collect();
+        chunks(&scratch).par_iter().try_for_each(|chunk| {
+            let cmd = template_cmd(template, chunk.iter()).cwd(root);
+            run_fix(&cmd, &self.config)
+        })
+    }
+}
+
+/// A file formatted in a scratch copy.
+#[derive(Debug, Clone)]
+pub struct Formatted {
+    pub path: PathBuf,
+    pub original: Vec<u8>,
+    /// The formatter's output, with the original's line endings.
+    pub formatted: Vec<u8>,
+}
+
+/// Formats `files` through scratch copies beside them (`.xtask-fmt-*`), so that the real
+/// files are never touched: the copies are removed whatever happens.
+pub fn format_scratch(
+    adapter: &(impl Adapter + ?Sized),
+    root: &Path,
+    files: &[PathBuf],
+) -> Result<Vec<Formatted>, FormatError> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let mut scratch = Scratch(Vec::new());
+    let mut originals = Vec::new();
+    for rel in files {
+        let original = repo::fs::read(&root.join(rel))?;
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut name = OsString::from(format!("{SCRATCH_PREFIX}{}-{n}-", std::process::id()));
+        name.push(rel.file_name().unwrap_or_default());
+        let copy_rel = rel.with_file_name(name);
+        let copy = root.join(&copy_rel);
+        scratch.0.push(copy.clone());
+        repo::fs::write_atomic(&copy, &original)?;
+        originals.push((copy_rel, rel.clone(), original));
+    }
+    let pairs: Vec<(PathBuf, PathBuf)> = originals
+        .iter()
+        .map(|(c, r, _)| (c.clone(), r.clone()))
+        .collect();
+    adapter.fix(root, &pairs).map_err(FormatError::Run)?;
+    let mut out = Vec::new();
+    for (copy_rel, rel, original) in originals {
+        let formatted = repo::fs::read(&root.join(&copy_rel))?;
+        let formatted = keep_line_endings(&original, formatted);
+        out.push(Formatted {
+            path: rel,
+            original,
+            formatted,
+        });
+    }
+    Ok(out)
+}
+
+/// Removes scratch copies when dropped.
+struct Scratch(Vec<PathBuf>);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Gives `formatted` the line endings of `original` (CRLF or LF, by its first line ending).
+pub fn keep_line_endings(original: &[u8], formatted: Vec<u8>) -> Vec<u8> {
+    let crlf = |b: &[u8]| {
+        b.iter()
+            .position(|&c| c == b'\n')
+            .map(|i| i > 0 && b[i - 1] == b'\r')
+    };
+    match (crlf(original), crlf(&formatted)) {
+        (Some(true), Some(false)) => {
+            let mut out = Vec::with_capacity(formatted.len() + formatted.len() / 32);
+            for &c in &formatted {
+                if c == b'\n' {
+                    out.push(b'\r');
+                }
+                out.push(c);
+            }
+            out
+        }
+        (Some(false), Some(true)) => {
+            let mut out = Vec::with_capacity(formatted.len());
+            let mut i = 0;
+            while i < formatted.len() {
+                if formatted[i] == b'\r' && formatted.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                    continue;
+                }
+                out.push(formatted[i]);
+                i += 1;
+            }
+            out
+        }
+        _ => formatted,
+    }
+}
+
+/// Splits `files` into chunks: at least one per rayon thread when there are enough files to
+/// pay for another process start, each under the argument limit.
+pub fn chunks(files: &[PathBuf]) -> Vec<&[PathBuf]> {
+    const MIN_PER_PROCESS: usize = 64;
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let wanted = (files.len() / MIN_PER_PROCESS).clamp(1, threads);
+    let per = files.len().div_ceil(wanted);
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, f) in files.iter().enumerate() {
+        let len = f.as_os_str().as_bytes().len() + 3;
+        if i > start && (i - start >= per || bytes + len > ARG_BYTES) {
+            out.push(&files[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += len;
+    }
+    out.push(&files[start..]);
+    out
+}
+
+/// `template` with its `{files}` argument replaced by the files, each as `./PATH` so that a
+/// name starting with `-` is never an option.
+fn template_cmd<'a>(template: &[String], files: impl Iterator<Item = &'a PathBuf> + Clone) -> Cmd {
+    let mut cmd = Cmd::new(&template[0]);
+    for arg in &template[1..] {
+        if arg == "{files}" {
+            cmd = cmd.args(
+                files
+                    .clone()
+                    .map(|f| Path::new(".").join(f).into_os_string()),
+            );
+        } else {
+            cmd = cmd.arg(arg);
+        }
+    }
+    cmd
+}
+
+/// Runs a check process with the formatter's timeout; a missing tool is a clear error.
+fn run(
+    cmd: &Cmd,
+    config: &FormatterConfig,
+    install: &str,
+) -> Result<process::Finished, FormatError> {
+    process::run(cmd, RunOptions::capture().timeout(Some(config.timeout))).map_err(|e| {
+        FormatError::Tool {
+            formatter: config.name.clone(),
+            message: format!("{e}; install {install} or put it on PATH"),
+        }
+    })
+}
+
+fn run_fix(cmd: &Cmd, config: &FormatterConfig) -> Result<(), RunFailure> {
+    let done =
+        process::run(cmd, RunOptions::capture().timeout(Some(config.timeout))).map_err(|e| {
+            RunFailure {
+                command: e.command.clone(),
+                what: format!("could not start: {}", e.reason),
+                interrupted: false,
+            }
+        })?;
+    if done.end.success() {
+        Ok(())
+    } else {
+        Err(failure(cmd, done.end, &done.stderr))
+    }
+}
+
+fn check_interrupted(cmd: &Cmd, end: End) -> Result<(), FormatError> {
+    if end == End::Interrupted {
+        return Err(FormatError::Run(failure(cmd, end, b"")));
+    }
+    Ok(())
+}
+
+fn failure(cmd: &Cmd, end: End, stderr: &[u8]) -> RunFailure {
+    let stderr = String::from_utf8_lossy(stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    let what = match end {
+        End::Exited(code) => format!("exited with code {code}"),
+        End::Signalled(sig) => format!("was killed by signal {sig}"),
+        End::TimedOut => "timed out and was killed".to_string(),
+        End::Interrupted => "was interrupted".to_string(),
+    };
+    let what = if tail.is_empty() {
+        what
+    } else {
+        format!("{what}: {}", tail.join(" | "))
+    };
+    let mut command = cmd.display();
+    if command.len() > 200 {
+        let cut = (0..=200)
+            .rev()
+            .find(|&i| command.is_char_boundary(i))
+            .unwrap_or(0);
+        command.truncate(cut);
+        command.push_str(" ...");
+    }
+    RunFailure {
+        command,
+        what,
+        interrupted: end == End::Interrupted,
+    }
+}
+
+/// Lossy display name (as tools print it, relative and absolute) to the file.
+fn by_name(root: &Path, files: &[PathBuf]) -> HashMap<String, PathBuf> {
+    let mut names = HashMap::with_capacity(files.len() * 2);
+    for f in files {
+        names.insert(f.to_string_lossy().into_owned(), f.clone());
+        names.insert(root.join(f).to_string_lossy().into_owned(), f.clone());
+    }
+    names
+}
+
+fn version(root: &Path, program: &str) -> Option<String> {
+    let done = process::run(
+        &Cmd::new(program).arg("--version").cwd(root),
+        RunOptions::capture(),
+    )
+    .ok()?;
+    done.end
+        .success()
+        .then(|| String::from_utf8_lossy(&done.stdout).trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Each package's directory and edition, deepest first, from `cargo metadata`.
+fn editions(root: &Path) -> Vec<(PathBuf, String)> {
+    let cmd = Cmd::new("cargo")
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .cwd(root);
+    let Ok(done) = process::run(&cmd, RunOptions::capture()) else {
+        return Vec::new();
+    };
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&done.stdout) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, String)> = json["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let manifest = Path::new(p["manifest_path"].as_str()?);
+            Some((
+                manifest.parent()?.to_path_buf(),
+                p["edition"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    out.sort_by_key(|(dir, _)| std::cmp::Reverse(dir.as_os_str().len()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_endings_follow_the_original() {
+        assert_eq!(
+            keep_line_endings(b"a\r\nb\r\n", b"a\nb\n".to_vec()),
+            b"a\r\nb\r\n"
+        );
+        assert_eq!(
+            keep_line_endings(b"a\nb\n", b"a\r\nb\r\n".to_vec()),
+            b"a\nb\n"
+        );
+        assert_eq!(keep_line_endings(b"a\r\n", b"a\r\n".to_vec()), b"a\r\n");
+        assert_eq!(keep_line_endings(b"a", b"a\n".to_vec()), b"a\n");
+    }
+
+    #[test]
+    fn chunks_stay_under_the_argument_limit_and_keep_order() {
+        let files: Vec<PathBuf> = (0..5000)
+            .map(|i| PathBuf::from(format!("{}/{i}.py", "d".repeat(60))))
+            .collect();
+        let chunks = chunks(&files);
+        assert!(chunks.len() >= 2);
+        for c in &chunks {
+            let bytes: usize = c.iter().map(|f| f.as_os_str().len() + 3).sum();
+            assert!(bytes <= ARG_BYTES, "{bytes}");
+        }
+        let joined: Vec<&PathBuf> = chunks.iter().flat_map(|c| c.iter()).collect();
+        assert_eq!(joined.len(), files.len());
+        assert!(joined.iter().zip(&files).all(|(a, b)| *a == b));
+        assert_eq!(super::chunks(&files[..3]).len(), 1);
+    }
+}

@@ -1,0 +1,323 @@
+//! `format --batch ID[,ID...]` / `--next N`: apply batches in parallel, touching exactly
+//! their files, then mark them done in the plan (and with `--commit`, one commit per batch,
+//! recorded in `.git-blame-ignore-revs`).
+//!
+//! Never loses work: everything is checked before anything runs (unknown or done batches,
+//! paths outside the root or through symlinks, missing files, uncommitted changes); the
+//! formatter runs on scratch copies, so a formatter that fails, crashes, is killed or hangs
+//! leaves the real files as they were; results are written through `repo::fs::write_atomic`
+//! (permissions kept, line endings kept), and a batch whose write fails half-way is restored.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::adapter::{adapter, format_scratch};
+use crate::config::FormatConfig;
+use crate::plan::{Plan, Status};
+use crate::{FormatError, git, paths};
+
+/// Which batches to apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    Ids(Vec<String>),
+    /// The next N pending batches, in plan order.
+    Next(usize),
+}
+
+/// How to apply.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub selection: Selection,
+    /// Format files that have uncommitted changes too.
+    pub allow_dirty: bool,
+    /// One commit per batch, appended to `.git-blame-ignore-revs`.
+    pub commit: bool,
+}
+
+/// What happened to each batch.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOutcome {
+    pub results: Vec<BatchResult>,
+    /// Ctrl-C stopped the run; batches not started are left pending.
+    pub interrupted: bool,
+}
+
+/// One batch's result.
+#[derive(Debug, Clone)]
+pub struct BatchResult {
+    pub id: String,
+    pub files: usize,
+    /// Files whose contents changed.
+    pub changed: Vec<PathBuf>,
+    /// Why the batch failed (its files are untouched), when it did.
+    pub error: Option<String>,
+    pub commit: Option<String>,
+}
+
+impl ApplyOutcome {
+    pub fn success(&self) -> bool {
+        !self.interrupted && self.results.iter().all(|r| r.error.is_none())
+    }
+}
+
+/// Applies the selected batches of the repository's plan.
+pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, FormatError> {
+    let root = repo.root();
+    let config = FormatConfig::load(repo)?;
+    let mut plan = Plan::load(root)?.ok_or(FormatError::NoPlan)?;
+    let ids = select(&plan, &options.selection)?;
+    // Validate everything before anything runs.
+    let dirty = if options.allow_dirty && !options.commit {
+        None
+    } else {
+        match git::dirty(root)? {
+            Some(d) => Some(d),
+            None if options.commit => {
+                return Err(FormatError::Git(format!(
+                    "{} is not in a git work tree; `--commit` needs one",
+                    root.display()
+                )));
+            }
+            None => {
+                return Err(FormatError::Other(format!(
+                    "{} is not in a git work tree, so uncommitted changes cannot be detected; pass --allow-dirty to format anyway",
+                    root.display()
+                )));
+            }
+        }
+    };
+    let mut refused = Vec::new();
+    for id in &ids {
+        let batch = plan.batch(id).expect("selected from the plan");
+        if config.formatter(&batch.formatter).is_none() {
+            return Err(FormatError::Other(format!(
+                "batch `{id}` is for formatter `{}`, which is not configured in xtask.toml",
+                batch.formatter
+            )));
+        }
+        for f in &batch.files {
+            match paths::check_inside(root, f) {
+                Err(paths::Unsafe::NotRelative) => {
+                    refused.push((f.clone(), "not a path inside the repository".to_string()))
+                }
+                Err(paths::Unsafe::Symlink(link)) => refused.push((
+                    f.clone(),
+                    format!(
+                        "{} is a symlink; symlinks are never followed",
+                        paths::show(&link)
+                    ),
+                )),
+                Ok(()) => {
+                    let meta = std::fs::symlink_metadata(root.join(f));
+                    if !meta.is_ok_and(|m| m.is_file()) {
+                        refused.push((
+                            f.clone(),
+                            "does not exist (run `cargo xtask format plan --update`)".to_string(),
+                        ));
+                    } else if !options.allow_dirty && dirty.as_ref().is_some_and(|d| d.contains(f))
+                    {
+                        refused.push((
+                            f.clone(),
+                            "has uncommitted changes (commit or stash them, or pass --allow-dirty)"
+                                .to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if let Some((path, reason)) = refused.first() {
+        let more = match refused.len() {
+            1 => String::new(),
+            n => format!(
+                " (and {} more: {})",
+                n - 1,
+                refused[1..]
+                    .iter()
+                    .map(|(p, _)| paths::show(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return Err(FormatError::Refused {
+            path: path.clone(),
+            reason: format!("{reason}{more}"),
+        });
+    }
+
+    let results: Vec<BatchResult> = ids
+        .par_iter()
+        .map(|id| {
+            let batch = plan.batch(id).expect("selected");
+            let formatter = config.formatter(&batch.formatter).expect("checked");
+            let mut result = BatchResult {
+                id: id.clone(),
+                files: batch.files.len(),
+                changed: Vec::new(),
+                error: None,
+                commit: None,
+            };
+            if repo::process::interrupted() {
+                result.error = Some("interrupted before it started".to_string());
+                return result;
+            }
+            match apply_batch(root, &*adapter(formatter, root), &batch.files) {
+                Ok(changed) => result.changed = changed,
+                Err(e) => result.error = Some(e.to_string()),
+            }
+            result
+        })
+        .collect();
+    let interrupted = repo::process::interrupted();
+    let mut outcome = ApplyOutcome {
+        results,
+        interrupted,
+    };
+
+    let date = crate::today();
+    let mark_done = |plan: &mut Plan, id: &str, commit: Option<String>| {
+        if let Some(b) = plan.batches.iter_mut().find(|b| b.id == id) {
+            b.status = Status::Done {
+                commit,
+                date: date.clone(),
+            };
+        }
+    };
+    if !options.commit {
+        for r in outcome.results.iter().filter(|r| r.error.is_none()) {
+            mark_done(&mut plan, &r.id, None);
+        }
+        plan.save(root)?;
+        return Ok(outcome);
+    }
+    // One commit per batch, holding its files and the plan that marks it done.
+    let plan_path = PathBuf::from(crate::PLAN_PATH);
+    let mut commits = Vec::new();
+    for r in outcome.results.iter_mut().filter(|r| r.error.is_none()) {
+        mark_done(&mut plan, &r.id, None);
+        plan.save(root)?;
+        let batch = plan.batch(&r.id).expect("in the plan");
+        let mut files = r.changed.clone();
+        files.push(plan_path.clone());
+        let message = format!(
+            "format: apply batch `{}` ({}, {} of {} files in {})\n\nFormatting only, made by `cargo xtask format --batch {}`; \
+             listed in .git-blame-ignore-revs.",
+            r.id,
+            batch.formatter,
+            r.changed.len(),
+            batch.files.len(),
+            if batch.module.as_os_str().is_empty() {
+                ".".to_string()
+            } else {
+                paths::show(&batch.module)
+            },
+            r.id
+        );
+        let hash = git::commit(root, &files, &message)?;
+        if !r.changed.is_empty() {
+            commits.push((r.id.clone(), hash.clone()));
+            r.commit = Some(hash);
+        }
+    }
+    if !commits.is_empty() {
+        for (id, hash) in &commits {
+            mark_done(&mut plan, id, Some(hash.clone()));
+        }
+        plan.save(root)?;
+        git::ignore_revs(root, &commits)?;
+        let ids: Vec<&str> = commits.iter().map(|(id, _)| id.as_str()).collect();
+        git::commit(
+            root,
+            &[plan_path, PathBuf::from(git::BLAME_IGNORE)],
+            &format!(
+                "format: record the commits of batches {} in .git-blame-ignore-revs",
+                ids.join(", ")
+            ),
+        )?;
+    }
+    Ok(outcome)
+}
+
+/// The batch ids to apply, validated: known, not done, each once.
+fn select(plan: &Plan, selection: &Selection) -> Result<Vec<String>, FormatError> {
+    match selection {
+        Selection::Next(n) => {
+            let ids: Vec<String> = plan
+                .batches
+                .iter()
+                .filter(|b| !b.status.is_done())
+                .take(*n)
+                .map(|b| b.id.clone())
+                .collect();
+            if ids.is_empty() {
+                return Err(FormatError::Other(
+                    "no pending batch left: the rollout is complete".to_string(),
+                ));
+            }
+            Ok(ids)
+        }
+        Selection::Ids(ids) => {
+            let mut out: Vec<String> = Vec::new();
+            for id in ids {
+                let Some(batch) = plan.batch(id) else {
+                    let hint =
+                        repo::config::did_you_mean(id, plan.batches.iter().map(|b| b.id.as_str()))
+                            .map(|s| format!(" (did you mean `{s}`?)"))
+                            .unwrap_or_else(|| {
+                                "; `cargo xtask format status` lists the batches".to_string()
+                            });
+                    return Err(FormatError::UnknownBatch {
+                        id: id.clone(),
+                        hint,
+                    });
+                };
+                if batch.status.is_done() {
+                    return Err(FormatError::Other(format!("batch `{id}` is already done")));
+                }
+                if !out.contains(id) {
+                    out.push(id.clone());
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Formats one batch: scratch copies first, then every changed file written atomically; a
+/// write that fails puts back the files already written.
+fn apply_batch(
+    root: &Path,
+    adapter: &dyn crate::adapter::Adapter,
+    files: &[PathBuf],
+) -> Result<Vec<PathBuf>, FormatError> {
+    let formatted = format_scratch(adapter, root, files)?;
+    let mut written: Vec<(&Path, &[u8])> = Vec::new();
+    let mut changed = Vec::new();
+    for f in &formatted {
+        if f.formatted == f.original {
+            continue;
+        }
+        let path = root.join(&f.path);
+        let now = repo::fs::read(&path);
+        let result = match now {
+            Ok(now) if now == f.original => {
+                repo::fs::write_atomic(&path, &f.formatted).map_err(FormatError::from)
+            }
+            Ok(_) => Err(FormatError::Refused {
+                path: f.path.clone(),
+                reason: "changed while it was being formatted".to_string(),
+            }),
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = result {
+            for (p, original) in written {
+                let _ = repo::fs::write_atomic(&root.join(p), original);
+            }
+            return Err(e);
+        }
+        written.push((&f.path, &f.original));
+        changed.push(f.path.clone());
+    }
+    Ok(changed)
+}

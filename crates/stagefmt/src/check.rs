@@ -1,0 +1,110 @@
+//! `format check`: which files each formatter would change, with changed-line counts, from
+//! one `.gitignore`-aware walk; formatters run side by side.
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::adapter::adapter;
+use crate::config::{FormatConfig, Kind};
+use crate::{FormatError, files};
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Only these formatters (all when empty).
+    pub formatters: Vec<String>,
+}
+
+/// The result of a check over the whole repository.
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    pub formatters: Vec<FormatterCheck>,
+    /// Every file the walk found (for re-planning: what still exists).
+    pub present: Vec<PathBuf>,
+}
+
+/// One formatter's findings.
+#[derive(Debug, Clone)]
+pub struct FormatterCheck {
+    pub name: String,
+    pub kind: Kind,
+    pub version: Option<String>,
+    /// How many files it took.
+    pub checked: usize,
+    /// Files it would change, sorted.
+    pub pending: Vec<PendingFile>,
+    /// Files it could not format (a parse error, say), with why.
+    pub broken: Vec<(PathBuf, String)>,
+}
+
+/// A file a formatter would change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingFile {
+    pub path: PathBuf,
+    pub lines: usize,
+}
+
+impl CheckReport {
+    /// Whether any formatter would change a file or could not read one.
+    pub fn clean(&self) -> bool {
+        self.formatters
+            .iter()
+            .all(|f| f.pending.is_empty() && f.broken.is_empty())
+    }
+}
+
+/// Runs every formatter's check over the files it takes.
+pub fn check(
+    repo: &repo::Repo,
+    config: &FormatConfig,
+    options: &CheckOptions,
+) -> Result<CheckReport, FormatError> {
+    for name in &options.formatters {
+        if config.formatter(name).is_none() {
+            let names = config.formatters.iter().map(|f| f.name.as_str());
+            let hint = repo::config::did_you_mean(name, names.clone())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(FormatError::Other(format!(
+                "unknown formatter `{name}`{hint}; configured: {}",
+                repo::config::list(names)
+            )));
+        }
+    }
+    let root = repo.root();
+    let present = files::walk(root)?;
+    let chosen: Vec<_> = config
+        .formatters
+        .iter()
+        .filter(|f| options.formatters.is_empty() || options.formatters.contains(&f.name))
+        .cloned()
+        .collect();
+    let assigned = files::assign(&present, &config.formatters)?;
+    let formatters = chosen
+        .par_iter()
+        .map(|f| {
+            let files = &assigned[&f.name];
+            let adapter = adapter(f, root);
+            let (found, version) =
+                rayon::join(|| adapter.check(root, files), || adapter.version(root));
+            let found = found?;
+            Ok(FormatterCheck {
+                name: f.name.clone(),
+                kind: f.kind,
+                version,
+                checked: files.len(),
+                pending: found
+                    .pending
+                    .into_iter()
+                    .map(|(path, lines)| PendingFile { path, lines })
+                    .collect(),
+                broken: found.broken.into_iter().collect(),
+            })
+        })
+        .collect::<Result<Vec<_>, FormatError>>()?;
+    Ok(CheckReport {
+        formatters,
+        present,
+    })
+}

@@ -1,0 +1,107 @@
+//! Staged formatting: find the files a formatter would change, split them into reviewable
+//! module batches, apply batches (in parallel, atomically, touching exactly their files),
+//! and track the rollout so CI enforces formatting on the batches already done.
+//!
+//! Entry points, one per `cargo xtask format` command: [`check`], [`plan`], [`apply`],
+//! [`status`] and [`enforce`] (also the `builtin:format-check` gate of `qa`). The planner
+//! ([`planner`]) is pure; walking, spawning and writing happen in the other modules.
+
+pub mod adapter;
+mod apply;
+mod check;
+pub mod config;
+pub mod diff;
+pub mod files;
+mod git;
+pub mod paths;
+pub mod plan;
+pub mod planner;
+mod report;
+
+pub use adapter::RunFailure;
+pub use apply::{ApplyOptions, ApplyOutcome, BatchResult, Selection, apply};
+pub use check::{CheckOptions, CheckReport, FormatterCheck, PendingFile, check};
+pub use config::{FormatConfig, FormatterConfig, Kind};
+pub use plan::{Batch, PLAN_PATH, Plan, PlanError, Status};
+pub use planner::{Limits, Pending};
+pub use report::{
+    Annotations, EnforceOptions, EnforceOutcome, Offender, PlanOptions, PlanOutcome, StatusOptions,
+    StatusReport, check_json, enforce, plan, render_check, render_plan, status,
+};
+
+use std::path::PathBuf;
+
+/// Everything that can stop a format command.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error(transparent)]
+    Config(#[from] repo::ConfigError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Fs(#[from] repo::fs::FsError),
+    /// A formatter process failed where that is not a per-batch result (checking).
+    #[error(transparent)]
+    Run(#[from] RunFailure),
+    /// A formatter could not be started.
+    #[error("formatter `{formatter}`: {message}")]
+    Tool { formatter: String, message: String },
+    #[error(
+        "no plan: {} does not exist; run `cargo xtask format plan` first",
+        PLAN_PATH
+    )]
+    NoPlan,
+    #[error("unknown batch `{id}`{hint}")]
+    UnknownBatch { id: String, hint: String },
+    #[error("{} refused: {reason}", paths::show(.path))]
+    Refused { path: PathBuf, reason: String },
+    #[error("git: {0}")]
+    Git(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl FormatError {
+    /// Whether Ctrl-C ended the work.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, FormatError::Run(f) if f.interrupted)
+    }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, or the date of `SOURCE_DATE_EPOCH` when set, so
+/// plans written in tests and reproducible builds are stable.
+pub fn today() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    civil_date(secs.div_euclid(86_400))
+}
+
+/// Days since 1970-01-01 to `YYYY-MM-DD` (Howard Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_date(0), "1970-01-01");
+        assert_eq!(super::civil_date(20_416), "2025-11-24");
+        assert_eq!(super::civil_date(11_016), "2000-02-29");
+    }
+}

@@ -1,0 +1,449 @@
+//! The Cargo reader: `cargo metadata` (resolved for a target and features, never updating the
+//! lockfile) plus `Cargo.lock`'s checksums, read once, into the neutral model's pieces.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Component as PathPart, Path, PathBuf};
+
+use cargo_metadata::{CargoOpt, DependencyKind, Metadata, MetadataCommand, Package, PackageId};
+use repo::process::{self, Cmd, End, RunOptions};
+use serde::Deserialize;
+
+use crate::SbomError;
+use crate::model::{
+    Component, ComponentKind, EdgeKind, Licence, Link, LinkKind, Scope, purl_encode,
+};
+
+const CRATES_IO: &[&str] = &[
+    "registry+https://github.com/rust-lang/crates.io-index",
+    "sparse+https://index.crates.io/",
+];
+
+/// The platform dependencies are resolved for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Platform {
+    /// The machine's own triple (what `cargo build` without `--target` builds for).
+    Host,
+    /// Every platform: no filter.
+    All,
+    Triple(String),
+}
+
+/// Which features are enabled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Features {
+    pub features: Vec<String>,
+    pub all_features: bool,
+    pub no_default_features: bool,
+}
+
+/// How to read a Cargo workspace.
+#[derive(Debug, Clone)]
+pub(crate) struct CargoRead<'a> {
+    pub root: &'a Path,
+    pub platform: &'a Platform,
+    pub features: &'a Features,
+    pub no_dev: bool,
+    pub offline: bool,
+}
+
+/// What the Cargo reader found.
+#[derive(Debug)]
+pub(crate) struct CargoGraph {
+    /// The root package's name, for a workspace that is not virtual.
+    pub root_package: Option<String>,
+    pub members: BTreeMap<String, Component>,
+    pub components: BTreeMap<String, Component>,
+    pub edges: BTreeMap<String, BTreeMap<String, EdgeKind>>,
+}
+
+pub(crate) fn read(opts: &CargoRead<'_>) -> Result<CargoGraph, SbomError> {
+    let manifest = opts.root.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(SbomError::NoManifest(opts.root.to_path_buf()));
+    }
+    let metadata = metadata(&manifest, opts)?;
+    let lock_path = metadata.workspace_root.as_std_path().join("Cargo.lock");
+    let checksums = checksums(&lock_path)?;
+    Ok(graph(&metadata, &checksums, opts))
+}
+
+fn metadata(manifest: &Path, opts: &CargoRead<'_>) -> Result<Metadata, SbomError> {
+    let mut command = MetadataCommand::new();
+    command.manifest_path(manifest);
+    if opts.features.all_features {
+        command.features(CargoOpt::AllFeatures);
+    }
+    if opts.features.no_default_features {
+        command.features(CargoOpt::NoDefaultFeatures);
+    }
+    if !opts.features.features.is_empty() {
+        command.features(CargoOpt::SomeFeatures(opts.features.features.clone()));
+    }
+    let mut other = vec!["--locked".to_string()];
+    if opts.offline {
+        other.push("--offline".into());
+    }
+    match opts.platform {
+        Platform::All => {}
+        Platform::Host => other.extend(["--filter-platform".into(), host_triple().into()]),
+        Platform::Triple(t) => other.extend(["--filter-platform".into(), t.clone()]),
+    }
+    command.other_options(other);
+    let std_cmd = command.cargo_command();
+    let cmd = Cmd::new(std_cmd.get_program())
+        .args(std_cmd.get_args())
+        .cwd(opts.root);
+    let finished = process::run(&cmd, RunOptions::capture())?;
+    match finished.end {
+        End::Exited(0) => {}
+        End::Interrupted => return Err(SbomError::Interrupted),
+        _ => {
+            let stderr = String::from_utf8_lossy(&finished.stderr).trim().to_string();
+            if stderr.contains("--locked") && !lock_beside(manifest) {
+                return Err(SbomError::NoLockfile(opts.root.join("Cargo.lock")));
+            }
+            return Err(SbomError::Cargo {
+                command: cmd.display(),
+                stderr,
+            });
+        }
+    }
+    let text = String::from_utf8_lossy(&finished.stdout);
+    MetadataCommand::parse(text.as_ref()).map_err(|e| SbomError::Cargo {
+        command: cmd.display(),
+        stderr: format!("unreadable output: {e}"),
+    })
+}
+
+/// The triple this tool was built for, the default `--target`.
+pub fn host_triple() -> &'static str {
+    env!("SBOM_HOST_TARGET")
+}
+
+/// Whether a `Cargo.lock` sits beside the manifest or above it (a parent workspace's).
+fn lock_beside(manifest: &Path) -> bool {
+    manifest
+        .ancestors()
+        .skip(1)
+        .any(|dir| dir.join("Cargo.lock").is_file())
+}
+
+#[derive(Deserialize)]
+struct LockFile {
+    #[serde(default)]
+    package: Vec<LockedPackage>,
+}
+
+#[derive(Deserialize)]
+struct LockedPackage {
+    name: String,
+    version: String,
+    source: Option<String>,
+    checksum: Option<String>,
+}
+
+type ChecksumKey = (String, String, String);
+
+fn checksums(path: &Path) -> Result<HashMap<ChecksumKey, String>, SbomError> {
+    let text = repo::fs::read_to_string(path).map_err(|e| match e.source.kind() {
+        std::io::ErrorKind::NotFound => SbomError::NoLockfile(path.to_path_buf()),
+        _ => SbomError::Fs(e),
+    })?;
+    let lock: LockFile = toml::from_str(&text).map_err(|e| SbomError::Lockfile {
+        path: path.to_path_buf(),
+        location: e.span().map(|s| crate::line_column(&text, s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    Ok(lock
+        .package
+        .into_iter()
+        .filter_map(|p| {
+            let sum = p.checksum?;
+            Some(((p.name, p.version, p.source?), sum))
+        })
+        .collect())
+}
+
+fn graph(
+    metadata: &Metadata,
+    checksums: &HashMap<ChecksumKey, String>,
+    opts: &CargoRead<'_>,
+) -> CargoGraph {
+    let packages: HashMap<&PackageId, &Package> =
+        metadata.packages.iter().map(|p| (&p.id, p)).collect();
+    let members: BTreeSet<&PackageId> = metadata.workspace_members.iter().collect();
+    let nodes: HashMap<&PackageId, Vec<(&PackageId, EdgeKind)>> = metadata
+        .resolve
+        .as_ref()
+        .map(|r| {
+            r.nodes
+                .iter()
+                .map(|n| {
+                    let deps = n
+                        .deps
+                        .iter()
+                        .filter_map(|d| {
+                            let kind = d
+                                .dep_kinds
+                                .iter()
+                                .map(|k| match k.kind {
+                                    DependencyKind::Build => EdgeKind::Build,
+                                    DependencyKind::Development => EdgeKind::Dev,
+                                    _ => EdgeKind::Normal,
+                                })
+                                .min()?;
+                            Some((&d.pkg, kind))
+                        })
+                        .collect();
+                    (&n.id, deps)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // What the members need (normal and build edges), then what only their tests need.
+    let reach = |with_dev: bool| {
+        let mut seen: BTreeSet<&PackageId> = members.clone();
+        let mut todo: Vec<&PackageId> = members.iter().copied().collect();
+        while let Some(id) = todo.pop() {
+            for (dep, kind) in nodes.get(id).into_iter().flatten() {
+                if (with_dev || *kind != EdgeKind::Dev) && seen.insert(dep) {
+                    todo.push(dep);
+                }
+            }
+        }
+        seen
+    };
+    let required = reach(false);
+    let included = if opts.no_dev { required.clone() } else { reach(true) };
+
+    let ids: HashMap<&PackageId, String> = included
+        .iter()
+        .map(|id| (*id, purl(packages[id], opts.root)))
+        .collect();
+    let mut graph = CargoGraph {
+        root_package: metadata.root_package().map(|p| p.name.to_string()),
+        members: BTreeMap::new(),
+        components: BTreeMap::new(),
+        edges: BTreeMap::new(),
+    };
+    for id in &included {
+        let package = packages[id];
+        let is_member = members.contains(id);
+        let mut c = component(package, &ids[id], checksums, is_member);
+        if !required.contains(id) {
+            c.scope = Scope::Excluded;
+        }
+        if is_member {
+            graph.members.insert(c.id.clone(), c);
+        } else {
+            graph.components.insert(c.id.clone(), c);
+        }
+        let edges: BTreeMap<String, EdgeKind> = nodes
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(|(dep, kind)| *kind != EdgeKind::Dev || !opts.no_dev && ids.contains_key(dep))
+            .filter_map(|(dep, kind)| Some((ids.get(dep)?.clone(), *kind)))
+            .collect();
+        if !edges.is_empty() {
+            graph.edges.insert(ids[id].clone(), edges);
+        }
+    }
+    graph
+}
+
+fn component(
+    p: &Package,
+    id: &str,
+    checksums: &HashMap<ChecksumKey, String>,
+    is_member: bool,
+) -> Component {
+    let source = p.source.as_ref().map(|s| s.repr.clone());
+    let sha256 = source
+        .as_ref()
+        .and_then(|s| checksums.get(&(p.name.to_string(), p.version.to_string(), s.clone())))
+        .filter(|sum| sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|sum| vec![sum.to_ascii_lowercase()])
+        .unwrap_or_default();
+    let is_bin = p.targets.iter().any(|t| t.is_bin());
+    let mut links: Vec<Link> = [
+        (LinkKind::Vcs, &p.repository),
+        (LinkKind::Website, &p.homepage),
+        (LinkKind::Documentation, &p.documentation),
+    ]
+    .into_iter()
+    .filter_map(|(kind, url)| {
+        let url = url.as_deref()?.trim();
+        (!url.is_empty()).then(|| Link {
+            kind,
+            url: url.to_string(),
+        })
+    })
+    .collect();
+    links.sort();
+    Component {
+        id: id.to_string(),
+        kind: if is_member && is_bin {
+            ComponentKind::Application
+        } else {
+            ComponentKind::Library
+        },
+        name: p.name.to_string(),
+        version: Some(p.version.to_string()),
+        description: p
+            .description
+            .as_deref()
+            .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|d| !d.is_empty()),
+        authors: p.authors.clone(),
+        purl: Some(id.to_string()),
+        licence: licence(p),
+        sha256,
+        links,
+        download: download(p, source.as_deref()),
+        scope: Scope::Required,
+    }
+}
+
+/// `pkg:cargo/name@version`, qualified by where the package comes from when that is not
+/// crates.io: `vcs_url` for git, `repository_url` for another registry, `download_url` with a
+/// path relative to the repository root for path packages.
+fn purl(p: &Package, root: &Path) -> String {
+    let base = format!(
+        "pkg:cargo/{}@{}",
+        purl_encode(&p.name),
+        purl_encode(&p.version.to_string())
+    );
+    match p.source.as_ref().map(|s| s.repr.as_str()) {
+        Some(s) if CRATES_IO.contains(&s) => base,
+        Some(s) if s.starts_with("git+") => {
+            format!("{base}?vcs_url={}", purl_encode(&git_location(s)))
+        }
+        Some(s) => {
+            let url = s.split_once('+').map_or(s, |(_, url)| url);
+            format!("{base}?repository_url={}", purl_encode(url))
+        }
+        None => {
+            let dir = p.manifest_path.parent().map(|d| d.as_std_path()).unwrap_or(root);
+            format!(
+                "{base}?download_url={}",
+                purl_encode(&format!("file:{}", relative(dir, root)))
+            )
+        }
+    }
+}
+
+/// `git+URL?branch=b#rev` as SPDX and purl write it: `git+URL@rev`.
+fn git_location(source: &str) -> String {
+    let (url, rev) = source.split_once('#').unwrap_or((source, ""));
+    let url = url.split_once('?').map_or(url, |(u, _)| u);
+    if rev.is_empty() {
+        url.to_string()
+    } else {
+        format!("{url}@{rev}")
+    }
+}
+
+fn download(p: &Package, source: Option<&str>) -> Option<String> {
+    match source {
+        Some(s) if CRATES_IO.contains(&s) => Some(format!(
+            "https://crates.io/api/v1/crates/{}/{}/download",
+            p.name, p.version
+        )),
+        Some(s) if s.starts_with("git+") => Some(git_location(s)),
+        _ => None,
+    }
+}
+
+/// The declared licence: the `license` field as a canonical SPDX expression (lax input such as
+/// `MIT/Apache-2.0` accepted), else the field as a named licence, else the `license-file` as a
+/// named licence carrying the file's text.
+fn licence(p: &Package) -> Option<Licence> {
+    if let Some(text) = p.license.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let canonical = spdx::Expression::canonicalize(text)
+            .ok()
+            .map(|c| c.unwrap_or_else(|| text.to_string()));
+        return Some(match canonical {
+            Some(c) if spdx::Expression::parse(&c).is_ok() => Licence::Expression(c),
+            _ => Licence::Named {
+                name: text.to_string(),
+                text: None,
+            },
+        });
+    }
+    let file = p.license_file.as_ref()?;
+    let dir = p.manifest_path.parent()?;
+    let path = if file.is_absolute() {
+        file.clone()
+    } else {
+        dir.join(file)
+    };
+    let shown = path
+        .strip_prefix(dir)
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| file.file_name().unwrap_or("licence").to_string());
+    Some(Licence::Named {
+        name: format!("LicenseRef-file: {shown}"),
+        text: std::fs::read_to_string(path.as_std_path()).ok(),
+    })
+}
+
+/// `path` relative to `base`, with `..` where needed, `/`-separated; `.` for the base itself.
+pub(crate) fn relative(path: &Path, base: &Path) -> String {
+    let (path, base) = (normal(path), normal(base));
+    let path: Vec<PathPart<'_>> = path.components().collect();
+    let base: Vec<PathPart<'_>> = base.components().collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); base.len() - common];
+    parts.extend(
+        path[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            PathPart::CurDir => {}
+            PathPart::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        let root = Path::new("/w/repo");
+        assert_eq!(relative(Path::new("/w/repo"), root), ".");
+        assert_eq!(relative(Path::new("/w/repo/crates/a"), root), "crates/a");
+        assert_eq!(relative(Path::new("/w/shared/b"), root), "../shared/b");
+        assert_eq!(relative(Path::new("/w/repo/x/../y"), root), "y");
+    }
+
+    #[test]
+    fn git_sources() {
+        assert_eq!(
+            git_location("git+https://github.com/a/b?branch=main#0123abc"),
+            "git+https://github.com/a/b@0123abc"
+        );
+        assert_eq!(
+            git_location("git+https://github.com/a/b"),
+            "git+https://github.com/a/b"
+        );
+    }
+}

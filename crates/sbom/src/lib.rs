@@ -1,0 +1,299 @@
+//! `sbom`: software bills of materials for a repository. Readers (the Cargo workspace through
+//! `cargo metadata` and `Cargo.lock`) build one ecosystem-neutral [`Model`]; writers turn it into
+//! CycloneDX 1.6/1.5 or SPDX 2.3 JSON that is identical byte for byte for identical inputs.
+//!
+//! [`generate`] is the whole task: resolve the options against `[sbom]` of `xtask.toml`, read,
+//! check, render every document in memory, and only then write them (atomically).
+
+pub mod cargo;
+pub mod cyclonedx;
+pub mod model;
+pub mod spdx;
+
+use std::path::{Path, PathBuf};
+
+use repo::process::{self, Cmd, RunOptions};
+use serde::Deserialize;
+
+pub use cargo::{Features, Platform};
+pub use cyclonedx::SpecVersion;
+pub use model::{Model, ModelError};
+
+/// The tool named in every document.
+pub const TOOL_NAME: &str = "cargo-xtask-sbom";
+/// Its version.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The UUID v5 namespace serial numbers and document namespaces are derived in.
+const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c1f_9b0e_4f7a_5e21_9a3d_2b8c_7e44_51a0);
+
+/// A timestamp used when neither `SOURCE_DATE_EPOCH` nor a git `HEAD` gives one:
+/// 1980-01-01T00:00:00Z, the epoch of ZIP files and reproducible-builds tooling.
+pub const FIXED_EPOCH: i64 = 315_532_800;
+
+/// Which documents to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Cyclonedx,
+    Spdx,
+    All,
+}
+
+/// What `cargo xtask sbom` was asked to do; every `None` falls back to `[sbom]` of
+/// `xtask.toml`, then to the default. `SbomOptions::default()` is what `builtin:sbom` runs.
+#[derive(Debug, Clone, Default)]
+pub struct SbomOptions {
+    pub format: Option<Format>,
+    pub spec_version: Option<SpecVersion>,
+    /// A file for one format; a directory for `--format all` or `--per-member`. Relative paths
+    /// are taken from the repository root.
+    pub output: Option<PathBuf>,
+    pub platform: Option<Platform>,
+    pub features: Features,
+    /// Leave out development-only dependencies instead of marking them `excluded`.
+    pub no_dev: bool,
+    /// One document per workspace member instead of one for the workspace.
+    pub per_member: bool,
+    /// Pass `--offline` to cargo.
+    pub offline: bool,
+}
+
+/// One document written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    /// What it describes (the workspace or a member).
+    pub subject: String,
+    /// Its components, the subject included.
+    pub components: usize,
+}
+
+/// What [`generate`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SbomOutcome {
+    pub written: Vec<Written>,
+}
+
+/// Why no bill of materials was written. Nothing is written when any of these happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SbomError {
+    #[error(transparent)]
+    Config(#[from] repo::ConfigError),
+    #[error("{}: no Cargo.toml here; run from a Cargo workspace or pass --root", .0.display())]
+    NoManifest(PathBuf),
+    #[error(
+        "{}: missing; `cargo xtask sbom` never resolves dependencies itself: run `cargo generate-lockfile` (or a build) and commit the lockfile",
+        .0.display()
+    )]
+    NoLockfile(PathBuf),
+    #[error("`{command}` failed:\n{stderr}")]
+    Cargo { command: String, stderr: String },
+    #[error("{}{}: {message}", path.display(), location.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+    Lockfile {
+        path: PathBuf,
+        location: Option<(usize, usize)>,
+        message: String,
+    },
+    #[error("SOURCE_DATE_EPOCH={0:?} is not a number of seconds")]
+    SourceDateEpoch(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error("the bill of materials is inconsistent: {0}")]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Spdx(#[from] spdx::DuplicateSpdxId),
+    #[error(transparent)]
+    Spawn(#[from] process::SpawnError),
+    #[error(transparent)]
+    Fs(#[from] repo::fs::FsError),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// `[sbom]` of `xtask.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct SbomConfig {
+    /// The document name and output file stem; default the root package's name, else the
+    /// root directory's.
+    name: Option<String>,
+    format: Option<Format>,
+    spec_version: Option<String>,
+    output: Option<PathBuf>,
+    target: Option<String>,
+    no_dev: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ConfigSections {
+    #[serde(default)]
+    sbom: SbomConfig,
+}
+
+/// Builds the bill of materials of `repo` and writes it.
+pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome, SbomError> {
+    let config = match repo.config() {
+        Some(file) => file.section::<ConfigSections>()?.sbom,
+        None => SbomConfig::default(),
+    };
+    let spec = match (options.spec_version, &config.spec_version) {
+        (Some(v), _) => v,
+        (None, Some(text)) => SpecVersion::parse(text).ok_or_else(|| {
+            SbomError::Usage(format!(
+                "xtask.toml: [sbom] spec_version = {text:?}: expected \"1.6\" or \"1.5\""
+            ))
+        })?,
+        (None, None) => SpecVersion::default(),
+    };
+    let format = options.format.or(config.format).unwrap_or(Format::Cyclonedx);
+    let platform = match (&options.platform, &config.target) {
+        (Some(p), _) => p.clone(),
+        (None, Some(t)) => parse_platform(t),
+        (None, None) => Platform::Host,
+    };
+    let no_dev = options.no_dev || config.no_dev;
+    let output = options
+        .output
+        .clone()
+        .or(config.output)
+        .map(|o| repo.path(o));
+    let created = created(repo.root())?;
+
+    let graph = cargo::read(&cargo::CargoRead {
+        root: repo.root(),
+        platform: &platform,
+        features: &options.features,
+        no_dev,
+        offline: options.offline,
+    })?;
+    let name = config
+        .name
+        .or(graph.root_package.clone())
+        .or_else(|| {
+            repo.root()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "workspace".into());
+    let model = workspace_model(&name, graph, created);
+    model.check()?;
+
+    let models = if options.per_member {
+        model
+            .parts
+            .keys()
+            .filter_map(|id| model.for_part(id))
+            .collect()
+    } else {
+        vec![model]
+    };
+    let many_files = options.per_member || format == Format::All;
+    let dir = match (&output, many_files) {
+        (Some(o), true) => o.clone(),
+        _ => repo.path("dist/sbom"),
+    };
+    let mut documents = Vec::new();
+    for m in &models {
+        m.check()?;
+        let stem = file_stem(&m.name);
+        if matches!(format, Format::Cyclonedx | Format::All) {
+            let path = match (&output, many_files) {
+                (Some(o), false) => o.clone(),
+                _ => dir.join(format!("{stem}.cdx.json")),
+            };
+            documents.push((path, m, cyclonedx::write(m, spec)));
+        }
+        if matches!(format, Format::Spdx | Format::All) {
+            let path = match (&output, many_files) {
+                (Some(o), false) => o.clone(),
+                _ => dir.join(format!("{stem}.spdx.json")),
+            };
+            documents.push((path, m, spdx::write(m)?));
+        }
+    }
+    let mut written = Vec::new();
+    for (path, m, bytes) in documents {
+        repo::fs::write_atomic(&path, &bytes)?;
+        written.push(Written {
+            path,
+            subject: m.name.clone(),
+            components: m.len(),
+        });
+    }
+    Ok(SbomOutcome { written })
+}
+
+/// `all`, else a target triple.
+pub fn parse_platform(text: &str) -> Platform {
+    match text {
+        "all" => Platform::All,
+        "host" => Platform::Host,
+        t => Platform::Triple(t.to_string()),
+    }
+}
+
+fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model {
+    let id = format!("workspace:{name}");
+    let mut edges = graph.edges;
+    edges.insert(
+        id.clone(),
+        graph.members.keys().map(|m| (m.clone(), model::EdgeKind::Normal)).collect(),
+    );
+    Model {
+        name: name.to_string(),
+        subject: model::Component {
+            id,
+            kind: model::ComponentKind::Application,
+            name: name.to_string(),
+            version: None,
+            description: None,
+            authors: Vec::new(),
+            purl: None,
+            licence: None,
+            sha256: Vec::new(),
+            links: Vec::new(),
+            download: None,
+            scope: model::Scope::Required,
+        },
+        parts: graph.members,
+        components: graph.components,
+        edges,
+        created,
+    }
+}
+
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .collect()
+}
+
+/// The documents' time: `SOURCE_DATE_EPOCH`, else the commit time of `HEAD`, else
+/// [`FIXED_EPOCH`].
+fn created(root: &Path) -> Result<i64, SbomError> {
+    if let Some(text) = std::env::var_os("SOURCE_DATE_EPOCH") {
+        let text = text.to_string_lossy().trim().to_string();
+        return text
+            .parse::<i64>()
+            .map_err(|_| SbomError::SourceDateEpoch(text));
+    }
+    let cmd = Cmd::new("git")
+        .args(["log", "-1", "--format=%ct", "HEAD"])
+        .cwd(root);
+    if let Ok(done) = process::run(&cmd, RunOptions::capture())
+        && done.end.success()
+        && let Ok(secs) = String::from_utf8_lossy(&done.stdout).trim().parse::<i64>()
+    {
+        return Ok(secs);
+    }
+    Ok(FIXED_EPOCH)
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}

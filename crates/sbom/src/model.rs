@@ -1,0 +1,336 @@
+//! The ecosystem-neutral bill of materials every reader builds and every writer reads:
+//! components with licences, hashes, purls and links, and the dependency edges between them.
+//! Pure data and pure functions; no IO.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One bill of materials: what it describes, what that is made of, and how the parts depend on
+/// each other. Every map is keyed by component id, so every list a writer emits is sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// The document's name: the workspace's (or, per member, the member's) name.
+    pub name: String,
+    /// The component the BOM describes (CycloneDX `metadata.component`, SPDX `DESCRIBES`).
+    pub subject: Component,
+    /// Components that are parts of the subject: workspace members, the Python project.
+    pub parts: BTreeMap<String, Component>,
+    /// Every other component: the dependencies.
+    pub components: BTreeMap<String, Component>,
+    /// `from` depends on each `to` with a kind.
+    pub edges: BTreeMap<String, BTreeMap<String, EdgeKind>>,
+    /// Seconds since the Unix epoch: the document's creation time.
+    pub created: i64,
+}
+
+/// A package, crate or distribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// Unique in the model; the CycloneDX `bom-ref` (a purl when there is one).
+    pub id: String,
+    pub kind: ComponentKind,
+    pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub authors: Vec<String>,
+    pub purl: Option<String>,
+    pub licence: Option<Licence>,
+    /// SHA-256 digests, lowercase hex, sorted.
+    pub sha256: Vec<String>,
+    pub links: Vec<Link>,
+    /// Where the package can be fetched (SPDX `downloadLocation`), when it is a URL.
+    pub download: Option<String>,
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ComponentKind {
+    Application,
+    Library,
+}
+
+/// A declared licence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Licence {
+    /// A valid SPDX expression, canonical (`MIT/Apache-2.0` becomes `MIT OR Apache-2.0`).
+    Expression(String),
+    /// A licence that is not an SPDX expression: a licence file, or free text.
+    Named { name: String, text: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Link {
+    pub kind: LinkKind,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LinkKind {
+    Vcs,
+    Website,
+    Documentation,
+}
+
+/// Whether a component is needed by what the BOM describes, or only by its development.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Required,
+    /// Reached only through development dependencies (CycloneDX `excluded`).
+    Excluded,
+}
+
+/// The kind of a dependency edge; when a package is depended on in several ways, the
+/// strongest wins (normal, then build, then dev).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EdgeKind {
+    Normal,
+    Build,
+    Dev,
+}
+
+/// Why a model cannot be written: the checks the schemas cannot make.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    #[error("component id `{0}` is used twice")]
+    DuplicateId(String),
+    #[error("dependency `{from}` -> `{to}` names a component that is not in the bill of materials")]
+    Dangling { from: String, to: String },
+}
+
+impl Model {
+    /// Every component: the subject, its parts, then the others.
+    pub fn all(&self) -> impl Iterator<Item = &Component> {
+        std::iter::once(&self.subject)
+            .chain(self.parts.values())
+            .chain(self.components.values())
+    }
+
+    /// The number of components, the subject included.
+    pub fn len(&self) -> usize {
+        1 + self.parts.len() + self.components.len()
+    }
+
+    /// Whether the model holds only its subject.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty() && self.components.is_empty()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Component> {
+        if self.subject.id == id {
+            return Some(&self.subject);
+        }
+        self.parts.get(id).or_else(|| self.components.get(id))
+    }
+
+    /// Checks what no schema can: every id is unique, every edge resolves.
+    pub fn check(&self) -> Result<(), ModelError> {
+        let mut seen = BTreeSet::new();
+        for c in self.all() {
+            if !seen.insert(c.id.as_str()) {
+                return Err(ModelError::DuplicateId(c.id.clone()));
+            }
+        }
+        for (from, tos) in &self.edges {
+            for to in std::iter::once(from).chain(tos.keys()) {
+                if !seen.contains(to.as_str()) {
+                    return Err(ModelError::Dangling {
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The bill of materials of one part alone (`--per-member`): the part becomes the
+    /// subject, and only what it reaches stays.
+    pub fn for_part(&self, id: &str) -> Option<Model> {
+        let subject = self.parts.get(id)?.clone();
+        let mut reached = BTreeSet::new();
+        let mut todo = vec![id.to_string()];
+        while let Some(next) = todo.pop() {
+            for to in self.edges.get(&next).into_iter().flat_map(|t| t.keys()) {
+                if to != id && reached.insert(to.clone()) {
+                    todo.push(to.clone());
+                }
+            }
+        }
+        let components = reached
+            .iter()
+            .filter_map(|r| {
+                self.parts
+                    .get(r)
+                    .or_else(|| self.components.get(r))
+                    .map(|c| (r.clone(), c.clone()))
+            })
+            .collect();
+        let edges = self
+            .edges
+            .iter()
+            .filter(|(from, _)| *from == id || reached.contains(*from))
+            .map(|(from, tos)| (from.clone(), tos.clone()))
+            .collect();
+        Some(Model {
+            name: subject.name.clone(),
+            subject,
+            parts: BTreeMap::new(),
+            components,
+            edges,
+            created: self.created,
+        })
+    }
+}
+
+/// `secs` since the epoch as RFC 3339 UTC, to the second: `2024-05-01T12:00:00Z`.
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Howard Hinnant's days-to-civil algorithm.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Makes a string safe for an SPDX id: letters, digits, `.` and `-`.
+pub fn spdx_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Percent-encodes a purl part or qualifier value: everything but unreserved characters and
+/// the `:` and `/` purl keeps readable.
+pub fn purl_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn component(id: &str) -> Component {
+        Component {
+            id: id.to_string(),
+            kind: ComponentKind::Library,
+            name: id.to_string(),
+            version: Some("1.0.0".into()),
+            description: None,
+            authors: Vec::new(),
+            purl: None,
+            licence: None,
+            sha256: Vec::new(),
+            links: Vec::new(),
+            download: None,
+            scope: Scope::Required,
+        }
+    }
+
+    fn model() -> Model {
+        let mut m = Model {
+            name: "ws".into(),
+            subject: component("ws"),
+            parts: BTreeMap::new(),
+            components: BTreeMap::new(),
+            edges: BTreeMap::new(),
+            created: 0,
+        };
+        for p in ["a", "b"] {
+            m.parts.insert(p.into(), component(p));
+        }
+        for c in ["x", "y", "z"] {
+            m.components.insert(c.into(), component(c));
+        }
+        let edge = |m: &mut Model, f: &str, t: &str| {
+            m.edges
+                .entry(f.into())
+                .or_default()
+                .insert(t.into(), EdgeKind::Normal);
+        };
+        edge(&mut m, "ws", "a");
+        edge(&mut m, "ws", "b");
+        edge(&mut m, "a", "b");
+        edge(&mut m, "b", "x");
+        edge(&mut m, "a", "y");
+        edge(&mut m, "z", "x");
+        m
+    }
+
+    #[test]
+    fn check_finds_duplicates_and_dangling_edges() {
+        let mut m = model();
+        assert_eq!(m.check(), Ok(()));
+        m.components.insert("a".into(), component("a"));
+        assert_eq!(m.check(), Err(ModelError::DuplicateId("a".into())));
+        m.components.remove("a");
+        m.edges
+            .entry("x".into())
+            .or_default()
+            .insert("gone".into(), EdgeKind::Dev);
+        assert_eq!(
+            m.check(),
+            Err(ModelError::Dangling {
+                from: "x".into(),
+                to: "gone".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_part_alone_keeps_only_what_it_reaches() {
+        let m = model().for_part("a").unwrap();
+        assert_eq!(m.subject.id, "a");
+        assert_eq!(
+            m.components.keys().collect::<Vec<_>>(),
+            ["b", "x", "y"].iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            m.edges.keys().collect::<Vec<_>>(),
+            ["a", "b"].iter().collect::<Vec<_>>()
+        );
+        assert_eq!(m.check(), Ok(()));
+        assert!(model().for_part("x").is_none());
+    }
+
+    #[test]
+    fn timestamps_and_encodings() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_714_564_800), "2024-05-01T12:00:00Z");
+        assert_eq!(spdx_safe("foo_bar@1.0+x"), "foo-bar-1.0-x");
+        assert_eq!(
+            purl_encode("git+https://h/r.git@abc"),
+            "git%2Bhttps://h/r.git%40abc"
+        );
+    }
+}

@@ -1,12 +1,165 @@
-//! `cargo xtask qa`: not built yet.
+//! `cargo xtask qa [GATE...]`: runs the repository's quality gates (xtask.toml, or detected
+//! ones) as a dependency graph and reports each gate's end; writes logs to
+//! `target/xtask/qa/NAME.log` and the reports asked for (`--json`, `--markdown`, `--junit`,
+//! the GitHub step summary). `qa --list` prints the graph, `qa init` writes the detected gates
+//! to xtask.toml, `qa schema` regenerates the JSON report's schema.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use gates::{Builtins, Outcome, Outputs, RunConfig, Terminal};
+use repo::Repo;
 
 use crate::exit::Exit;
 
+/// Arguments of `cargo xtask qa`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Option<QaCommand>,
 
-pub(crate) fn run(_root: Option<&Path>, _args: Args) -> anyhow::Result<Exit> {
-    anyhow::bail!("`qa` is not built yet")
+    /// Run only these gates and the gates they need.
+    #[arg(value_name = "GATE")]
+    gates: Vec<String>,
+
+    /// Print the gate graph and exit.
+    #[arg(long)]
+    list: bool,
+
+    /// How many gates run at once (default: `[qa] jobs`, else the number of cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+
+    /// Stop starting gates after the first required gate that does not pass.
+    #[arg(long)]
+    fail_fast: bool,
+
+    /// Write the report as JSON (schema: docs/reference/qa-report.schema.json).
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+
+    /// Write notes a team can paste: one line per gate, then a table.
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+
+    /// Write a JUnit XML report: one test case per gate.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum QaCommand {
+    /// Write the detected gates to xtask.toml, for editing.
+    Init {
+        /// Overwrite an existing xtask.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Regenerate the JSON Schema of the report (docs/reference/qa-report.schema.json).
+    #[command(hide = true)]
+    Schema {
+        /// Do not write; exit 1 when the committed schema is stale.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+/// The built-in gates this binary offers (`run = "builtin:NAME"`).
+fn builtins() -> Builtins {
+    Builtins::new()
+}
+
+pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
+    let repo = Repo::discover(root)?;
+    match args.command {
+        Some(QaCommand::Init { force }) => return init(&repo, force),
+        Some(QaCommand::Schema { check }) => return schema(&repo, check),
+        None => {}
+    }
+    let builtins = builtins();
+    let loaded = gates::load_plan(&repo, &builtins)?;
+    if let Some(detected) = &loaded.detected {
+        eprintln!(
+            "qa: no xtask.toml; detected {}: gates {} (`cargo xtask qa init` writes them to \
+             xtask.toml)",
+            detected.kinds.join(" and "),
+            detected.gates.join(", ")
+        );
+    }
+    let mut plan = gates::select(&loaded.plan, &args.gates)?;
+    if let Some(jobs) = args.jobs {
+        plan.jobs = usize::from(jobs);
+    }
+    if args.list {
+        print!("{}", gates::list(&plan, &|g| reproduce(g, &builtins)));
+        return Ok(Exit::Success);
+    }
+    let config = RunConfig {
+        builtins: &builtins,
+        fail_fast: args.fail_fast,
+    };
+    let mut terminal = Terminal::stderr();
+    let report = gates::run(&repo, &plan, &config, &mut terminal);
+    terminal.summary(&report);
+    let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let outputs = Outputs {
+        json: args.json,
+        markdown: args.markdown,
+        junit: args.junit,
+        github_step_summary: github
+            .then(|| std::env::var_os("GITHUB_STEP_SUMMARY"))
+            .flatten()
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from),
+    };
+    gates::write_reports(&report, &outputs)?;
+    if github {
+        print!(
+            "{}",
+            gates::github_commands(&report, &|g| gates::read_log(repo.root(), g))
+        );
+    }
+    Ok(match report.outcome {
+        Outcome::Pass => Exit::Success,
+        Outcome::Fail => Exit::Failure,
+        Outcome::Interrupted => Exit::Interrupted,
+    })
+}
+
+fn reproduce(gate: &gates::Gate, builtins: &Builtins) -> String {
+    let builtin = match &gate.command {
+        gates::Command::Builtin(name) => builtins.get(name).map(|b| b.reproduce.as_str()),
+        _ => None,
+    };
+    gate.reproduce(builtin)
+}
+
+fn init(repo: &Repo, force: bool) -> anyhow::Result<Exit> {
+    let done = gates::init(repo, force)?;
+    eprintln!(
+        "qa: detected {}; wrote gates {} to {}",
+        done.detected.kinds.join(" and "),
+        done.detected.gates.join(", "),
+        done.path.display()
+    );
+    Ok(Exit::Success)
+}
+
+fn schema(repo: &Repo, check: bool) -> anyhow::Result<Exit> {
+    let path = repo.path(gates::SCHEMA_PATH);
+    let fresh = gates::json_schema();
+    if check {
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed == fresh {
+            return Ok(Exit::Success);
+        }
+        eprintln!(
+            "{} is stale: run `cargo xtask qa schema` and commit it",
+            path.display()
+        );
+        return Ok(Exit::Failure);
+    }
+    repo::fs::write_atomic(&path, fresh.as_bytes()).with_context(|| "writing the report schema")?;
+    Ok(Exit::Success)
 }

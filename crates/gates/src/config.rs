@@ -1,0 +1,341 @@
+//! The `[qa]` and `[gates.NAME]` sections of `xtask.toml`: their serde schema (what the user
+//! wrote, with spans for errors) and the validation that turns them into a [`Plan`]: unknown
+//! `needs` with a did-you-mean, cycles printed as `a -> b -> a`, unknown `builtin:` names.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use repo::config::{did_you_mean, list};
+use repo::{ConfigError, ConfigFile};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::model::{Command, Gate, Plan};
+
+/// The whole file as this crate sees it: only the sections it owns.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawFile {
+    #[serde(default)]
+    pub(crate) qa: Option<RawQa>,
+    #[serde(default)]
+    pub(crate) gates: IndexMap<String, Spanned<RawGate>>,
+}
+
+/// `[qa]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQa {
+    pub(crate) jobs: Option<Spanned<i64>>,
+}
+
+/// `[gates.NAME]`, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGate {
+    pub(crate) run: Spanned<RawRun>,
+    #[serde(default)]
+    pub(crate) shell: bool,
+    #[serde(default)]
+    pub(crate) needs: Vec<Spanned<String>>,
+    pub(crate) owner: Option<String>,
+    pub(crate) timeout: Option<Spanned<f64>>,
+    pub(crate) tool: Option<String>,
+    pub(crate) install: Option<String>,
+    #[serde(default)]
+    pub(crate) env: IndexMap<String, String>,
+    pub(crate) cwd: Option<String>,
+    pub(crate) lock: Option<String>,
+    #[serde(default)]
+    pub(crate) allow_failure: bool,
+}
+
+/// `run = "a string"` or `run = ["an", "argv"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawRun {
+    Line(String),
+    Argv(Vec<String>),
+}
+
+/// Where a timeout written as a number of seconds must lie.
+const MAX_TIMEOUT_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+
+/// Reads and validates `[qa]` and `[gates]` of `file` into a plan. `builtins` are the names
+/// `run = "builtin:NAME"` may use; `default_jobs` applies when `[qa] jobs` is absent.
+pub fn load(
+    file: &ConfigFile,
+    builtins: &[&str],
+    default_jobs: usize,
+) -> Result<Plan, ConfigError> {
+    let raw: RawFile = file.section()?;
+    build(file, raw, builtins, default_jobs)
+}
+
+fn build(
+    file: &ConfigFile,
+    raw: RawFile,
+    builtins: &[&str],
+    default_jobs: usize,
+) -> Result<Plan, ConfigError> {
+    let jobs = match raw.qa.as_ref().and_then(|qa| qa.jobs.as_ref()) {
+        None => default_jobs,
+        Some(jobs) => match usize::try_from(*jobs.get_ref()) {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                return Err(file.error_at(
+                    Some(jobs.span()),
+                    format!(
+                        "`jobs` must be 1 or more, not {}; it caps how many gates run at once",
+                        jobs.get_ref()
+                    ),
+                ));
+            }
+        },
+    };
+    let names: Vec<&str> = raw.gates.keys().map(String::as_str).collect();
+    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut gates = Vec::with_capacity(raw.gates.len());
+    for (name, spanned) in &raw.gates {
+        let gate = spanned.get_ref();
+        let needs = gate
+            .needs
+            .iter()
+            .map(|need| {
+                index.get(need.get_ref().as_str()).copied().ok_or_else(|| {
+                    let hint = did_you_mean(need.get_ref(), names.iter().copied())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    file.error_at(
+                        Some(need.span()),
+                        format!(
+                            "gate `{name}` needs `{}`, which is not defined{hint}",
+                            need.get_ref()
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<usize>, ConfigError>>()?;
+        let command = command(file, name, gate, builtins)?;
+        let timeout = match &gate.timeout {
+            None => None,
+            Some(t) if *t.get_ref() > 0.0 && *t.get_ref() <= MAX_TIMEOUT_SECONDS => {
+                Some(Duration::from_secs_f64(*t.get_ref()))
+            }
+            Some(t) => {
+                return Err(file.error_at(
+                    Some(t.span()),
+                    format!(
+                        "gate `{name}`: `timeout` is in seconds and must be above 0 and at most \
+                         {MAX_TIMEOUT_SECONDS}, not {}",
+                        t.get_ref()
+                    ),
+                ));
+            }
+        };
+        if gate.install.is_some() && gate.tool.is_none() {
+            return Err(file.error_at(
+                Some(spanned.span()),
+                format!("gate `{name}`: `install` is a hint for `tool`; set `tool` too"),
+            ));
+        }
+        let lock = gate
+            .lock
+            .clone()
+            .or_else(|| command.runs_cargo().then(|| "cargo".to_string()));
+        gates.push(Gate {
+            name: name.clone(),
+            command,
+            needs,
+            owner: gate.owner.clone(),
+            timeout,
+            tool: gate.tool.clone(),
+            install: gate.install.clone(),
+            env: gate
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            cwd: gate.cwd.clone(),
+            lock,
+            allow_failure: gate.allow_failure,
+        });
+    }
+    let plan = Plan { jobs, gates };
+    if let Some(cycle) = plan.find_cycle() {
+        let first = &plan.gates[cycle[0]].name;
+        let span = raw.gates.get(first.as_str()).map(Spanned::span);
+        let path: Vec<&str> = cycle
+            .iter()
+            .chain(std::iter::once(&cycle[0]))
+            .map(|&i| plan.gates[i].name.as_str())
+            .collect();
+        return Err(file.error_at(span, format!("gates form a cycle: {}", path.join(" -> "))));
+    }
+    Ok(plan)
+}
+
+fn command(
+    file: &ConfigFile,
+    name: &str,
+    gate: &RawGate,
+    builtins: &[&str],
+) -> Result<Command, ConfigError> {
+    let span = Some(gate.run.span());
+    let err = |message: String| file.error_at(span.clone(), format!("gate `{name}`: {message}"));
+    match gate.run.get_ref() {
+        RawRun::Line(line) if line.starts_with("builtin:") => {
+            let builtin = &line["builtin:".len()..];
+            if gate.shell {
+                return Err(err(
+                    "a `builtin:` gate runs in process; remove `shell = true`".into(),
+                ));
+            }
+            if !builtins.contains(&builtin) {
+                let hint = did_you_mean(builtin, builtins.iter().copied())
+                    .map(|s| format!(" (did you mean `builtin:{s}`?)"))
+                    .unwrap_or_default();
+                let known = if builtins.is_empty() {
+                    "this build knows none".to_string()
+                } else {
+                    format!(
+                        "known: {}",
+                        list(
+                            builtins
+                                .iter()
+                                .map(|b| format!("builtin:{b}"))
+                                .collect::<Vec<_>>()
+                                .iter()
+                                .map(String::as_str)
+                        )
+                    )
+                };
+                return Err(err(format!("unknown built-in `{line}`{hint}; {known}")));
+            }
+            Ok(Command::Builtin(builtin.to_string()))
+        }
+        RawRun::Line(line) if gate.shell => {
+            if line.trim().is_empty() {
+                return Err(err("`run` is empty".into()));
+            }
+            Ok(Command::Shell(line.clone()))
+        }
+        RawRun::Line(line) => match repo::process::split(line) {
+            Some(words) if !words.is_empty() => Ok(Command::Argv(words)),
+            Some(_) => Err(err("`run` is empty".into())),
+            None => Err(err(format!(
+                "`run` has an unclosed quote or a trailing backslash: {line}"
+            ))),
+        },
+        RawRun::Argv(argv) if gate.shell => Err(err(
+            "`shell = true` takes `run` as one string for `sh -c`, not an array".into(),
+        )),
+        RawRun::Argv(argv) if argv.is_empty() => Err(err("`run` is empty".into())),
+        RawRun::Argv(argv) => Ok(Command::Argv(argv.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn load_str(text: &str) -> Result<Plan, String> {
+        let file = ConfigFile::parse(Path::new("xtask.toml"), text.to_string())
+            .map_err(|e| e.to_string())?;
+        load(&file, &["format-check", "sbom"], 4).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_full_gate_loads() {
+        let plan = load_str(
+            "[qa]\njobs = 3\n\n[gates.fmt]\nrun = 'cargo fmt --all --check'\n\n\
+             [gates.types]\nrun = ['mypy', 'src']\nneeds = ['fmt']\nowner = 'QA'\ntimeout = 1.5\n\
+             tool = 'mypy'\ninstall = 'pip install mypy'\nenv = { MYPY_CACHE_DIR = 'x' }\n\
+             cwd = 'py'\nlock = 'py'\nallow_failure = true\n\n\
+             [gates.sh]\nrun = 'echo hi | wc -l'\nshell = true\n\n\
+             [gates.sbom]\nrun = 'builtin:sbom'\n",
+        )
+        .unwrap();
+        assert_eq!(plan.jobs, 3);
+        let names: Vec<&str> = plan.gates.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["fmt", "types", "sh", "sbom"]);
+        assert_eq!(plan.gates[0].lock.as_deref(), Some("cargo"));
+        let types = &plan.gates[1];
+        assert_eq!(types.needs, [0]);
+        assert_eq!(types.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(types.lock.as_deref(), Some("py"));
+        assert!(types.allow_failure);
+        assert_eq!(
+            plan.gates[2].command,
+            Command::Shell("echo hi | wc -l".into())
+        );
+        assert_eq!(plan.gates[2].lock, None);
+        assert_eq!(plan.gates[3].command, Command::Builtin("sbom".into()));
+    }
+
+    #[test]
+    fn default_jobs_apply_without_qa_section() {
+        assert_eq!(load_str("[gates.a]\nrun = 'true'\n").unwrap().jobs, 4);
+    }
+
+    #[test]
+    fn errors_name_line_key_and_fix() {
+        let cases = [
+            (
+                "[gates.lints]\nrun = 'true'\n[gates.types]\nrun = 'true'\nneeds = ['lint']\n",
+                "xtask.toml:5:10: gate `types` needs `lint`, which is not defined (did you mean `lints`?)",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\nneeds = ['b']\n[gates.b]\nrun = 'true'\nneeds = ['c']\n[gates.c]\nrun = 'true'\nneeds = ['a']\n",
+                "xtask.toml:1:1: gates form a cycle: a -> b -> c -> a",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\nneeds = ['a']\n",
+                "xtask.toml:1:1: gates form a cycle: a -> a",
+            ),
+            (
+                "[gates.fmt]\nrun = 'builtin:format-chek'\n",
+                "xtask.toml:2:7: gate `fmt`: unknown built-in `builtin:format-chek` (did you mean \
+                 `builtin:format-check`?); known: `builtin:format-check` or `builtin:sbom`",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\ntiemout = 3\n",
+                "xtask.toml:3:1: unknown key `tiemout` (did you mean `timeout`?); expected one of \
+                 `run`, `shell`, `needs`, `owner`, `timeout`, `tool`, `install`, `env`, `cwd`, \
+                 `lock` or `allow_failure`",
+            ),
+            (
+                "[qa]\njbos = 2\n",
+                "xtask.toml:2:1: unknown key `jbos` (did you mean `jobs`?); expected one of `jobs`",
+            ),
+            (
+                "[qa]\njobs = 0\n",
+                "xtask.toml:2:8: `jobs` must be 1 or more, not 0; it caps how many gates run at once",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\n[gates.a]\nrun = 'false'\n",
+                "xtask.toml:3:8: duplicate key",
+            ),
+            (
+                "[gates.a]\nrun = []\n",
+                "xtask.toml:2:7: gate `a`: `run` is empty",
+            ),
+            (
+                "[gates.a]\nrun = 'echo \"oops'\n",
+                "xtask.toml:2:7: gate `a`: `run` has an unclosed quote or a trailing backslash: echo \"oops",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\ntimeout = -1\n",
+                "xtask.toml:3:11: gate `a`: `timeout` is in seconds and must be above 0 and at most 604800, not -1",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = load_str(text).unwrap_err();
+            assert!(
+                err.starts_with(expected),
+                "for\n{text}\n got: {err}\nwant: {expected}"
+            );
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! `qa`: a repository's quality gates as a dependency graph that never halts at the first
+//! failure. The gate model and its `xtask.toml` schema, detection of default gates, the
+//! scheduler (pure), the runner edge (one thread per running gate), and the reports (terminal,
+//! JSON, Markdown, JUnit, GitHub Actions).
+//!
+//! Entry points: [`load_plan`] (validated before anything runs), [`Plan::restrict`] for
+//! `qa GATE...`, [`run`] then [`write_reports`], and [`init`] for `qa init`.
+
+mod builtin;
+mod config;
+mod detect;
+mod model;
+mod report;
+mod run;
+mod schedule;
+mod term;
+
+pub use builtin::{Builtin, BuiltinEnd, BuiltinFn, Builtins};
+pub use config::load as load_config;
+pub use detect::{Detected, detect};
+pub use model::{Command, Gate, Plan, Status};
+pub use report::{
+    Counts, GateReport, Outcome, Outputs, Report, SCHEMA_PATH, SCHEMA_VERSION, github_commands,
+    json_schema, junit, markdown, markdown_line, write_reports,
+};
+pub use run::{Observer, RunConfig, Silent, log_file_name, read_log, rfc3339, run, tail};
+pub use schedule::{Decision, State, decide};
+pub use term::{Terminal, end_line, list, summary};
+
+use std::path::{Path, PathBuf};
+
+use repo::Repo;
+use repo::config::{ConfigError, ConfigFile, did_you_mean};
+
+/// Why `qa` could not run (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum QaError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Fs(#[from] repo::fs::FsError),
+    #[error("no gate is called `{name}`{hint}; the gates are {known}")]
+    UnknownGate {
+        name: String,
+        hint: String,
+        known: String,
+    },
+    #[error("{} already exists; pass --force to overwrite it", .0.display())]
+    ConfigExists(PathBuf),
+    #[error("no gates: {0}")]
+    NoGates(String),
+}
+
+/// The plan to run and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub plan: Plan,
+    /// Set when there was no `xtask.toml` and the gates were detected.
+    pub detected: Option<Detected>,
+}
+
+/// The number of cores, the default of `[qa] jobs`.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Loads and validates the repository's gates: its `xtask.toml`, or detected ones when it has
+/// none. Nothing runs before this has succeeded.
+pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
+    let names = builtins.names();
+    match repo.config() {
+        Some(file) => Ok(Loaded {
+            plan: config::load(file, &names, default_jobs())?,
+            detected: None,
+        }),
+        None => {
+            let detected = detect(repo);
+            let file = ConfigFile::parse(Path::new("(detected gates)"), detected.toml.clone())?;
+            let plan = config::load(&file, &names, default_jobs())?;
+            if plan.gates.is_empty() {
+                return Err(QaError::NoGates(format!(
+                    "{} has no xtask.toml and no Cargo.toml or pyproject.toml to detect gates \
+                     from; write an xtask.toml (see docs/reference/xtask-toml.md)",
+                    repo.root().display()
+                )));
+            }
+            Ok(Loaded {
+                plan,
+                detected: Some(detected),
+            })
+        }
+    }
+}
+
+/// The plan restricted to the gates named and what they need; every name must exist.
+pub fn select(plan: &Plan, names: &[String]) -> Result<Plan, QaError> {
+    if names.is_empty() {
+        return Ok(plan.clone());
+    }
+    let mut picked = Vec::new();
+    for name in names {
+        let Some(i) = plan.index(name) else {
+            let all = plan.gates.iter().map(|g| g.name.as_str());
+            return Err(QaError::UnknownGate {
+                name: name.clone(),
+                hint: did_you_mean(name, all.clone())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default(),
+                known: repo::config::list(all),
+            });
+        };
+        picked.push(i);
+    }
+    Ok(plan.restrict(&picked))
+}
+
+/// What `qa init` wrote.
+#[derive(Debug, Clone)]
+pub struct Init {
+    pub path: PathBuf,
+    pub detected: Detected,
+}
+
+/// Writes the detected gates to `xtask.toml`; refuses to overwrite one unless `force`.
+pub fn init(repo: &Repo, force: bool) -> Result<Init, QaError> {
+    let path = repo.path(repo::config::FILE_NAME);
+    if path.exists() && !force {
+        return Err(QaError::ConfigExists(path));
+    }
+    let detected = detect(repo);
+    if detected.gates.is_empty() {
+        return Err(QaError::NoGates(format!(
+            "nothing to detect in {}: no Cargo.toml, and no pyproject.toml configuring ruff, \
+             mypy or pytest",
+            repo.root().display()
+        )));
+    }
+    repo::fs::write_atomic(&path, detected.toml.as_bytes())?;
+    Ok(Init { path, detected })
+}

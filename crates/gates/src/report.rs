@@ -1,0 +1,496 @@
+//! The run's report: serde types with a `schema_version` (the JSON report, its JSON Schema
+//! generated from these types), and the renderings built from it: Markdown notes, JUnit XML,
+//! GitHub Actions workflow commands. Rendering is pure; writing happens in [`write_reports`].
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use repo::fs::{FsError, write_atomic};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Status;
+
+/// The version of the JSON report's shape; raised on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where the committed JSON Schema of the report lives, relative to the repository root.
+pub const SCHEMA_PATH: &str = "docs/reference/qa-report.schema.json";
+
+/// The report of one `qa` run (or of several shards merged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// The version of this shape: 1.
+    pub schema_version: u32,
+    /// When the run started, RFC 3339 in UTC.
+    pub started_at: String,
+    /// Wall time of the whole run, in seconds.
+    pub duration_s: f64,
+    /// How many gates could run at once.
+    pub jobs: usize,
+    /// `pass`: every required gate passed or was skipped; `fail`: a required gate failed, was
+    /// blocked, timed out or could not start; `interrupted`: Ctrl-C stopped the run.
+    pub outcome: Outcome,
+    /// How many gates ended in each status.
+    pub counts: Counts,
+    /// Every gate of the run, in declaration order.
+    pub gates: Vec<GateReport>,
+}
+
+/// The run's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Interrupted,
+}
+
+/// Gates per status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub blocked: usize,
+    pub skipped: usize,
+    pub timeout: usize,
+    pub error: usize,
+}
+
+/// One gate's end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateReport {
+    pub name: String,
+    pub status: Status,
+    /// Why it ended so, in words (always set unless it passed).
+    pub reason: Option<String>,
+    /// Who answers for it (`owner` in xtask.toml).
+    pub owner: Option<String>,
+    /// The gates it needs.
+    pub needs: Vec<String>,
+    /// For a blocked gate, the need that did not pass.
+    pub blocked_by: Option<String>,
+    /// False when `allow_failure = true`: its failure does not fail the run.
+    pub required: bool,
+    /// When it started, in seconds after the run started (absent when it never ran).
+    pub start_s: Option<f64>,
+    /// How long it ran, in seconds (absent when it never ran).
+    pub duration_s: Option<f64>,
+    /// The command that reproduces it, quoted for a POSIX shell.
+    pub command: String,
+    /// Its log (stdout and stderr interleaved), relative to the repository root when inside it.
+    pub log: Option<String>,
+    /// The exit code, when it exited.
+    pub exit_code: Option<i32>,
+    /// The log's last lines, for gates that did not pass.
+    pub log_tail: Option<String>,
+}
+
+impl Report {
+    /// Builds the verdict and counts from the gates.
+    pub fn new(
+        started_at: String,
+        duration_s: f64,
+        jobs: usize,
+        interrupted: bool,
+        gates: Vec<GateReport>,
+    ) -> Report {
+        let mut counts = Counts::default();
+        for g in &gates {
+            *match g.status {
+                Status::Pass => &mut counts.pass,
+                Status::Fail => &mut counts.fail,
+                Status::Blocked => &mut counts.blocked,
+                Status::Skipped => &mut counts.skipped,
+                Status::Timeout => &mut counts.timeout,
+                Status::Error => &mut counts.error,
+            } += 1;
+        }
+        let failed = gates.iter().any(|g| g.required && g.status.fails_run());
+        let outcome = if interrupted {
+            Outcome::Interrupted
+        } else if failed {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        };
+        Report {
+            schema_version: SCHEMA_VERSION,
+            started_at,
+            duration_s,
+            jobs,
+            outcome,
+            counts,
+            gates,
+        }
+    }
+
+    /// The report as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a report serializes");
+        text.push('\n');
+        text
+    }
+}
+
+/// The JSON Schema of [`Report`], as committed at [`SCHEMA_PATH`].
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Report);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
+/// Seconds with one decimal: `41.2 s`.
+fn secs(s: f64) -> String {
+    format!("{s:.1} s")
+}
+
+/// One Markdown line for a gate:
+/// ``- tests: **fail** — `cargo test` exited 1 after 41.2 s (owner: Engineering)``.
+pub fn markdown_line(g: &GateReport) -> String {
+    let cmd = code(&g.command);
+    let what = match g.status {
+        Status::Pass => format!("{cmd} passed in {}", secs(g.duration_s.unwrap_or(0.0))),
+        Status::Fail => match g.exit_code {
+            Some(code) => format!(
+                "{cmd} exited {code} after {}",
+                secs(g.duration_s.unwrap_or(0.0))
+            ),
+            None => format!(
+                "{cmd} failed after {}: {}",
+                secs(g.duration_s.unwrap_or(0.0)),
+                g.reason.as_deref().unwrap_or("")
+            ),
+        },
+        Status::Timeout => format!("{cmd} {}", g.reason.as_deref().unwrap_or("timed out")),
+        Status::Blocked | Status::Skipped | Status::Error => {
+            format!("{}; {cmd} did not run", g.reason.as_deref().unwrap_or(""))
+        }
+    };
+    let owner = g
+        .owner
+        .as_ref()
+        .map(|o| format!(" (owner: {o})"))
+        .unwrap_or_default();
+    let optional = if g.required { "" } else { " (allowed to fail)" };
+    format!(
+        "- {}: **{}** — {what}{owner}{optional}",
+        g.name,
+        g.status.as_str()
+    )
+}
+
+/// Notes a team can paste: a headline, one line per gate, then a table.
+pub fn markdown(report: &Report) -> String {
+    let c = &report.counts;
+    let mut out = format!(
+        "## Quality gates: {}\n\n{} gates in {}: {} pass, {} fail, {} blocked, {} skipped, \
+         {} timeout, {} error.\n\n",
+        match report.outcome {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Interrupted => "interrupted",
+        },
+        report.gates.len(),
+        secs(report.duration_s),
+        c.pass,
+        c.fail,
+        c.blocked,
+        c.skipped,
+        c.timeout,
+        c.error
+    );
+    for g in &report.gates {
+        out.push_str(&markdown_line(g));
+        out.push('\n');
+    }
+    out.push_str("\n| Gate | Status | Duration | Owner | Reason |\n|---|---|---|---|---|\n");
+    for g in &report.gates {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            cell(&g.name),
+            g.status.as_str(),
+            g.duration_s.map(secs).unwrap_or_else(|| "—".into()),
+            cell(g.owner.as_deref().unwrap_or("")),
+            cell(g.reason.as_deref().unwrap_or(""))
+        ));
+    }
+    out
+}
+
+fn code(text: &str) -> String {
+    let ticks = if text.contains('`') { "``" } else { "`" };
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The report as JUnit XML: one test case per gate, failures with the log's tail, skipped
+/// gates with their reason. ANSI escapes, control characters and invalid UTF-8 in logs are
+/// removed or replaced, so the XML is well-formed whatever the logs hold.
+pub fn junit(report: &Report) -> String {
+    let mut suite = TestSuite::new("qa");
+    for g in &report.gates {
+        let reason = g.reason.clone().unwrap_or_default();
+        let tail = g.log_tail.as_deref().map(xml_safe).unwrap_or_default();
+        let status = match g.status {
+            Status::Pass => TestCaseStatus::success(),
+            Status::Skipped => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(xml_safe(&reason));
+                s
+            }
+            Status::Fail | Status::Blocked | Status::Timeout | Status::Error => {
+                let kind = if g.status == Status::Error {
+                    NonSuccessKind::Error
+                } else {
+                    NonSuccessKind::Failure
+                };
+                let mut s = TestCaseStatus::non_success(kind);
+                s.set_message(xml_safe(&format!("{}: {reason}", g.status.as_str())));
+                s.set_type(g.status.as_str());
+                s.set_description(tail.clone());
+                s
+            }
+        };
+        let mut case = TestCase::new(xml_safe(&g.name), status);
+        case.set_classname("qa");
+        if let Some(d) = g.duration_s {
+            case.set_time(std::time::Duration::from_secs_f64(d.max(0.0)));
+        }
+        case.set_system_out(xml_safe(&format!("$ {}\n{tail}", g.command)));
+        suite.add_test_case(case);
+    }
+    suite.set_time(std::time::Duration::from_secs_f64(
+        report.duration_s.max(0.0),
+    ));
+    let mut junit = quick_junit::Report::new("qa");
+    junit.add_test_suite(suite);
+    junit
+        .to_string()
+        .expect("quick-junit serializes to a string")
+}
+
+/// Text made safe for XML 1.0: quick-junit strips ANSI escapes and C0 controls; the two
+/// non-characters XML also forbids are dropped here.
+fn xml_safe(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+        .collect()
+}
+
+/// GitHub Actions workflow commands for the run: each gate's log folded in a `::group::`, then
+/// an `::error` annotation per failed or timed-out gate. `logs` gives a gate's whole log.
+pub fn github_commands(report: &Report, logs: &dyn Fn(&GateReport) -> Option<String>) -> String {
+    let mut out = String::new();
+    for g in &report.gates {
+        let Some(log) = logs(g) else { continue };
+        out.push_str(&format!(
+            "::group::{} ({})\n$ {}\n",
+            g.name,
+            g.status.as_str(),
+            g.command
+        ));
+        // A log line that looks like a workflow command must not be executed.
+        for line in log.lines() {
+            if line.starts_with("::") {
+                out.push(' ');
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push_str("::endgroup::\n");
+    }
+    for g in &report.gates {
+        if matches!(g.status, Status::Fail | Status::Timeout) {
+            let message = format!(
+                "{}\nReproduce: {}{}",
+                g.reason.as_deref().unwrap_or(g.status.as_str()),
+                g.command,
+                g.log_tail
+                    .as_deref()
+                    .map(|t| format!("\n{t}"))
+                    .unwrap_or_default()
+            );
+            out.push_str(&format!(
+                "::error title={}::{}\n",
+                escape_property(&format!("qa: {} {}", g.name, g.status.as_str())),
+                escape_data(&message)
+            ));
+        }
+    }
+    out
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Which report files to write.
+#[derive(Debug, Default, Clone)]
+pub struct Outputs {
+    pub json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    /// `$GITHUB_STEP_SUMMARY`: the Markdown is appended to it.
+    pub github_step_summary: Option<PathBuf>,
+}
+
+/// Writes every report asked for (atomically; the step summary is appended to).
+pub fn write_reports(report: &Report, outputs: &Outputs) -> Result<(), FsError> {
+    if let Some(path) = &outputs.json {
+        write_atomic(path, report.to_json().as_bytes())?;
+    }
+    if let Some(path) = &outputs.markdown {
+        write_atomic(path, markdown(report).as_bytes())?;
+    }
+    if let Some(path) = &outputs.junit {
+        write_atomic(path, junit(report).as_bytes())?;
+    }
+    if let Some(path) = &outputs.github_step_summary {
+        append(path, markdown(report).as_bytes())?;
+    }
+    Ok(())
+}
+
+fn append(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| FsError::new("open for appending", path, e))?;
+    file.write_all(bytes)
+        .map_err(|e| FsError::new("append to", path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn gate(name: &str, status: Status) -> GateReport {
+        GateReport {
+            name: name.into(),
+            status,
+            reason: None,
+            owner: None,
+            needs: vec![],
+            blocked_by: None,
+            required: true,
+            start_s: Some(0.0),
+            duration_s: Some(41.23),
+            command: "cargo test --workspace".into(),
+            log: Some("target/xtask/qa/tests.log".into()),
+            exit_code: None,
+            log_tail: None,
+        }
+    }
+
+    #[test]
+    fn markdown_lines_follow_the_notes_format() {
+        let mut tests = gate("tests", Status::Fail);
+        tests.exit_code = Some(1);
+        tests.owner = Some("Engineering".into());
+        tests.reason = Some("exited 1".into());
+        assert_eq!(
+            markdown_line(&tests),
+            "- tests: **fail** — `cargo test --workspace` exited 1 after 41.2 s (owner: Engineering)"
+        );
+        let mut cover = gate("coverage", Status::Blocked);
+        cover.command = "cargo llvm-cov".into();
+        cover.reason = Some("needs `tests`, which failed".into());
+        cover.duration_s = None;
+        assert_eq!(
+            markdown_line(&cover),
+            "- coverage: **blocked** — needs `tests`, which failed; `cargo llvm-cov` did not run"
+        );
+        let mut fmt = gate("fmt", Status::Pass);
+        fmt.command = "cargo fmt --all --check".into();
+        fmt.duration_s = Some(0.44);
+        assert_eq!(
+            markdown_line(&fmt),
+            "- fmt: **pass** — `cargo fmt --all --check` passed in 0.4 s"
+        );
+    }
+
+    #[test]
+    fn junit_is_well_formed_whatever_the_log_holds() {
+        let mut bad = gate("weird <gate> & co", Status::Fail);
+        let mut bytes = b"\x1b[31mred\x1b[0m ]]> <tag> & \x00\x07 ".to_vec();
+        bytes.extend_from_slice(&[0xff, 0xfe, b'\n']);
+        bytes.extend_from_slice("\u{FFFF} end".as_bytes());
+        bad.log_tail = Some(String::from_utf8_lossy(&bytes).into_owned());
+        bad.reason = Some("exited 1 ]]>".into());
+        let mut skipped = gate("audit", Status::Skipped);
+        skipped.reason = Some("`cargo-deny` is not on PATH".into());
+        let report = Report::new(
+            "2026-01-01T00:00:00Z".into(),
+            1.0,
+            2,
+            false,
+            vec![bad, skipped, gate("ok", Status::Pass)],
+        );
+        let xml = junit(&report);
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases.len(), 3);
+        assert_eq!(cases[0].attribute("name"), Some("weird <gate> & co"));
+        let failure = cases[0]
+            .children()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        let text = failure.text().unwrap_or("");
+        assert!(text.contains("red ]]> <tag> &"), "{text:?}");
+        assert!(!text.contains('\x1b'));
+        let skipped = cases[1]
+            .children()
+            .find(|n| n.has_tag_name("skipped"))
+            .unwrap();
+        assert_eq!(
+            skipped.attribute("message"),
+            Some("`cargo-deny` is not on PATH")
+        );
+    }
+
+    #[test]
+    fn github_commands_fold_logs_and_annotate_failures() {
+        let mut t = gate("tests", Status::Fail);
+        t.reason = Some("exited 1".into());
+        t.log_tail = Some("boom: 50% done".into());
+        let report = Report::new(
+            "x".into(),
+            1.0,
+            1,
+            false,
+            vec![t, gate("fmt", Status::Pass)],
+        );
+        let out = github_commands(&report, &|g| {
+            Some(format!("log of {}\n::error::fake\n", g.name))
+        });
+        assert_eq!(
+            out,
+            "::group::tests (fail)\n$ cargo test --workspace\nlog of tests\n ::error::fake\n::endgroup::\n\
+             ::group::fmt (pass)\n$ cargo test --workspace\nlog of fmt\n ::error::fake\n::endgroup::\n\
+             ::error title=qa%3A tests fail::exited 1%0AReproduce: cargo test --workspace%0Aboom: 50%25 done\n"
+        );
+    }
+}

@@ -1,0 +1,388 @@
+//! The runner edge: asks the scheduler what starts next, starts each gate on a worker thread
+//! (a child process through `repo::process::run`, its output in `target/xtask/qa/NAME.log`, or
+//! a built-in in process), collects ends over a channel, and builds the report. Ctrl-C stops
+//! the starting, lets `process::run` kill the running groups, and skips what never started.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use repo::Repo;
+use repo::process::{self, End, RunOptions};
+
+use crate::builtin::{BuiltinEnd, Builtins};
+use crate::model::{Command, Gate, Plan, Status};
+use crate::report::{GateReport, Report};
+use crate::schedule::{State, decide};
+
+/// How many lines of a log the reports keep for a gate that did not pass.
+pub(crate) const TAIL_LINES: usize = 30;
+
+/// What a run is asked to do beyond the plan.
+#[derive(Debug)]
+pub struct RunConfig<'a> {
+    pub builtins: &'a Builtins,
+    /// Stop starting gates after the first required gate that fails.
+    pub fail_fast: bool,
+}
+
+/// Told as gates start and end (the terminal view implements it).
+pub trait Observer {
+    fn started(&mut self, gate: &Gate);
+    fn finished(&mut self, gate: &GateReport);
+}
+
+/// An observer that does nothing.
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl Observer for Silent {
+    fn started(&mut self, _: &Gate) {}
+    fn finished(&mut self, _: &GateReport) {}
+}
+
+/// How a gate that ran ended, before it becomes a [`GateReport`].
+#[derive(Debug)]
+struct Ran {
+    status: Status,
+    reason: Option<String>,
+    exit_code: Option<i32>,
+    duration: Duration,
+}
+
+/// Runs the plan to its end (or to Ctrl-C) and returns the report.
+pub fn run(
+    repo: &Repo,
+    plan: &Plan,
+    config: &RunConfig<'_>,
+    observer: &mut dyn Observer,
+) -> Report {
+    let started_at = rfc3339(SystemTime::now());
+    let t0 = Instant::now();
+    let log_dir = repo.xtask_dir().join("qa");
+    let n = plan.gates.len();
+    let mut states = vec![State::Pending; n];
+    let mut reports: Vec<Option<GateReport>> = vec![None; n];
+    let mut starts: Vec<Option<f64>> = vec![None; n];
+    let mut stop_reason: Option<String> = None;
+    let (tx, rx) = mpsc::channel::<(usize, Ran)>();
+
+    thread::scope(|scope| {
+        loop {
+            if stop_reason.is_none() && process::interrupted() {
+                stop_reason = Some("interrupted before it started".into());
+            }
+            // Decide until nothing changes: a gate skipped at start may block others.
+            while stop_reason.is_none() {
+                let decision = decide(plan, &states);
+                if decision.block.is_empty() && decision.start.is_empty() {
+                    break;
+                }
+                for (i, need) in decision.block {
+                    let need_gate = &plan.gates[need];
+                    let State::Done(need_status) = states[need] else {
+                        unreachable!("blocked by a gate that has not ended")
+                    };
+                    states[i] = State::Done(Status::Blocked);
+                    let mut r = base_report(repo, plan, config, i, None);
+                    r.status = Status::Blocked;
+                    r.blocked_by = Some(need_gate.name.clone());
+                    r.reason = Some(format!(
+                        "needs `{}`, which {}",
+                        need_gate.name,
+                        match need_status {
+                            Status::Fail => "failed",
+                            Status::Blocked => "was blocked",
+                            Status::Skipped => "was skipped",
+                            Status::Timeout => "timed out",
+                            Status::Error => "could not start",
+                            Status::Pass => "passed",
+                        }
+                    ));
+                    observer.finished(&r);
+                    reports[i] = Some(r);
+                }
+                for i in decision.start {
+                    let gate = &plan.gates[i];
+                    if let Some(reason) = missing_tool(gate) {
+                        states[i] = State::Done(Status::Skipped);
+                        let mut r = base_report(repo, plan, config, i, None);
+                        r.status = Status::Skipped;
+                        r.reason = Some(reason);
+                        observer.finished(&r);
+                        reports[i] = Some(r);
+                        continue;
+                    }
+                    states[i] = State::Running;
+                    starts[i] = Some(t0.elapsed().as_secs_f64());
+                    observer.started(gate);
+                    let tx = tx.clone();
+                    let log = log_dir.join(log_file_name(&gate.name));
+                    let builtins = config.builtins;
+                    scope.spawn(move || {
+                        let ran = run_gate(repo, gate, builtins, &log);
+                        let _ = tx.send((i, ran));
+                    });
+                }
+            }
+            if let Some(reason) = &stop_reason {
+                for i in 0..n {
+                    if states[i] == State::Pending {
+                        states[i] = State::Done(Status::Skipped);
+                        let mut r = base_report(repo, plan, config, i, None);
+                        r.status = Status::Skipped;
+                        r.reason = Some(reason.clone());
+                        observer.finished(&r);
+                        reports[i] = Some(r);
+                    }
+                }
+            }
+            if !states.contains(&State::Running) {
+                break;
+            }
+            let Ok((i, ran)) = rx.recv_timeout(Duration::from_millis(50)) else {
+                continue;
+            };
+            states[i] = State::Done(ran.status);
+            let log = log_dir.join(log_file_name(&plan.gates[i].name));
+            let mut r = base_report(repo, plan, config, i, Some(&log));
+            r.status = ran.status;
+            r.reason = ran.reason;
+            r.exit_code = ran.exit_code;
+            r.start_s = starts[i];
+            r.duration_s = Some(ran.duration.as_secs_f64());
+            if ran.status != Status::Pass {
+                r.log_tail = tail(&log, TAIL_LINES);
+            }
+            if config.fail_fast && stop_reason.is_none() && r.required && ran.status.fails_run() {
+                stop_reason = Some(format!("--fail-fast: `{}` did not pass", r.name));
+            }
+            observer.finished(&r);
+            reports[i] = Some(r);
+        }
+    });
+    let interrupted = process::interrupted();
+    let gates = reports
+        .into_iter()
+        .map(|r| r.expect("every gate ends"))
+        .collect();
+    Report::new(
+        started_at,
+        t0.elapsed().as_secs_f64(),
+        plan.jobs,
+        interrupted,
+        gates,
+    )
+}
+
+/// A log file name for a gate: its name with anything but `[A-Za-z0-9._-]` made `_`.
+pub fn log_file_name(gate: &str) -> String {
+    let safe: String = gate
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}.log")
+}
+
+fn base_report(
+    repo: &Repo,
+    plan: &Plan,
+    config: &RunConfig<'_>,
+    i: usize,
+    log: Option<&Path>,
+) -> GateReport {
+    let gate = &plan.gates[i];
+    let builtin = match &gate.command {
+        Command::Builtin(name) => config.builtins.get(name).map(|b| b.reproduce.as_str()),
+        _ => None,
+    };
+    GateReport {
+        name: gate.name.clone(),
+        status: Status::Pass,
+        reason: None,
+        owner: gate.owner.clone(),
+        needs: gate
+            .needs
+            .iter()
+            .map(|&n| plan.gates[n].name.clone())
+            .collect(),
+        blocked_by: None,
+        required: !gate.allow_failure,
+        start_s: None,
+        duration_s: None,
+        command: gate.reproduce(builtin),
+        log: log.map(|l| display_path(repo.root(), l)),
+        exit_code: None,
+        log_tail: None,
+    }
+}
+
+fn display_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn missing_tool(gate: &Gate) -> Option<String> {
+    let tool = gate.tool.as_ref()?;
+    if process::which(tool).is_some() {
+        return None;
+    }
+    Some(match &gate.install {
+        Some(hint) => format!("`{tool}` is not on PATH; install it: {hint}"),
+        None => format!("`{tool}` is not on PATH"),
+    })
+}
+
+fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path) -> Ran {
+    let t0 = Instant::now();
+    let error = |reason: String| Ran {
+        status: Status::Error,
+        reason: Some(reason),
+        exit_code: None,
+        duration: t0.elapsed(),
+    };
+    if let Some(dir) = log.parent()
+        && let Err(e) = repo::fs::create_dir_all(dir)
+    {
+        return error(e.to_string());
+    }
+    let mut file = match File::create(log) {
+        Ok(f) => f,
+        Err(e) => return error(format!("cannot create the log {}: {e}", log.display())),
+    };
+    if let Command::Builtin(name) = &gate.command {
+        let Some(builtin) = builtins.get(name) else {
+            return error(format!("unknown built-in `{name}`"));
+        };
+        let end = (builtin.run)(repo, &mut file);
+        return match end {
+            Ok(BuiltinEnd::Pass) => Ran {
+                status: Status::Pass,
+                reason: None,
+                exit_code: None,
+                duration: t0.elapsed(),
+            },
+            Ok(BuiltinEnd::Fail) => Ran {
+                status: Status::Fail,
+                reason: Some(format!("built-in `{name}` failed")),
+                exit_code: None,
+                duration: t0.elapsed(),
+            },
+            Err(why) => error(format!("built-in `{name}` could not run: {why}")),
+        };
+    }
+    let cmd = gate.cmd(repo.root()).expect("not a built-in");
+    let options = RunOptions::log(file).timeout(gate.timeout);
+    let finished = match process::run(&cmd, options) {
+        Ok(f) => f,
+        Err(e) => return error(e.reason),
+    };
+    let (status, reason, exit_code) = match finished.end {
+        End::Exited(0) => (Status::Pass, None, Some(0)),
+        End::Exited(code) => (Status::Fail, Some(format!("exited {code}")), Some(code)),
+        End::Signalled(signal) => (
+            Status::Fail,
+            Some(format!("killed by signal {signal}")),
+            None,
+        ),
+        End::TimedOut => (
+            Status::Timeout,
+            Some(format!(
+                "timed out after {:.1} s; its process group was killed",
+                gate.timeout.unwrap_or_default().as_secs_f64()
+            )),
+            None,
+        ),
+        End::Interrupted => (
+            Status::Skipped,
+            Some("interrupted while running; its process group was killed".into()),
+            None,
+        ),
+    };
+    Ran {
+        status,
+        reason,
+        exit_code,
+        duration: finished.duration,
+    }
+}
+
+/// The last `lines` lines of a log, lossily decoded; `None` when it is empty or unreadable.
+pub fn tail(path: &Path, lines: usize) -> Option<String> {
+    const MAX: u64 = 64 * 1024;
+    let mut file = File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let from = len.saturating_sub(MAX);
+    file.seek(SeekFrom::Start(from)).ok()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let all: Vec<&str> = text.lines().collect();
+    let kept = &all[all.len().saturating_sub(lines)..];
+    let out = kept.join("\n");
+    (!out.trim().is_empty()).then_some(out)
+}
+
+/// The whole log of a gate, lossily decoded, when it has one.
+pub fn read_log(root: &Path, gate: &GateReport) -> Option<String> {
+    let log = gate.log.as_ref()?;
+    let path: PathBuf = root.join(log);
+    std::fs::read(&path)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// RFC 3339 in UTC, to the second: `2026-11-24T12:50:25Z`.
+pub fn rfc3339(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        let at = |s| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_795_524_625), "2026-11-24T12:50:25Z");
+    }
+
+    #[test]
+    fn log_names_are_safe_file_names() {
+        assert_eq!(log_file_name("py/types check"), "py_types_check.log");
+        assert_eq!(log_file_name("fmt"), "fmt.log");
+    }
+}

@@ -1,0 +1,218 @@
+//! The terminal view on stderr: a live line per running gate (indicatif) when stderr is a TTY,
+//! plain `[pass] fmt 0.4s` lines as gates end otherwise; a failing gate's last lines; then a
+//! summary table. Colour only on a TTY and never when `NO_COLOR` is set.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::model::{Gate, Plan, Status};
+use crate::report::{GateReport, Outcome, Report};
+use crate::run::Observer;
+
+/// How many log lines a failing gate shows in the terminal.
+const SHOWN_LINES: usize = 15;
+
+/// The terminal view.
+#[derive(Debug)]
+pub struct Terminal {
+    color: bool,
+    live: Option<(MultiProgress, HashMap<String, ProgressBar>)>,
+}
+
+impl Terminal {
+    /// A view on stderr: live when stderr is a TTY, coloured unless `NO_COLOR` is set.
+    pub fn stderr() -> Terminal {
+        let tty = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Terminal {
+            color: tty && !no_color,
+            live: tty.then(|| {
+                (
+                    MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                    HashMap::new(),
+                )
+            }),
+        }
+    }
+
+    /// Prints the summary table.
+    pub fn summary(&self, report: &Report) {
+        let _ = write!(std::io::stderr(), "{}", summary(report, self.color));
+    }
+
+    fn line(&self, text: &str) {
+        match &self.live {
+            Some((multi, _)) => {
+                let _ = multi.println(text);
+            }
+            None => {
+                let _ = writeln!(std::io::stderr(), "{text}");
+            }
+        }
+    }
+}
+
+impl Observer for Terminal {
+    fn started(&mut self, gate: &Gate) {
+        if let Some((multi, bars)) = &mut self.live {
+            let bar = multi.add(ProgressBar::new_spinner());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_message(gate.name.clone());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bars.insert(gate.name.clone(), bar);
+        }
+    }
+
+    fn finished(&mut self, gate: &GateReport) {
+        if let Some((multi, bars)) = &mut self.live
+            && let Some(bar) = bars.remove(&gate.name)
+        {
+            bar.finish_and_clear();
+            multi.remove(&bar);
+        }
+        self.line(&end_line(gate, self.color));
+        if matches!(gate.status, Status::Fail | Status::Timeout | Status::Error)
+            && let Some(tail) = &gate.log_tail
+        {
+            let lines: Vec<&str> = tail.lines().collect();
+            let shown = &lines[lines.len().saturating_sub(SHOWN_LINES)..];
+            let mut text = String::new();
+            for l in shown {
+                text.push_str("    ");
+                text.push_str(l);
+                text.push('\n');
+            }
+            if let Some(log) = &gate.log {
+                text.push_str(&format!("    (full log: {log})"));
+            }
+            self.line(text.trim_end());
+        }
+    }
+}
+
+fn paint(text: &str, status: Status, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let code = match status {
+        Status::Pass => "32",
+        Status::Fail | Status::Timeout | Status::Error => "31",
+        Status::Blocked => "33",
+        Status::Skipped => "2",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// `[pass] fmt 0.4s`, `[blocked] cover: needs `tests`, which failed`.
+pub fn end_line(gate: &GateReport, color: bool) -> String {
+    let tag = paint(&format!("[{}]", gate.status.as_str()), gate.status, color);
+    let time = gate
+        .duration_s
+        .map(|d| format!(" {d:.1}s"))
+        .unwrap_or_default();
+    let reason = match (gate.status, &gate.reason) {
+        (Status::Pass, _) | (_, None) => String::new(),
+        (_, Some(r)) => format!(": {r}"),
+    };
+    format!("{tag} {}{time}{reason}", gate.name)
+}
+
+/// The summary table printed at the end of a run.
+pub fn summary(report: &Report, color: bool) -> String {
+    let width = report
+        .gates
+        .iter()
+        .map(|g| g.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut out = format!(
+        "\n{:width$}  {:8} {:>8}  {}\n",
+        "gate", "status", "time", "owner / reason"
+    );
+    for g in &report.gates {
+        let status = format!("{:8}", g.status.as_str());
+        let time = g.duration_s.map(|d| format!("{d:.1}s")).unwrap_or_default();
+        let mut note = g.owner.clone().unwrap_or_default();
+        if let Some(r) = &g.reason {
+            if !note.is_empty() {
+                note.push_str(" / ");
+            }
+            note.push_str(r);
+        }
+        if !g.required {
+            note.push_str(" (allowed to fail)");
+        }
+        out.push_str(
+            format!(
+                "{:width$}  {} {time:>8}  {note}",
+                g.name,
+                paint(&status, g.status, color)
+            )
+            .trim_end(),
+        );
+        out.push('\n');
+    }
+    let c = &report.counts;
+    out.push_str(&format!(
+        "\nqa: {} in {:.1}s ({} pass, {} fail, {} blocked, {} skipped, {} timeout, {} error)\n",
+        match report.outcome {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "FAIL",
+            Outcome::Interrupted => "interrupted",
+        },
+        report.duration_s,
+        c.pass,
+        c.fail,
+        c.blocked,
+        c.skipped,
+        c.timeout,
+        c.error
+    ));
+    out
+}
+
+/// The gate graph for `qa --list`: each gate, what it runs, what it needs, its lock.
+pub fn list(plan: &Plan, reproduce: &dyn Fn(&Gate) -> String) -> String {
+    let width = plan
+        .gates
+        .iter()
+        .map(|g| g.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("{} gates, jobs = {}\n", plan.gates.len(), plan.jobs);
+    for g in &plan.gates {
+        out.push_str(&format!("{:width$}  {}\n", g.name, reproduce(g)));
+        let mut notes = Vec::new();
+        if !g.needs.is_empty() {
+            let needs: Vec<&str> = g
+                .needs
+                .iter()
+                .map(|&n| plan.gates[n].name.as_str())
+                .collect();
+            notes.push(format!("needs {}", needs.join(", ")));
+        }
+        if let Some(lock) = &g.lock {
+            notes.push(format!("lock {lock}"));
+        }
+        if let Some(owner) = &g.owner {
+            notes.push(format!("owner {owner}"));
+        }
+        if let Some(t) = g.timeout {
+            notes.push(format!("timeout {}s", t.as_secs_f64()));
+        }
+        if g.allow_failure {
+            notes.push("allowed to fail".into());
+        }
+        if !notes.is_empty() {
+            out.push_str(&format!("{:width$}    {}\n", "", notes.join("; ")));
+        }
+    }
+    out
+}

@@ -211,8 +211,12 @@ impl Adapter for Ruff {
         let results: Vec<CheckOutput> = chunks(files)
             .par_iter()
             .map(|chunk| {
+                // ruff fails to write its cache for a file whose name is not UTF-8.
+                let no_cache = chunk.iter().any(|f| f.to_str().is_none());
                 let cmd = Cmd::new("ruff")
-                    .args(["format", "--diff", "--force-exclude", "--"])
+                    .args(["format", "--diff", "--force-exclude"])
+                    .args(no_cache.then_some("--no-cache"))
+                    .arg("--")
                     .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
                     .cwd(root);
                 let done = run(
@@ -262,7 +266,7 @@ impl Adapter for Ruff {
         let scratch: Vec<PathBuf> = files.iter().map(|(s, _)| s.clone()).collect();
         chunks(&scratch).par_iter().try_for_each(|chunk| {
             let cmd = Cmd::new("ruff")
-                .args(["format", "--quiet", "--"])
+                .args(["format", "--quiet", "--no-cache", "--"])
                 .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
                 .cwd(root);
             run_fix(&cmd, &self.config)

@@ -301,8 +301,9 @@ fn wait(
         }
     };
     let _ = waiter.join();
-    // The leader is gone; end what it left behind in its group.
-    if group_alive(pgid) {
+    // The leader is gone; end what it left behind in its group. After a kill the group has
+    // already had its SIGTERM, grace and SIGKILL: what remains are zombies awaiting their reaper.
+    if killed.is_none() && group_alive(pgid) {
         terminate_group(pgid, grace);
     }
     if let Some(why) = killed {

@@ -1,0 +1,127 @@
+//! Shared helpers of the `qa` end-to-end tests: run the built binary on a temp git repository
+//! and read back its reports.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+pub use testkit::GitRepo;
+
+/// A finished `xtask` run.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The `xtask` command on `repo`, with a clean CI environment.
+pub fn command(repo: &GitRepo, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args)
+        .arg("--root")
+        .arg(repo.root())
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("CARGO_TARGET_DIR")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn finish(out: Output) -> Run {
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `xtask ARGS --root REPO`.
+pub fn xtask(repo: &GitRepo, args: &[&str]) -> Run {
+    finish(command(repo, args).output().expect("run xtask"))
+}
+
+/// Runs `xtask ARGS --root REPO` with extra environment.
+pub fn xtask_env(repo: &GitRepo, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Run {
+    let mut cmd = command(repo, args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    finish(cmd.output().expect("run xtask"))
+}
+
+/// A repository holding only this `xtask.toml`.
+pub fn repo_with(config: &str) -> GitRepo {
+    let repo = GitRepo::new();
+    repo.write("xtask.toml", config);
+    repo.commit("init");
+    repo
+}
+
+/// Reads a JSON report and checks it against the committed schema.
+pub fn json_report(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("the JSON report exists");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("the report is JSON");
+    let schema_path = testkit::workspace_root().join("docs/reference/qa-report.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("the schema exists"))
+            .expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report fails its schema: {errors:#?}\n{text}"
+    );
+    report
+}
+
+/// `gate name -> status` from a JSON report.
+pub fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["gates"]
+        .as_array()
+        .expect("gates")
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap().to_string(),
+                g["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The gate called `name` in a JSON report.
+pub fn gate<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == name)
+        .unwrap_or_else(|| panic!("no gate {name} in the report"))
+}
+
+/// Whether process `pid` is gone (or a zombie waiting for init).
+pub fn gone(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+/// Waits up to `secs` for `cond`.
+pub fn wait_for(secs: f64, mut cond: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs);
+    while std::time::Instant::now() < until {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    cond()
+}

@@ -13,7 +13,9 @@ use clap::ValueEnum;
 use crate::exit::Exit;
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  cargo xtask sbom\n  cargo xtask sbom --format all --no-dev\n  SOURCE_DATE_EPOCH=0 cargo xtask sbom --spec-version 1.5 --output bom.json")]
+#[command(
+    after_help = "Examples:\n  cargo xtask sbom\n  cargo xtask sbom --format all --no-dev\n  SOURCE_DATE_EPOCH=0 cargo xtask sbom --spec-version 1.5 --output bom.json"
+)]
 pub(crate) struct Args {
     /// Which document to write [default: `[sbom] format` of xtask.toml, else cyclonedx].
     #[arg(long, value_enum)]
@@ -29,7 +31,12 @@ pub(crate) struct Args {
     #[arg(long, value_name = "TRIPLE")]
     target: Option<String>,
     /// Space- or comma-separated features to activate.
-    #[arg(long, short = 'F', value_name = "FEATURES", conflicts_with = "all_features")]
+    #[arg(
+        long,
+        short = 'F',
+        value_name = "FEATURES",
+        conflicts_with = "all_features"
+    )]
     features: Vec<String>,
     /// Activate every feature of every member.
     #[arg(long)]
@@ -64,7 +71,10 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             FormatArg::Spdx => sbom::Format::Spdx,
             FormatArg::All => sbom::Format::All,
         }),
-        spec_version: args.spec_version.as_deref().and_then(sbom::SpecVersion::parse),
+        spec_version: args
+            .spec_version
+            .as_deref()
+            .and_then(sbom::SpecVersion::parse),
         output: args.output.map(|o| cwd.join(o)),
         platform: args.target.as_deref().map(sbom::parse_platform),
         features: sbom::Features {

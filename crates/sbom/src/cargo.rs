@@ -215,7 +215,11 @@ fn graph(
         seen
     };
     let required = reach(false);
-    let included = if opts.no_dev { required.clone() } else { reach(true) };
+    let included = if opts.no_dev {
+        required.clone()
+    } else {
+        reach(true)
+    };
 
     let ids: HashMap<&PackageId, String> = included
         .iter()
@@ -325,7 +329,11 @@ fn purl(p: &Package, root: &Path) -> String {
             format!("{base}?repository_url={}", purl_encode(url))
         }
         None => {
-            let dir = p.manifest_path.parent().map(|d| d.as_std_path()).unwrap_or(root);
+            let dir = p
+                .manifest_path
+                .parent()
+                .map(|d| d.as_std_path())
+                .unwrap_or(root);
             format!(
                 "{base}?download_url={}",
                 purl_encode(&format!("file:{}", relative(dir, root)))
@@ -351,7 +359,14 @@ fn download(p: &Package, source: Option<&str>) -> Option<String> {
             "https://crates.io/api/v1/crates/{}/{}/download",
             p.name, p.version
         )),
-        Some(s) if s.starts_with("git+") => Some(git_location(s)),
+        // SPDX accepts only network transports; a local (`file://`) repository has no location.
+        Some(s)
+            if ["git+https://", "git+http://", "git+ssh://", "git+git://"]
+                .iter()
+                .any(|t| s.starts_with(t)) =>
+        {
+            Some(git_location(s))
+        }
         _ => None,
     }
 }
@@ -360,7 +375,12 @@ fn download(p: &Package, source: Option<&str>) -> Option<String> {
 /// `MIT/Apache-2.0` accepted), else the field as a named licence, else the `license-file` as a
 /// named licence carrying the file's text.
 fn licence(p: &Package) -> Option<Licence> {
-    if let Some(text) = p.license.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = p
+        .license
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let canonical = spdx::Expression::canonicalize(text)
             .ok()
             .map(|c| c.unwrap_or_else(|| text.to_string()));

@@ -67,7 +67,8 @@ pub fn write(model: &Model, spec: SpecVersion) -> Vec<u8> {
             })
             .collect(),
     };
-    bom.dependencies.sort_by(|a, b| a.reference.cmp(b.reference));
+    bom.dependencies
+        .sort_by(|a, b| a.reference.cmp(b.reference));
     let unsigned = serde_json::to_vec(&bom).expect("a BOM serializes");
     let uuid = uuid::Uuid::new_v5(&crate::NAMESPACE, &unsigned);
     bom.serial_number = format!("urn:uuid:{uuid}");
@@ -241,4 +242,3 @@ impl<'a> CdxComponent<'a> {
         }
     }
 }
-

@@ -146,7 +146,10 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         })?,
         (None, None) => SpecVersion::default(),
     };
-    let format = options.format.or(config.format).unwrap_or(Format::Cyclonedx);
+    let format = options
+        .format
+        .or(config.format)
+        .unwrap_or(Format::Cyclonedx);
     let platform = match (&options.platform, &config.target) {
         (Some(p), _) => p.clone(),
         (None, Some(t)) => parse_platform(t),
@@ -238,7 +241,11 @@ fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model 
     let mut edges = graph.edges;
     edges.insert(
         id.clone(),
-        graph.members.keys().map(|m| (m.clone(), model::EdgeKind::Normal)).collect(),
+        graph
+            .members
+            .keys()
+            .map(|m| (m.clone(), model::EdgeKind::Normal))
+            .collect(),
     );
     Model {
         name: name.to_string(),
@@ -265,7 +272,13 @@ fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model 
 
 fn file_stem(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 

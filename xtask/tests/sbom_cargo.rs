@@ -1,0 +1,567 @@
+//! End-to-end tests of `cargo xtask sbom` on Cargo workspaces: this repository's own and
+//! generated ones (git, path, build, dev, optional, target-specific and renamed dependencies, a
+//! package without a licence), validated by the official validators (`tools/sbom/validate.py`
+//! in the pinned test venv), reproducible across runs and clones, and clear about bad input.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use testkit::{GitRepo, Venv};
+
+/// Runs the built binary on `root`, with `SOURCE_DATE_EPOCH` unset unless `env` sets it.
+fn xtask(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.arg("sbom").args(args).arg("--root").arg(root);
+    cmd.env_remove("SOURCE_DATE_EPOCH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run xtask")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "xtask sbom failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Validates every file in one run of the official validators; panics with their report.
+fn validate(files: &[PathBuf]) {
+    let script = testkit::workspace_root().join("tools/sbom/validate.py");
+    let out = Command::new(Venv::test().bin("python"))
+        .arg(script)
+        .args(files)
+        .output()
+        .expect("run the validators");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "validation failed:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("ok: ")).count(),
+        files.len(),
+        "{report}"
+    );
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A git repository holding the crates the fixture takes from git.
+fn git_crates() -> GitRepo {
+    let git = GitRepo::new();
+    git.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"gitdep\", \"devonly\", \"winonly\", \"optdep\"]\nresolver = \"2\"\n",
+    );
+    for name in ["gitdep", "devonly", "winonly", "optdep"] {
+        git.write(
+            format!("{name}/Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.3.1\"\nedition = \"2021\"\nlicense = \"MIT\"\n"
+            ),
+        );
+        git.write(format!("{name}/src/lib.rs"), "");
+    }
+    git.commit("crates");
+    git
+}
+
+/// A workspace with every kind of dependency, its lockfile generated and committed.
+fn fixture(git: &GitRepo) -> GitRepo {
+    let url = format!("file://{}", git.root().display());
+    let ws = GitRepo::new();
+    ws.write(
+        "Cargo.toml",
+        format!(
+            r#"[package]
+name = "app"
+version = "0.2.0"
+edition = "2021"
+license = "MIT/Apache-2.0"
+description = """The   application,
+  on two lines"""
+repository = "https://example.com/app"
+homepage = "https://example.com"
+documentation = "https://docs.example.com/app"
+authors = ["A. Author <a@example.com>"]
+
+[workspace]
+members = ["crates/*"]
+exclude = ["vendor"]
+
+[features]
+extra = ["dep:optdep"]
+
+[dependencies]
+util = {{ path = "crates/util" }}
+gitdep = {{ git = "{url}" }}
+optdep = {{ git = "{url}", optional = true }}
+localdep = {{ path = "vendor/localdep" }}
+
+[build-dependencies]
+buildhelper = {{ path = "crates/buildhelper" }}
+
+[dev-dependencies]
+devonly = {{ git = "{url}" }}
+
+[target.'cfg(windows)'.dependencies]
+winonly = {{ git = "{url}" }}
+"#
+        ),
+    );
+    ws.write("src/main.rs", "fn main() {}\n");
+    ws.write("build.rs", "fn main() {}\n");
+    ws.write(
+        "crates/util/Cargo.toml",
+        "[package]\nname = \"util\"\nversion = \"1.0.0\"\nedition = \"2021\"\nlicense-file = \"LICENSE.txt\"\n",
+    );
+    ws.write("crates/util/LICENSE.txt", "Use it well.\n");
+    ws.write("crates/util/src/lib.rs", "");
+    ws.write(
+        "crates/buildhelper/Cargo.toml",
+        "[package]\nname = \"buildhelper\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n",
+    );
+    ws.write("crates/buildhelper/src/lib.rs", "");
+    ws.write(
+        "crates/nolicence/Cargo.toml",
+        "[package]\nname = \"nolicence\"\nversion = \"0.0.1\"\nedition = \"2021\"\n\n[dependencies]\nhelper = { package = \"util\", path = \"../util\" }\n",
+    );
+    ws.write("crates/nolicence/src/lib.rs", "");
+    ws.write(
+        "vendor/localdep/Cargo.toml",
+        "[package]\nname = \"localdep\"\nversion = \"2.0.0\"\nedition = \"2021\"\nlicense = \"Apache-2.0 WITH LLVM-exception\"\n",
+    );
+    ws.write("vendor/localdep/src/lib.rs", "");
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["generate-lockfile", "--manifest-path"])
+        .arg(ws.path("Cargo.toml"))
+        .output()
+        .expect("run cargo generate-lockfile");
+    assert!(
+        out.status.success(),
+        "cargo generate-lockfile: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ws.write(".gitignore", "/target\n/dist\n");
+    ws.commit("app");
+    ws
+}
+
+/// One line per component (`bom-ref`, scope, licence, hash count) and per dependency entry,
+/// with the git repository's path and revision replaced by `<git>` and `<rev>`.
+fn summary(doc: &Value, git: &GitRepo) -> String {
+    let rev = git.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let mut out = String::new();
+    let meta = &doc["metadata"]["component"];
+    let mut rows = vec![("subject", meta)];
+    rows.extend(
+        meta["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| ("member", c)),
+    );
+    rows.extend(
+        doc["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| ("component", c)),
+    );
+    for (role, c) in rows {
+        let licence = match &c["licenses"][0] {
+            Value::Null => "-".to_string(),
+            l if l["expression"].is_string() => l["expression"].as_str().unwrap().to_string(),
+            l => format!("named({})", l["license"]["name"].as_str().unwrap()),
+        };
+        writeln!(
+            out,
+            "{role} {} type={} scope={} licence={licence} hashes={}",
+            c["bom-ref"].as_str().unwrap(),
+            c["type"].as_str().unwrap(),
+            c["scope"].as_str().unwrap_or("-"),
+            c["hashes"].as_array().map_or(0, Vec::len),
+        )
+        .unwrap();
+    }
+    for d in doc["dependencies"].as_array().unwrap() {
+        let on: Vec<&str> = d["dependsOn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        writeln!(out, "{} -> [{}]", d["ref"].as_str().unwrap(), on.join(", ")).unwrap();
+    }
+    out.replace(&git.root().display().to_string(), "<git>")
+        .replace(&rev, "<rev>")
+}
+
+fn check(actual: &str, expected: &str) {
+    if actual.trim() != expected.trim() {
+        panic!("summary differs.\n--- expected\n{expected}\n--- actual\n{actual}");
+    }
+}
+
+#[test]
+fn a_generated_workspace_with_every_kind_of_dependency() {
+    let git = git_crates();
+    let ws = fixture(&git);
+    let out_dir = tempfile::tempdir().unwrap();
+    let dir = out_dir.path();
+    let epoch = [("SOURCE_DATE_EPOCH", "1714564800")];
+
+    // Default: the host platform, default features, dev-only dependencies marked excluded.
+    let stdout = ok(xtask(ws.root(), &["--format", "all"], &epoch));
+    assert_eq!(
+        stdout,
+        "wrote dist/sbom/app.cdx.json (app: 8 components)\nwrote dist/sbom/app.spdx.json (app: 8 components)\n"
+    );
+    let cdx = ws.path("dist/sbom/app.cdx.json");
+    let spdx = ws.path("dist/sbom/app.spdx.json");
+    check(
+        &summary(&json(&cdx), &git),
+        r#"
+subject workspace:app type=application scope=- licence=- hashes=0
+member pkg:cargo/app@0.2.0?download_url=file:. type=application scope=- licence=MIT OR Apache-2.0 hashes=0
+member pkg:cargo/buildhelper@0.1.0?download_url=file:crates/buildhelper type=library scope=- licence=MIT hashes=0
+member pkg:cargo/nolicence@0.0.1?download_url=file:crates/nolicence type=library scope=- licence=- hashes=0
+member pkg:cargo/util@1.0.0?download_url=file:crates/util type=library scope=- licence=named(LicenseRef-file: LICENSE.txt) hashes=0
+component pkg:cargo/devonly@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> type=library scope=excluded licence=MIT hashes=0
+component pkg:cargo/gitdep@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> type=library scope=- licence=MIT hashes=0
+component pkg:cargo/localdep@2.0.0?download_url=file:vendor/localdep type=library scope=- licence=Apache-2.0 WITH LLVM-exception hashes=0
+pkg:cargo/app@0.2.0?download_url=file:. -> [pkg:cargo/buildhelper@0.1.0?download_url=file:crates/buildhelper, pkg:cargo/devonly@0.3.1?vcs_url=git%2Bfile://<git>%40<rev>, pkg:cargo/gitdep@0.3.1?vcs_url=git%2Bfile://<git>%40<rev>, pkg:cargo/localdep@2.0.0?download_url=file:vendor/localdep, pkg:cargo/util@1.0.0?download_url=file:crates/util]
+pkg:cargo/buildhelper@0.1.0?download_url=file:crates/buildhelper -> []
+pkg:cargo/devonly@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> -> []
+pkg:cargo/gitdep@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> -> []
+pkg:cargo/localdep@2.0.0?download_url=file:vendor/localdep -> []
+pkg:cargo/nolicence@0.0.1?download_url=file:crates/nolicence -> [pkg:cargo/util@1.0.0?download_url=file:crates/util]
+pkg:cargo/util@1.0.0?download_url=file:crates/util -> []
+workspace:app -> [pkg:cargo/app@0.2.0?download_url=file:., pkg:cargo/buildhelper@0.1.0?download_url=file:crates/buildhelper, pkg:cargo/nolicence@0.0.1?download_url=file:crates/nolicence, pkg:cargo/util@1.0.0?download_url=file:crates/util]
+"#,
+    );
+    let doc = json(&cdx);
+    assert_eq!(doc["metadata"]["timestamp"], "2024-05-01T12:00:00Z");
+    assert_eq!(doc["specVersion"], "1.6");
+
+    // Every platform and feature, CycloneDX 1.5, to a chosen file.
+    let all = dir.join("all.cdx.json");
+    ok(xtask(
+        ws.root(),
+        &[
+            "--target",
+            "all",
+            "--all-features",
+            "--spec-version",
+            "1.5",
+            "--output",
+        ]
+        .into_iter()
+        .chain([all.to_str().unwrap()])
+        .collect::<Vec<_>>(),
+        &epoch,
+    ));
+    check(
+        &summary(&json(&all), &git),
+        r#"
+subject workspace:app type=application scope=- licence=- hashes=0
+member pkg:cargo/app@0.2.0?download_url=file:. type=application scope=- licence=MIT OR Apache-2.0 hashes=0
+member pkg:cargo/buildhelper@0.1.0?download_url=file:crates/buildhelper type=library scope=- licence=MIT hashes=0
+member pkg:cargo/nolicence@0.0.1?download_url=file:crates/nolicence type=library scope=- licence=- hashes=0
+member pkg:cargo/util@1.0.0?download_url=file:crates/util type=library scope=- licence=named(LicenseRef-file: LICENSE.txt) hashes=0
+component pkg:cargo/devonly@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> type=library scope=excluded licence=MIT hashes=0
+component pkg:cargo/gitdep@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> type=library scope=- licence=MIT hashes=0
+component pkg:cargo/localdep@2.0.0?download_url=file:vendor/localdep type=library scope=- licence=Apache-2.0 WITH LLVM-exception hashes=0
+component pkg:cargo/optdep@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> type=library scope=- licence=MIT hashes=0
+component pkg:cargo/winonly@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> type=library scope=- licence=MIT hashes=0
+pkg:cargo/app@0.2.0?download_url=file:. -> [pkg:cargo/buildhelper@0.1.0?download_url=file:crates/buildhelper, pkg:cargo/devonly@0.3.1?vcs_url=git%2Bfile://<git>%40<rev>, pkg:cargo/gitdep@0.3.1?vcs_url=git%2Bfile://<git>%40<rev>, pkg:cargo/localdep@2.0.0?download_url=file:vendor/localdep, pkg:cargo/optdep@0.3.1?vcs_url=git%2Bfile://<git>%40<rev>, pkg:cargo/util@1.0.0?download_url=file:crates/util, pkg:cargo/winonly@0.3.1?vcs_url=git%2Bfile://<git>%40<rev>]
+pkg:cargo/buildhelper@0.1.0?download_url=file:crates/buildhelper -> []
+pkg:cargo/devonly@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> -> []
+pkg:cargo/gitdep@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> -> []
+pkg:cargo/localdep@2.0.0?download_url=file:vendor/localdep -> []
+pkg:cargo/nolicence@0.0.1?download_url=file:crates/nolicence -> [pkg:cargo/util@1.0.0?download_url=file:crates/util]
+pkg:cargo/optdep@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> -> []
+pkg:cargo/util@1.0.0?download_url=file:crates/util -> []
+pkg:cargo/winonly@0.3.1?vcs_url=git%2Bfile://<git>%40<rev> -> []
+workspace:app -> [pkg:cargo/app@0.2.0?download_url=file:., pkg:cargo/buildhelper@0.1.0?download_url=file:crates/buildhelper, pkg:cargo/nolicence@0.0.1?download_url=file:crates/nolicence, pkg:cargo/util@1.0.0?download_url=file:crates/util]
+"#,
+    );
+
+    // Without dev-dependencies, for Windows, SPDX only.
+    let nodev = dir.join("nodev.spdx.json");
+    ok(xtask(
+        ws.root(),
+        &[
+            "--no-dev",
+            "--target",
+            "x86_64-pc-windows-msvc",
+            "--format",
+            "spdx",
+            "--output",
+        ]
+        .into_iter()
+        .chain([nodev.to_str().unwrap()])
+        .collect::<Vec<_>>(),
+        &epoch,
+    ));
+    let names: Vec<String> = json(&nodev)["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["SPDXID"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "SPDXRef-app",
+            "SPDXRef-app-0.2.0",
+            "SPDXRef-buildhelper-0.1.0",
+            "SPDXRef-gitdep-0.3.1",
+            "SPDXRef-localdep-2.0.0",
+            "SPDXRef-nolicence-0.0.1",
+            "SPDXRef-util-1.0.0",
+            "SPDXRef-winonly-0.3.1",
+        ]
+    );
+    let relationships: Vec<String> = json(&nodev)["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["spdxElementId"].as_str().unwrap(),
+                r["relationshipType"].as_str().unwrap(),
+                r["relatedSpdxElement"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        relationships,
+        [
+            "SPDXRef-DOCUMENT DESCRIBES SPDXRef-app",
+            "SPDXRef-app CONTAINS SPDXRef-app-0.2.0",
+            "SPDXRef-app CONTAINS SPDXRef-buildhelper-0.1.0",
+            "SPDXRef-app CONTAINS SPDXRef-nolicence-0.0.1",
+            "SPDXRef-app CONTAINS SPDXRef-util-1.0.0",
+            "SPDXRef-app-0.2.0 DEPENDS_ON SPDXRef-buildhelper-0.1.0",
+            "SPDXRef-app-0.2.0 DEPENDS_ON SPDXRef-gitdep-0.3.1",
+            "SPDXRef-app-0.2.0 DEPENDS_ON SPDXRef-localdep-2.0.0",
+            "SPDXRef-app-0.2.0 DEPENDS_ON SPDXRef-util-1.0.0",
+            "SPDXRef-app-0.2.0 DEPENDS_ON SPDXRef-winonly-0.3.1",
+            "SPDXRef-nolicence-0.0.1 DEPENDS_ON SPDXRef-util-1.0.0",
+        ]
+    );
+    let nolicence = &json(&nodev)["packages"][5];
+    assert_eq!(nolicence["licenseDeclared"], "NOASSERTION");
+
+    validate(&[cdx, spdx, all, nodev]);
+}
+
+#[test]
+fn identical_bytes_across_runs_and_clones_with_no_machine_path() {
+    let git = git_crates();
+    let ws = fixture(&git);
+    let parent = tempfile::tempdir().unwrap();
+    let clone = parent.path().join("elsewhere");
+    let out = Command::new("git")
+        .args(["clone", "--quiet"])
+        .arg(ws.root())
+        .arg(&clone)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // No SOURCE_DATE_EPOCH: the time is HEAD's commit time, the same in both clones.
+    let mut outputs = Vec::new();
+    for root in [ws.root(), ws.root(), clone.as_path()] {
+        ok(xtask(root, &["--format", "all"], &[]));
+        outputs.push((
+            std::fs::read(root.join("dist/sbom/app.cdx.json")).unwrap(),
+            std::fs::read(root.join("dist/sbom/app.spdx.json")).unwrap(),
+        ));
+    }
+    assert!(outputs[0] == outputs[1], "two runs differ");
+    assert!(outputs[0] == outputs[2], "two clones differ");
+    let head_time: i64 = ws
+        .git(&["log", "-1", "--format=%ct"])
+        .trim()
+        .parse()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&outputs[0].0).unwrap();
+    assert_eq!(
+        doc["metadata"]["timestamp"].as_str().unwrap(),
+        sbom::model::rfc3339(head_time)
+    );
+    for bytes in [&outputs[0].0, &outputs[0].1] {
+        let text = String::from_utf8_lossy(bytes);
+        for machine in [ws.root(), clone.as_path(), Path::new(env!("HOME"))] {
+            let machine = machine.display().to_string();
+            assert!(!text.contains(&machine), "the output names {machine}");
+        }
+    }
+
+    // SOURCE_DATE_EPOCH wins, and changes the serial number with the content.
+    ok(xtask(ws.root(), &[], &[("SOURCE_DATE_EPOCH", "0")]));
+    let doc = json(&ws.path("dist/sbom/app.cdx.json"));
+    assert_eq!(doc["metadata"]["timestamp"], "1970-01-01T00:00:00Z");
+    let first: Value = serde_json::from_slice(&outputs[0].0).unwrap();
+    assert_ne!(doc["serialNumber"], first["serialNumber"]);
+}
+
+#[test]
+fn one_document_per_member() {
+    let git = git_crates();
+    let ws = fixture(&git);
+    let out = tempfile::tempdir().unwrap();
+    let stdout = ok(xtask(
+        ws.root(),
+        &[
+            "--per-member",
+            "--no-dev",
+            "--output",
+            out.path().to_str().unwrap(),
+        ],
+        &[("SOURCE_DATE_EPOCH", "0")],
+    ));
+    let shown = stdout.replace(&out.path().display().to_string(), "<out>");
+    assert_eq!(
+        shown,
+        "wrote <out>/app.cdx.json (app: 5 components)\n\
+         wrote <out>/buildhelper.cdx.json (buildhelper: 1 components)\n\
+         wrote <out>/nolicence.cdx.json (nolicence: 2 components)\n\
+         wrote <out>/util.cdx.json (util: 1 components)\n"
+    );
+    let doc = json(&out.path().join("nolicence.cdx.json"));
+    assert_eq!(
+        doc["metadata"]["component"]["bom-ref"],
+        "pkg:cargo/nolicence@0.0.1?download_url=file:crates/nolicence"
+    );
+    let files: Vec<PathBuf> = ["app", "buildhelper", "nolicence", "util"]
+        .iter()
+        .map(|m| out.path().join(format!("{m}.cdx.json")))
+        .collect();
+    validate(&files);
+}
+
+#[test]
+fn this_repository_validates_and_carries_the_lockfile_checksums() {
+    let root = testkit::workspace_root().canonicalize().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    ok(xtask(&root, &["--format", "all", "--output", dir], &[]));
+    let v15 = out.path().join("v15.cdx.json");
+    ok(xtask(
+        &root,
+        &["--spec-version", "1.5", "--output", v15.to_str().unwrap()],
+        &[],
+    ));
+    let name = root.file_name().unwrap().to_str().unwrap();
+    let cdx = out.path().join(format!("{name}.cdx.json"));
+    let spdx = out.path().join(format!("{name}.spdx.json"));
+
+    // Every crates.io package of Cargo.lock that the host build uses carries its checksum.
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    let mut checksums = BTreeMap::new();
+    for entry in lock.split("[[package]]").skip(1) {
+        let field = |key: &str| {
+            entry.lines().find_map(|l| {
+                l.strip_prefix(&format!("{key} = \""))
+                    .map(|v| v.trim_end_matches('"').to_string())
+            })
+        };
+        if let (Some(name), Some(version), Some(sum)) =
+            (field("name"), field("version"), field("checksum"))
+        {
+            checksums.insert(
+                format!("pkg:cargo/{name}@{}", version.replace('+', "%2B")),
+                sum,
+            );
+        }
+    }
+    let doc = json(&cdx);
+    let components = doc["components"].as_array().unwrap();
+    assert!(
+        components.len() > 50,
+        "only {} components",
+        components.len()
+    );
+    for c in components {
+        let purl = c["purl"].as_str().unwrap();
+        let expected = checksums
+            .get(purl)
+            .unwrap_or_else(|| panic!("{purl} not in Cargo.lock"));
+        assert_eq!(
+            c["hashes"][0]["content"].as_str(),
+            Some(expected.as_str()),
+            "{purl}"
+        );
+        assert_eq!(c["hashes"][0]["alg"], "SHA-256");
+    }
+    let members: Vec<&str> = doc["metadata"]["component"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        members.contains(&"sbom") && members.contains(&"xtask"),
+        "{members:?}"
+    );
+    validate(&[cdx, spdx, v15]);
+}
+
+/// Runs the binary expecting exit 2 with `message` on stderr, and nothing written.
+fn refused(root: &Path, args: &[&str], message: &str) {
+    let out = xtask(root, args, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(message),
+        "expected {message:?} in:\n{stderr}"
+    );
+    assert!(!root.join("dist").exists(), "something was written");
+}
+
+#[test]
+fn bad_input_is_a_clear_error_and_writes_nothing() {
+    let empty = tempfile::tempdir().unwrap();
+    refused(empty.path(), &[], "no Cargo.toml here");
+
+    let git = git_crates();
+    let ws = fixture(&git);
+    refused(ws.root(), &["--target", "no-such-triple"], "no-such-triple");
+
+    std::fs::remove_file(ws.path("Cargo.lock")).unwrap();
+    refused(ws.root(), &[], "Cargo.lock: missing");
+    assert!(!ws.path("Cargo.lock").exists(), "the lockfile was created");
+
+    let broken = GitRepo::new();
+    broken.write("Cargo.toml", "[package]\nname = \"x\"\nversion = \n");
+    broken.write("Cargo.lock", "version = 4\n");
+    refused(broken.root(), &[], "Cargo.toml:3");
+
+    let bad_config = GitRepo::new();
+    bad_config.write("xtask.toml", "[sbom]\nformt = \"spdx\"\n");
+    bad_config.write(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    );
+    refused(bad_config.root(), &[], "xtask.toml:2:1");
+}

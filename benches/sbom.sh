@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Benchmark of `cargo xtask sbom` (docs/benchmarks.md, section `sbom`), measured side by side in
+# one run, medians of RUNS interleaved runs (machine noise hits every tool alike):
+#
+#   cargo metadata      the floor: what every Cargo SBOM tool must run (goal: xtask <= 1.2x)
+#   cargo xtask sbom    CycloneDX 1.6, one document for the workspace (release build)
+#   cargo cyclonedx     cargo-cyclonedx, CycloneDX 1.5 JSON (its newest), one document per member
+#
+# on two workspaces: this repository (a copy of HEAD, since cargo-cyclonedx writes beside every
+# member's Cargo.toml) and a generated one depending on popular crates.io crates (several hundred
+# packages resolved; the first run downloads them). It then counts each tool's components
+# (unique purls) and runs the official validators (tools/sbom/validate.py) on each output.
+#
+# It installs what it needs itself: cargo-cyclonedx (pinned, `cargo install --locked`) under
+# target/bench-tools, the validators (tools/python/test.txt) in a venv there, and a release
+# build of xtask.
+#
+# Usage: benches/sbom.sh [RUNS]   (default 7)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=${1:-7}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+TOOLS=$ROOT/target/bench-tools
+CYCLONEDX_VERSION=0.5.9
+
+if [[ ! -x $TOOLS/bin/cargo-cyclonedx ]]; then
+  cargo install --quiet --locked cargo-cyclonedx --version "$CYCLONEDX_VERSION" --root "$TOOLS"
+fi
+export PATH=$TOOLS/bin:$PATH
+if [[ ! -x $TOOLS/validate/bin/python ]] || ! cmp -s tools/python/test.txt "$TOOLS/validate/stamp"; then
+  rm -rf "$TOOLS/validate"
+  python3 -m venv "$TOOLS/validate"
+  "$TOOLS/validate/bin/pip" install --quiet --disable-pip-version-check -r tools/python/test.txt
+  cp tools/python/test.txt "$TOOLS/validate/stamp"
+fi
+PY=$TOOLS/validate/bin/python
+cargo build --quiet --release --package xtask
+XTASK=$TARGET/release/xtask
+HOST=$(rustc -vV | sed -n 's/^host: //p')
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# This workspace, as committed.
+SELF=$WORK/self
+mkdir -p "$SELF"
+git archive HEAD | tar -x -C "$SELF"
+
+# A larger real workspace: one package depending on popular crates.
+BIG=$ROOT/target/bench-tools/big-workspace
+if [[ ! -f $BIG/Cargo.lock ]]; then
+  mkdir -p "$BIG/src"
+  echo 'fn main() {}' >"$BIG/src/main.rs"
+  cat >"$BIG/Cargo.toml" <<'TOML'
+[package]
+name = "big"
+version = "0.1.0"
+edition = "2021"
+license = "MIT"
+
+[workspace]
+
+[dependencies]
+tokio = { version = "1", features = ["full"] }
+axum = "0.8"
+reqwest = { version = "0.12", features = ["json", "rustls-tls"] }
+tonic = "0.13"
+sqlx = { version = "0.8", features = ["runtime-tokio", "postgres", "sqlite", "mysql"] }
+clap = { version = "4", features = ["derive"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+regex = "1"
+rayon = "1"
+tracing-subscriber = { version = "0.3", features = ["env-filter", "json"] }
+chrono = "0.4"
+image = "0.25"
+polars = { version = "0.46", features = ["lazy", "parquet"] }
+aws-sdk-s3 = "1"
+wasmtime = "30"
+
+[dev-dependencies]
+criterion = "0.5"
+proptest = "1"
+TOML
+  cargo generate-lockfile --quiet --manifest-path "$BIG/Cargo.toml"
+  cargo metadata --quiet --locked --format-version 1 --manifest-path "$BIG/Cargo.toml" >/dev/null
+fi
+
+now() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+bench() { # bench NAME DIR
+  local name=$1 dir=$2 i t
+  local m=$WORK/$name.metadata x=$WORK/$name.xtask c=$WORK/$name.cyclonedx
+  : >"$m"; : >"$x"; : >"$c"
+  for ((i = 0; i < RUNS; i++)); do
+    t=$(now); cargo metadata --quiet --locked --format-version 1 --filter-platform "$HOST" \
+      --manifest-path "$dir/Cargo.toml" >/dev/null; echo $(($(now) - t)) >>"$m"
+    t=$(now); "$XTASK" sbom --root "$dir" --output "$WORK/$name.cdx.json" >/dev/null
+    echo $(($(now) - t)) >>"$x"
+    t=$(now); (cd "$dir" && cargo cyclonedx --format json --spec-version 1.5 --target "$HOST" \
+      >/dev/null 2>&1); echo $(($(now) - t)) >>"$c"
+  done
+  local mm xm cm
+  mm=$(median <"$m"); xm=$(median <"$x"); cm=$(median <"$c")
+  # Components: unique purls; cargo-cyclonedx writes one file per member, counted together.
+  local ours theirs files
+  ours=$("$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+def walk(c):
+    yield c
+    for s in c.get("components", []): yield from walk(s)
+print(len({c.get("purl") or c["bom-ref"] for top in [d["metadata"]["component"], *d["components"]] for c in walk(top)}))' "$WORK/$name.cdx.json")
+  mapfile -t files < <(find "$dir" -name '*.cdx.json' -not -path '*/target/*' | sort)
+  theirs=$("$PY" -c 'import json,sys
+purls=set()
+for f in sys.argv[1:]:
+    d=json.load(open(f))
+    def walk(c):
+        yield c
+        for s in c.get("components", []): yield from walk(s)
+    for top in [d["metadata"]["component"], *d.get("components", [])]:
+        for c in walk(top): purls.add(c.get("purl") or c["bom-ref"])
+print(len(purls))' "${files[@]}")
+  local v_ours v_theirs
+  v_ours=$("$PY" tools/sbom/validate.py "$WORK/$name.cdx.json" >/dev/null && echo valid || echo INVALID)
+  v_theirs=$("$PY" tools/sbom/validate.py "${files[@]}" >/dev/null && echo valid || echo INVALID)
+  awk -v n="$name" -v mm="$mm" -v xm="$xm" -v cm="$cm" -v o="$ours" -v t="$theirs" \
+    -v f="${#files[@]}" -v vo="$v_ours" -v vt="$v_theirs" 'BEGIN {
+    printf "%-10s cargo metadata %7.1f ms | xtask sbom %7.1f ms (%.2fx metadata, %d components, %s) | cargo cyclonedx %7.1f ms (%.2fx xtask, %d components in %d files, %s)\n",
+      n, mm/1e6, xm/1e6, xm/mm, o, vo, cm/1e6, cm/xm, t, f, vt }'
+}
+
+echo "medians of $RUNS runs, host $HOST, $(nproc) cores"
+bench self "$SELF"
+bench big "$BIG"

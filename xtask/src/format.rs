@@ -165,7 +165,14 @@ fn check(repo: &repo::Repo, json: bool, formatters: Vec<String>) -> Result<Exit,
             "no formatter: configure [[format.formatter]] in xtask.toml (defaults: rustfmt in a Cargo workspace, ruff when pyproject.toml has [tool.ruff])".to_string(),
         ));
     }
-    let report = stagefmt::check(repo, &config, &stagefmt::CheckOptions { formatters })?;
+    let report = stagefmt::check(
+        repo,
+        &config,
+        &stagefmt::CheckOptions {
+            formatters,
+            versions: false,
+        },
+    )?;
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{:#}", stagefmt::check_json(&report)).map_err(io)?;

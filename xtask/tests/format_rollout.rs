@@ -14,7 +14,7 @@ fn python_rollout_end_to_end() {
     assert_eq!(r.code, 1, "{r}");
     assert!(
         r.stdout
-            .starts_with("ruff (ruff 0.17.6): 140 of 146 file(s) would be reformatted"),
+            .starts_with("ruff: 140 of 146 file(s) would be reformatted"),
         "{r}"
     );
 

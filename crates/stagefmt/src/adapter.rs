@@ -208,14 +208,26 @@ impl Adapter for Ruff {
 
     fn check(&self, root: &Path, files: &[PathBuf]) -> Result<CheckOutput, FormatError> {
         let names = by_name(root, files);
-        let results: Vec<CheckOutput> = chunks(files)
+        // With the default globs ruff's own walk finds the same files (it honours .gitignore
+        // too) faster than a long argument list; the output is still filtered to our files.
+        let whole_tree =
+            self.config.include == default_ruff_include() && self.config.exclude.is_empty();
+        let all = [PathBuf::from(".")];
+        let work: Vec<&[PathBuf]> = if files.is_empty() {
+            Vec::new()
+        } else if whole_tree {
+            vec![&all[..]]
+        } else {
+            chunks(files)
+        };
+        // ruff fails to write its cache for a file whose name is not UTF-8.
+        let odd_names = files.iter().any(|f| f.to_str().is_none());
+        let results: Vec<CheckOutput> = work
             .par_iter()
             .map(|chunk| {
-                // ruff fails to write its cache for a file whose name is not UTF-8.
-                let no_cache = chunk.iter().any(|f| f.to_str().is_none());
                 let cmd = Cmd::new("ruff")
                     .args(["format", "--diff", "--force-exclude"])
-                    .args(no_cache.then_some("--no-cache"))
+                    .args(odd_names.then_some("--no-cache"))
                     .arg("--")
                     .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
                     .cwd(root);
@@ -336,6 +348,10 @@ impl Adapter for Command {
     }
 }
 
+fn default_ruff_include() -> Vec<String> {
+    crate::config::default_include(Kind::Ruff)
+}
+
 /// A file formatted in a scratch copy.
 #[derive(Debug, Clone)]
 pub struct Formatted {
@@ -362,8 +378,14 @@ pub fn format_scratch(
         name.push(rel.file_name().unwrap_or_default());
         let copy_rel = rel.with_file_name(name);
         let copy = root.join(&copy_rel);
-        scratch.0.push(copy.clone());
-        repo::fs::write_atomic(&copy, &original)?;
+        // A scratch file of our own: created fresh (never over an existing file), not synced.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&copy)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, &original))
+            .map_err(|e| repo::fs::FsError::new("create scratch copy", &copy, e))?;
+        scratch.0.push(copy);
         originals.push((copy_rel, rel.clone(), original));
     }
     let pairs: Vec<(PathBuf, PathBuf)> = originals

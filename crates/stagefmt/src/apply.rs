@@ -8,13 +8,14 @@
 //! leaves the real files as they were; results are written through `repo::fs::write_atomic`
 //! (permissions kept, line endings kept), and a batch whose write fails half-way is restored.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::adapter::{adapter, format_scratch};
+use crate::adapter::{Formatted, adapter, format_scratch};
 use crate::config::FormatConfig;
-use crate::plan::{Plan, Status};
+use crate::plan::{Batch, Plan, Status};
 use crate::{FormatError, git, paths};
 
 /// Which batches to apply.
@@ -71,7 +72,13 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
     let dirty = if options.allow_dirty && !options.commit {
         None
     } else {
-        match git::dirty(root)? {
+        let files: Vec<PathBuf> = ids
+            .iter()
+            .flat_map(|id| plan.batch(id).expect("selected").files.iter())
+            .filter(|f| paths::check_inside(root, f).is_ok())
+            .cloned()
+            .collect();
+        match git::dirty(root, &files)? {
             Some(d) => Some(d),
             None if options.commit => {
                 return Err(FormatError::Git(format!(
@@ -146,29 +153,7 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
         });
     }
 
-    let results: Vec<BatchResult> = ids
-        .par_iter()
-        .map(|id| {
-            let batch = plan.batch(id).expect("selected");
-            let formatter = config.formatter(&batch.formatter).expect("checked");
-            let mut result = BatchResult {
-                id: id.clone(),
-                files: batch.files.len(),
-                changed: Vec::new(),
-                error: None,
-                commit: None,
-            };
-            if repo::process::interrupted() {
-                result.error = Some("interrupted before it started".to_string());
-                return result;
-            }
-            match apply_batch(root, &*adapter(formatter, root), &batch.files) {
-                Ok(changed) => result.changed = changed,
-                Err(e) => result.error = Some(e.to_string()),
-            }
-            result
-        })
-        .collect();
+    let results = run_batches(root, &config, &plan, &ids);
     let interrupted = repo::process::interrupted();
     let mut outcome = ApplyOutcome {
         results,
@@ -284,23 +269,102 @@ fn select(plan: &Plan, selection: &Selection) -> Result<Vec<String>, FormatError
     }
 }
 
-/// Formats one batch: scratch copies first, then every changed file written atomically; a
-/// write that fails puts back the files already written.
-fn apply_batch(
+/// Formats the batches. The batches of one formatter first go through it together (a few
+/// processes instead of one per batch); when that fails, each batch is run on its own, so a
+/// batch that breaks the formatter fails alone and the others are unaffected.
+fn run_batches(
     root: &Path,
-    adapter: &dyn crate::adapter::Adapter,
-    files: &[PathBuf],
-) -> Result<Vec<PathBuf>, FormatError> {
-    let formatted = format_scratch(adapter, root, files)?;
+    config: &FormatConfig,
+    plan: &Plan,
+    ids: &[String],
+) -> Vec<BatchResult> {
+    let mut by_formatter: Vec<(&str, Vec<&String>)> = Vec::new();
+    for id in ids {
+        let name = plan.batch(id).expect("selected").formatter.as_str();
+        match by_formatter.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, group)) => group.push(id),
+            None => by_formatter.push((name, vec![id])),
+        }
+    }
+    let mut results: Vec<BatchResult> = by_formatter
+        .par_iter()
+        .flat_map_iter(|(name, group)| {
+            let adapter = adapter(config.formatter(name).expect("checked"), root);
+            let batches: Vec<&Batch> = group
+                .iter()
+                .map(|id| plan.batch(id).expect("selected"))
+                .collect();
+            let together = if batches.len() > 1 && !repo::process::interrupted() {
+                let files: Vec<PathBuf> = batches
+                    .iter()
+                    .flat_map(|b| b.files.iter().cloned())
+                    .collect();
+                format_scratch(&*adapter, root, &files).ok()
+            } else {
+                None
+            };
+            let results: Vec<BatchResult> = match together {
+                Some(formatted) => {
+                    let mut by_path: BTreeMap<PathBuf, Formatted> =
+                        formatted.into_iter().map(|f| (f.path.clone(), f)).collect();
+                    batches
+                        .iter()
+                        .map(|b| {
+                            let mine: Vec<Formatted> =
+                                b.files.iter().filter_map(|f| by_path.remove(f)).collect();
+                            result(b, write_batch(root, &mine))
+                        })
+                        .collect()
+                }
+                None => batches
+                    .par_iter()
+                    .map(|b| {
+                        if repo::process::interrupted() {
+                            return result(
+                                b,
+                                Err(FormatError::Other(
+                                    "interrupted before it started".to_string(),
+                                )),
+                            );
+                        }
+                        let done = format_scratch(&*adapter, root, &b.files)
+                            .and_then(|f| write_batch(root, &f));
+                        result(b, done)
+                    })
+                    .collect(),
+            };
+            results
+        })
+        .collect();
+    results.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    results
+}
+
+fn result(batch: &Batch, done: Result<Vec<PathBuf>, FormatError>) -> BatchResult {
+    let (changed, error) = match done {
+        Ok(changed) => (changed, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    BatchResult {
+        id: batch.id.clone(),
+        files: batch.files.len(),
+        changed,
+        error,
+        commit: None,
+    }
+}
+
+/// Writes a batch's formatted files, each atomically, after checking that nobody changed the
+/// file meanwhile; a write that fails puts back the files already written.
+fn write_batch(root: &Path, formatted: &[Formatted]) -> Result<Vec<PathBuf>, FormatError> {
     let mut written: Vec<(&Path, &[u8])> = Vec::new();
     let mut changed = Vec::new();
-    for f in &formatted {
+    for f in formatted {
         if f.formatted == f.original {
             continue;
         }
         let path = root.join(&f.path);
-        let now = repo::fs::read(&path);
-        let result = match now {
+        let result = match repo::fs::read(&path) {
             Ok(now) if now == f.original => {
                 repo::fs::write_atomic(&path, &f.formatted).map_err(FormatError::from)
             }

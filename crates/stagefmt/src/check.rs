@@ -14,6 +14,8 @@ use crate::{FormatError, files};
 pub struct CheckOptions {
     /// Only these formatters (all when empty).
     pub formatters: Vec<String>,
+    /// Ask each tool its version (one more process each; plan and status need it).
+    pub versions: bool,
 }
 
 /// The result of a check over the whole repository.
@@ -86,8 +88,10 @@ pub fn check(
         .map(|f| {
             let files = &assigned[&f.name];
             let adapter = adapter(f, root);
-            let (found, version) =
-                rayon::join(|| adapter.check(root, files), || adapter.version(root));
+            let (found, version) = rayon::join(
+                || adapter.check(root, files),
+                || options.versions.then(|| adapter.version(root)).flatten(),
+            );
             let found = found?;
             Ok(FormatterCheck {
                 name: f.name.clone(),

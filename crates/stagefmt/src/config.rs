@@ -163,7 +163,7 @@ impl FormatConfig {
                     }
                 }
             }
-            let include = f.include.unwrap_or_else(|| default_include(kind, &f.name));
+            let include = f.include.unwrap_or_else(|| default_include(kind));
             if include.is_empty() {
                 return Err(err(
                     span,
@@ -249,7 +249,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
 fn builtin(kind: Kind) -> FormatterConfig {
     let name = kind_name(kind).to_string();
     FormatterConfig {
-        include: default_include(kind, &name),
+        include: default_include(kind),
         name,
         kind,
         exclude: Vec::new(),
@@ -259,7 +259,7 @@ fn builtin(kind: Kind) -> FormatterConfig {
     }
 }
 
-fn default_include(kind: Kind, _name: &str) -> Vec<String> {
+pub(crate) fn default_include(kind: Kind) -> Vec<String> {
     match kind {
         Kind::Rustfmt => vec!["**/*.rs".to_string()],
         Kind::Ruff => vec!["**/*.py".to_string(), "**/*.pyi".to_string()],

@@ -30,46 +30,47 @@ fn run(cmd: &Cmd) -> Result<Vec<u8>, FormatError> {
     Ok(done.stdout)
 }
 
-/// Files with uncommitted changes (staged, unstaged or untracked), relative to `root`;
-/// `None` when `root` is not in a git work tree.
-pub(crate) fn dirty(root: &Path) -> Result<Option<BTreeSet<PathBuf>>, FormatError> {
-    let inside = process::run(
-        &git(root).args(["rev-parse", "--is-inside-work-tree"]),
+/// Which of `files` (relative to `root`) have uncommitted changes, staged, unstaged or
+/// untracked; `None` when `root` is not in a git work tree.
+pub(crate) fn dirty(
+    root: &Path,
+    files: &[PathBuf],
+) -> Result<Option<BTreeSet<PathBuf>>, FormatError> {
+    let prefix = process::run(
+        &git(root).args(["rev-parse", "--show-prefix"]),
         RunOptions::capture(),
     )
     .map_err(|e| FormatError::Git(e.to_string()))?;
-    if !inside.end.success() {
+    if !prefix.end.success() {
         return Ok(None);
     }
-    // Paths relative to the root, not the top level, even when the root is a subdirectory.
-    let out = run(&git(root).args([
-        "status",
-        "--porcelain=v1",
-        "-z",
-        "--untracked-files=all",
-        "--no-renames",
-        "--relative",
-        "--",
-        ".",
-    ]));
-    let out = match out {
-        Ok(out) => out,
-        // Older git has no `status --relative`: fall back to top-level paths made relative.
-        Err(_) => run(&git(root).args([
-            "status",
-            "--porcelain=v1",
-            "-z",
-            "--untracked-files=all",
-            "--no-renames",
-        ]))?,
-    };
-    let mut files = BTreeSet::new();
-    for entry in out.split(|&b| b == 0) {
-        if entry.len() > 3 {
-            files.insert(PathBuf::from(OsString::from_vec(entry[3..].to_vec())));
+    // `status` prints paths from the top level; the root may be a subdirectory of it.
+    let prefix = prefix
+        .stdout
+        .strip_suffix(b"\n")
+        .unwrap_or(&prefix.stdout)
+        .to_vec();
+    let mut found = BTreeSet::new();
+    for chunk in files.chunks(2000) {
+        let out = run(&git(root)
+            .args([
+                "status",
+                "--porcelain=v1",
+                "-z",
+                "--untracked-files=all",
+                "--no-renames",
+                "--",
+            ])
+            .args(chunk.iter().map(|p| p.as_os_str().to_owned())))?;
+        for entry in out.split(|&b| b == 0) {
+            if entry.len() > 3
+                && let Some(rel) = entry[3..].strip_prefix(prefix.as_slice())
+            {
+                found.insert(PathBuf::from(OsString::from_vec(rel.to_vec())));
+            }
         }
     }
-    Ok(Some(files))
+    Ok(Some(found))
 }
 
 /// Commits exactly `paths` with `message`; returns the new commit's hash.

@@ -55,7 +55,14 @@ pub fn plan(repo: &repo::Repo, options: &PlanOptions) -> Result<PlanOutcome, For
             )));
         }
     }
-    let report = check(repo, &config, &CheckOptions::default())?;
+    let report = check(
+        repo,
+        &config,
+        &CheckOptions {
+            versions: true,
+            ..CheckOptions::default()
+        },
+    )?;
     let owners = files::Owners::load(root);
     let pending: Vec<Pending> = report
         .formatters
@@ -397,7 +404,14 @@ impl StatusReport {
 pub fn status(repo: &repo::Repo, _options: &StatusOptions) -> Result<StatusReport, FormatError> {
     let config = FormatConfig::load(repo)?;
     let plan = Plan::load(repo.root())?.ok_or(FormatError::NoPlan)?;
-    let report = check(repo, &config, &CheckOptions::default())?;
+    let report = check(
+        repo,
+        &config,
+        &CheckOptions {
+            versions: true,
+            ..CheckOptions::default()
+        },
+    )?;
     Ok(classify_status(&report, &plan))
 }
 
@@ -469,9 +483,12 @@ pub fn render_check(report: &CheckReport, out: &mut dyn Write) -> std::io::Resul
         let lines: usize = f.pending.iter().map(|p| p.lines).sum();
         writeln!(
             out,
-            "{} ({}): {} of {} file(s) would be reformatted, {lines} changed line(s)",
+            "{}{}: {} of {} file(s) would be reformatted, {lines} changed line(s)",
             f.name,
-            f.version.as_deref().unwrap_or("version unknown"),
+            f.version
+                .as_deref()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default(),
             f.pending.len(),
             f.checked
         )?;

@@ -3,7 +3,8 @@
 //!
 //! Synopsis: `cargo xtask sbom [--format cyclonedx|spdx|all] [--spec-version 1.6|1.5]
 //! [--output PATH] [--target TRIPLE|all] [--features F | --all-features | --no-default-features]
-//! [--no-dev] [--per-member] [--offline]`. Writes `dist/sbom/<workspace>.cdx.json` (and
+//! [--no-dev] [--per-member] [--offline] [--python auto|off|PATH...] [--python-env PATH]
+//! [--strict]`. Writes `dist/sbom/<workspace>.cdx.json` (and
 //! `.spdx.json`) unless told otherwise.
 
 use std::path::Path;
@@ -53,6 +54,16 @@ pub(crate) struct Args {
     /// Run cargo without network access.
     #[arg(long)]
     offline: bool,
+    /// Python lockfiles to read: `auto` (every uv.lock, poetry.lock and requirements*.txt
+    /// under the root), `off`, or the files themselves [default: auto].
+    #[arg(long, value_name = "auto|off|PATH", num_args = 1..)]
+    python: Vec<String>,
+    /// The Python environment whose installed metadata gives licences [default: .venv].
+    #[arg(long, value_name = "PATH")]
+    python_env: Option<std::path::PathBuf>,
+    /// Refuse an unpinned requirements line instead of skipping it with a warning.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -91,9 +102,22 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         no_dev: args.no_dev,
         per_member: args.per_member,
         offline: args.offline,
+        python: match args.python.as_slice() {
+            [] => sbom::PythonMode::Auto,
+            [one] if one == "auto" => sbom::PythonMode::Auto,
+            [one] if one == "off" => sbom::PythonMode::Off,
+            files => {
+                sbom::PythonMode::Files(files.iter().map(|f| root_relative(&cwd, f)).collect())
+            }
+        },
+        python_env: args.python_env.map(|e| cwd.join(e)),
+        strict: args.strict,
     };
     match sbom::generate(&repo, &options) {
         Ok(outcome) => {
+            for warning in &outcome.warnings {
+                eprintln!("warning: {warning}");
+            }
             for w in &outcome.written {
                 let shown = w.path.strip_prefix(repo.root()).unwrap_or(&w.path);
                 println!(
@@ -108,4 +132,10 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         Err(sbom::SbomError::Interrupted) => Ok(Exit::Interrupted),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A lockfile named on the command line, as the library takes it: absolute from the current
+/// directory (the library joins it to the root, which keeps absolute paths as they are).
+fn root_relative(cwd: &Path, file: &str) -> std::path::PathBuf {
+    cwd.join(file)
 }

@@ -1,5 +1,6 @@
 //! `sbom`: software bills of materials for a repository. Readers (the Cargo workspace through
-//! `cargo metadata` and `Cargo.lock`) build one ecosystem-neutral [`Model`]; writers turn it into
+//! `cargo metadata` and `Cargo.lock`; Python's `uv.lock`, `poetry.lock` and pinned
+//! `requirements*.txt`) build one ecosystem-neutral [`Model`]; writers turn it into
 //! CycloneDX 1.6/1.5 or SPDX 2.3 JSON that is identical byte for byte for identical inputs.
 //!
 //! [`generate`] is the whole task: resolve the options against `[sbom]` of `xtask.toml`, read,
@@ -8,6 +9,8 @@
 pub mod cargo;
 pub mod cyclonedx;
 pub mod model;
+mod pyenv;
+pub mod python;
 pub mod spdx;
 
 use std::path::{Path, PathBuf};
@@ -57,6 +60,25 @@ pub struct SbomOptions {
     pub per_member: bool,
     /// Pass `--offline` to cargo.
     pub offline: bool,
+    /// Which Python lockfiles to read.
+    pub python: PythonMode,
+    /// The environment whose installed metadata gives Python licences; default `.venv` at the
+    /// root when it exists.
+    pub python_env: Option<PathBuf>,
+    /// Refuse an unpinned requirements line instead of skipping it with a warning.
+    pub strict: bool,
+}
+
+/// Which Python lockfiles to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PythonMode {
+    /// Every `uv.lock`, `poetry.lock` and `requirements*.txt` found under the root.
+    #[default]
+    Auto,
+    /// None.
+    Off,
+    /// Exactly these files (relative paths from the root).
+    Files(Vec<PathBuf>),
 }
 
 /// One document written.
@@ -73,6 +95,8 @@ pub struct Written {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SbomOutcome {
     pub written: Vec<Written>,
+    /// What was skipped and why (an unpinned requirement, an edge to an unlisted package).
+    pub warnings: Vec<String>,
 }
 
 /// Why no bill of materials was written. Nothing is written when any of these happen.
@@ -80,8 +104,15 @@ pub struct SbomOutcome {
 pub enum SbomError {
     #[error(transparent)]
     Config(#[from] repo::ConfigError),
-    #[error("{}: no Cargo.toml here; run from a Cargo workspace or pass --root", .0.display())]
+    #[error(
+        "{}: no Cargo.toml here, nor a uv.lock, poetry.lock or requirements*.txt; run from a repository or pass --root",
+        .0.display()
+    )]
     NoManifest(PathBuf),
+    #[error("{0}")]
+    Unpinned(String),
+    #[error("--python {}: not a file", .0.display())]
+    NoSuchLockfile(PathBuf),
     #[error(
         "{}: missing; `cargo xtask sbom` never resolves dependencies itself: run `cargo generate-lockfile` (or a build) and commit the lockfile",
         .0.display()
@@ -123,6 +154,10 @@ struct SbomConfig {
     output: Option<PathBuf>,
     target: Option<String>,
     no_dev: bool,
+    /// `"auto"`, `"off"`, or a list of lockfiles.
+    python: Option<toml::Value>,
+    python_env: Option<PathBuf>,
+    strict: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,22 +198,84 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         .map(|o| repo.path(o));
     let created = created(repo.root())?;
 
-    let graph = cargo::read(&cargo::CargoRead {
+    let python_mode = match (&options.python, &config.python) {
+        (PythonMode::Auto, Some(value)) => config_python(value)?,
+        (mode, _) => mode.clone(),
+    };
+    let python_files = match &python_mode {
+        PythonMode::Off => Vec::new(),
+        PythonMode::Auto => python::detect(repo.root()),
+        PythonMode::Files(files) => {
+            let mut out = Vec::new();
+            for f in files {
+                let path = repo.path(f);
+                if !path.is_file() {
+                    return Err(SbomError::NoSuchLockfile(f.clone()));
+                }
+                out.push(path);
+            }
+            out
+        }
+    };
+    let cargo_graph = if repo.is_cargo() || python_files.is_empty() {
+        Some(cargo::read(&cargo::CargoRead {
+            root: repo.root(),
+            platform: &platform,
+            features: &options.features,
+            no_dev,
+            offline: options.offline,
+        })?)
+    } else {
+        None
+    };
+    let mut python_graph = python::read(&python::PythonRead {
         root: repo.root(),
-        platform: &platform,
-        features: &options.features,
+        files: &python_files,
         no_dev,
-        offline: options.offline,
+        strict: options.strict || config.strict,
     })?;
+    let env = options
+        .python_env
+        .clone()
+        .or(config.python_env)
+        .map(|e| repo.path(e))
+        .or_else(|| Some(repo.path(".venv")).filter(|p| p.is_dir()));
+    if let Some(env) = env.filter(|_| !python_files.is_empty()) {
+        let licences = pyenv::licences(&env);
+        for c in python_graph
+            .projects
+            .values_mut()
+            .chain(python_graph.components.values_mut())
+        {
+            if c.licence.is_none()
+                && let Some(v) = &c.version
+                && let Some(l) = licences.get(&(c.name.clone(), v.clone()))
+            {
+                c.licence = Some(l.clone());
+            }
+        }
+    }
+    let python_name = python_graph
+        .projects
+        .values()
+        .find(|p| {
+            p.purl
+                .as_deref()
+                .is_some_and(|u| u.ends_with("download_url=file:."))
+        })
+        .map(|p| p.name.clone());
     let name = config
         .name
-        .or(graph.root_package.clone())
+        .or(cargo_graph.as_ref().and_then(|g| g.root_package.clone()))
+        .or(python_name)
         .or_else(|| {
             repo.root()
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "workspace".into());
+    let warnings = std::mem::take(&mut python_graph.warnings);
+    let graph = merge(cargo_graph, python_graph);
     let model = workspace_model(&name, graph, created);
     model.check()?;
 
@@ -224,7 +321,41 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
             components: m.len(),
         });
     }
-    Ok(SbomOutcome { written })
+    Ok(SbomOutcome { written, warnings })
+}
+
+fn config_python(value: &toml::Value) -> Result<PythonMode, SbomError> {
+    match value {
+        toml::Value::String(s) if s == "auto" => Ok(PythonMode::Auto),
+        toml::Value::String(s) if s == "off" => Ok(PythonMode::Off),
+        toml::Value::String(s) => Ok(PythonMode::Files(vec![PathBuf::from(s)])),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|i| {
+                i.as_str().map(PathBuf::from).ok_or_else(|| {
+                    SbomError::Usage("xtask.toml: [sbom] python: expected file names".into())
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(PythonMode::Files),
+        _ => Err(SbomError::Usage(
+            "xtask.toml: [sbom] python: expected \"auto\", \"off\" or a list of lockfiles".into(),
+        )),
+    }
+}
+
+/// The Cargo and Python findings as one graph: members and projects are the parts.
+fn merge(cargo: Option<cargo::CargoGraph>, python: python::PythonGraph) -> cargo::CargoGraph {
+    let mut graph = cargo.unwrap_or(cargo::CargoGraph {
+        root_package: None,
+        members: Default::default(),
+        components: Default::default(),
+        edges: Default::default(),
+    });
+    graph.members.extend(python.projects);
+    graph.components.extend(python.components);
+    graph.edges.extend(python.edges);
+    graph
 }
 
 /// `all`, else a target triple.

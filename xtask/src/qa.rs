@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use gates::{Builtins, Outcome, Outputs, RunConfig, Terminal};
+use gates::{BaselineMode, Builtins, Outcome, Outputs, RunConfig, Terminal};
 use repo::Repo;
 
 use crate::exit::Exit;
@@ -46,6 +46,10 @@ pub(crate) struct Args {
     /// Write a JUnit XML report: one test case per gate.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
+
+    /// Lower a gate's stored baseline when its debt shrank and nothing is new.
+    #[arg(long)]
+    ratchet: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -56,12 +60,31 @@ enum QaCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Record or show the known debt of gates with a `baseline`.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
     /// Regenerate the JSON Schema of the report (docs/reference/qa-report.schema.json).
     #[command(hide = true)]
     Schema {
         /// Do not write; exit 1 when the committed schema is stale.
         #[arg(long)]
         check: bool,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum BaselineCommand {
+    /// Run the gates and store their current debt under .xtask/baselines/ (commit it).
+    Update {
+        /// Only these gates (default: every gate with a `baseline`).
+        #[arg(value_name = "GATE")]
+        gates: Vec<String>,
+    },
+    /// Run the gates and show each one's debt and its trend against the stored baseline.
+    Status {
+        /// Only these gates (default: every gate with a `baseline`).
+        #[arg(value_name = "GATE")]
+        gates: Vec<String>,
     },
 }
 
@@ -75,6 +98,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     match args.command {
         Some(QaCommand::Init { force }) => return init(&repo, force),
         Some(QaCommand::Schema { check }) => return schema(&repo, check),
+        Some(QaCommand::Baseline(command)) => return baseline(&repo, command),
         None => {}
     }
     let builtins = builtins();
@@ -98,6 +122,11 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     let config = RunConfig {
         builtins: &builtins,
         fail_fast: args.fail_fast,
+        baseline_mode: if args.ratchet {
+            BaselineMode::Ratchet
+        } else {
+            BaselineMode::Check
+        },
     };
     let mut terminal = Terminal::stderr();
     let report = gates::run(&repo, &plan, &config, &mut terminal);
@@ -124,6 +153,36 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         Outcome::Pass => Exit::Success,
         Outcome::Fail => Exit::Failure,
         Outcome::Interrupted => Exit::Interrupted,
+    })
+}
+
+fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
+    let (names, mode) = match command {
+        BaselineCommand::Update { gates } => (gates, BaselineMode::Update),
+        BaselineCommand::Status { gates } => (gates, BaselineMode::Check),
+    };
+    let builtins = builtins();
+    let loaded = gates::load_plan(repo, &builtins)?;
+    let plan = gates::select_baselined(&loaded.plan, &names)?;
+    let config = RunConfig {
+        builtins: &builtins,
+        fail_fast: false,
+        baseline_mode: mode,
+    };
+    let mut terminal = Terminal::stderr();
+    let report = gates::run(repo, &plan, &config, &mut terminal);
+    print!("{}", gates::baseline::status_table(&report));
+    Ok(match report.outcome {
+        Outcome::Interrupted => Exit::Interrupted,
+        _ if mode == BaselineMode::Update
+            && report
+                .gates
+                .iter()
+                .any(|g| g.baseline.as_ref().is_some_and(|b| !b.stored)) =>
+        {
+            Exit::Failure
+        }
+        _ => Exit::Success,
     })
 }
 

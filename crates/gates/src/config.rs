@@ -11,6 +11,9 @@ use repo::{ConfigError, ConfigFile};
 use serde::Deserialize;
 use toml::Spanned;
 
+use regex::Regex;
+
+use crate::baseline::{Format, Spec};
 use crate::model::{Command, Gate, Plan};
 
 /// The whole file as this crate sees it: only the sections it owns.
@@ -48,6 +51,18 @@ pub(crate) struct RawGate {
     pub(crate) lock: Option<String>,
     #[serde(default)]
     pub(crate) allow_failure: bool,
+    pub(crate) baseline: Option<Spanned<RawBaseline>>,
+    pub(crate) inputs: Option<Vec<String>>,
+    pub(crate) paths: Option<Vec<String>>,
+}
+
+/// `baseline = { count = 'REGEX' }` or `baseline = { diagnostics = "FORMAT", pattern = ... }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBaseline {
+    pub(crate) count: Option<String>,
+    pub(crate) diagnostics: Option<String>,
+    pub(crate) pattern: Option<String>,
 }
 
 /// `run = "a string"` or `run = ["an", "argv"]`.
@@ -139,6 +154,26 @@ fn build(
                 format!("gate `{name}`: `install` is a hint for `tool`; set `tool` too"),
             ));
         }
+        let baseline = match &gate.baseline {
+            None => None,
+            Some(b) => Some(baseline_spec(file, name, b)?),
+        };
+        let globs =
+            |key: &str, list: &Option<Vec<String>>| -> Result<Option<Vec<String>>, ConfigError> {
+                if let Some(list) = list {
+                    for g in list {
+                        if let Err(e) = globset::Glob::new(g) {
+                            return Err(file.error_at(
+                                Some(spanned.span()),
+                                format!("gate `{name}`: `{key}` glob `{g}` is invalid: {e}"),
+                            ));
+                        }
+                    }
+                }
+                Ok(list.clone())
+            };
+        let inputs = globs("inputs", &gate.inputs)?;
+        let paths = globs("paths", &gate.paths)?;
         let lock = gate
             .lock
             .clone()
@@ -159,6 +194,9 @@ fn build(
             cwd: gate.cwd.clone(),
             lock,
             allow_failure: gate.allow_failure,
+            baseline,
+            inputs,
+            paths,
         });
     }
     let plan = Plan { jobs, gates };
@@ -173,6 +211,75 @@ fn build(
         return Err(file.error_at(span, format!("gates form a cycle: {}", path.join(" -> "))));
     }
     Ok(plan)
+}
+
+fn baseline_spec(
+    file: &ConfigFile,
+    name: &str,
+    raw: &Spanned<RawBaseline>,
+) -> Result<Spec, ConfigError> {
+    let err =
+        |m: String| file.error_at(Some(raw.span()), format!("gate `{name}`: `baseline`: {m}"));
+    let regex = |what: &str, text: &str| {
+        Regex::new(text).map_err(|e| err(format!("{what} `{text}` is not a valid regex: {e}")))
+    };
+    let b = raw.get_ref();
+    match (&b.count, &b.diagnostics) {
+        (Some(count), None) => {
+            if b.pattern.is_some() {
+                return Err(err(
+                    "`pattern` goes with `diagnostics = \"regex\"`, not `count`".into(),
+                ));
+            }
+            let re = regex("count", count)?;
+            if re.captures_len() < 2 {
+                return Err(err(format!(
+                    "count `{count}` needs a capture group around the number, e.g. `Found (\\d+) errors?`"
+                )));
+            }
+            Ok(Spec::Count(re))
+        }
+        (None, Some(kind)) => {
+            let format = match (kind.as_str(), &b.pattern) {
+                ("ruff-json", None) => Format::RuffJson,
+                ("clippy-json", None) => Format::ClippyJson,
+                ("mypy", None) => Format::Mypy,
+                ("regex", Some(p)) => {
+                    let re = regex("pattern", p)?;
+                    let names: Vec<&str> = re.capture_names().flatten().collect();
+                    if !names.contains(&"file") || !names.contains(&"line") {
+                        return Err(err(format!(
+                            "pattern `{p}` needs named groups `file` and `line` (and may have \
+                             `code` and `message`)"
+                        )));
+                    }
+                    Format::Regex(re)
+                }
+                ("regex", None) => {
+                    return Err(err("`diagnostics = \"regex\"` needs a `pattern`".into()));
+                }
+                ("ruff-json" | "clippy-json" | "mypy", Some(_)) => {
+                    return Err(err(format!(
+                        "`pattern` is only for `diagnostics = \"regex\"`, not `{kind}`"
+                    )));
+                }
+                (other, _) => {
+                    let kinds = ["ruff-json", "clippy-json", "mypy", "regex"];
+                    let hint = did_you_mean(other, kinds)
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    return Err(err(format!(
+                        "unknown diagnostics format `{other}`{hint}; expected one of {}",
+                        list(kinds)
+                    )));
+                }
+            };
+            Ok(Spec::Diagnostics(format))
+        }
+        _ => Err(err(
+            "set exactly one of `count = 'REGEX'` or `diagnostics = \"FORMAT\"`".into(),
+        )),
+    }
 }
 
 fn command(
@@ -303,7 +410,7 @@ mod tests {
                 "[gates.a]\nrun = 'true'\ntiemout = 3\n",
                 "xtask.toml:3:1: unknown key `tiemout` (did you mean `timeout`?); expected one of \
                  `run`, `shell`, `needs`, `owner`, `timeout`, `tool`, `install`, `env`, `cwd`, \
-                 `lock` or `allow_failure`",
+                 `lock`, `allow_failure`, `baseline`, `inputs` or `paths`",
             ),
             (
                 "[qa]\njbos = 2\n",

@@ -6,6 +6,7 @@
 //! Entry points: [`load_plan`] (validated before anything runs), [`Plan::restrict`] for
 //! `qa GATE...`, [`run`] then [`write_reports`], and [`init`] for `qa init`.
 
+pub mod baseline;
 mod builtin;
 mod config;
 mod detect;
@@ -15,13 +16,14 @@ mod run;
 mod schedule;
 mod term;
 
+pub use baseline::{BaselineReport, Mode as BaselineMode};
 pub use builtin::{Builtin, BuiltinEnd, BuiltinFn, Builtins};
 pub use config::load as load_config;
 pub use detect::{Detected, detect};
 pub use model::{Command, Gate, Plan, Status};
 pub use report::{
-    Counts, GateReport, Outcome, Outputs, Report, SCHEMA_PATH, SCHEMA_VERSION, github_commands,
-    json_schema, junit, markdown, markdown_line, write_reports,
+    Counts, GateReport, Outcome, Outputs, Report, SCHEMA_PATH, SCHEMA_VERSION, baseline_cell,
+    github_commands, json_schema, junit, markdown, markdown_line, write_reports,
 };
 pub use run::{Observer, RunConfig, Silent, log_file_name, read_log, rfc3339, run, tail};
 pub use schedule::{Decision, State, decide};
@@ -112,6 +114,39 @@ pub fn select(plan: &Plan, names: &[String]) -> Result<Plan, QaError> {
         picked.push(i);
     }
     Ok(plan.restrict(&picked))
+}
+
+/// For `qa baseline`: the named gates (default: every gate with a `baseline`) and what they
+/// need; a named gate without a baseline is an error.
+pub fn select_baselined(plan: &Plan, names: &[String]) -> Result<Plan, QaError> {
+    let names: Vec<String> = if names.is_empty() {
+        plan.gates
+            .iter()
+            .filter(|g| g.baseline.is_some())
+            .map(|g| g.name.clone())
+            .collect()
+    } else {
+        names.to_vec()
+    };
+    if names.is_empty() {
+        return Err(QaError::NoGates(
+            "no gate has a `baseline`; add `baseline = { count = '...' }` or \
+             `baseline = { diagnostics = \"...\" }` to one in xtask.toml"
+                .into(),
+        ));
+    }
+    let selected = select(plan, &names)?;
+    if let Some(g) = names.iter().find(|n| {
+        selected
+            .gates
+            .iter()
+            .any(|g| &g.name == *n && g.baseline.is_none())
+    }) {
+        return Err(QaError::NoGates(format!(
+            "gate `{g}` has no `baseline` in xtask.toml"
+        )));
+    }
+    Ok(selected)
 }
 
 /// What `qa init` wrote.

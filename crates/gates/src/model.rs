@@ -69,6 +69,13 @@ pub struct Gate {
     pub lock: Option<String>,
     /// A failure is reported but does not fail the run.
     pub allow_failure: bool,
+    /// Known debt this gate may carry.
+    pub baseline: Option<crate::baseline::Spec>,
+    /// Globs of the files its result depends on (the cache key); `None`: every file git tracks
+    /// or would track.
+    pub inputs: Option<Vec<String>>,
+    /// Globs of the files that make it run under `--changed-since`; `None`: it always runs.
+    pub paths: Option<Vec<String>>,
 }
 
 impl Gate {
@@ -266,6 +273,9 @@ mod tests {
             cwd: None,
             lock: None,
             allow_failure: false,
+            baseline: None,
+            inputs: None,
+            paths: None,
         }
     }
 

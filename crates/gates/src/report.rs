@@ -9,6 +9,7 @@ use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use repo::fs::{FsError, write_atomic};
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::BaselineReport;
 use crate::model::Status;
 
 /// The version of the JSON report's shape; raised on any incompatible change.
@@ -87,6 +88,11 @@ pub struct GateReport {
     pub exit_code: Option<i32>,
     /// The log's last lines, for gates that did not pass.
     pub log_tail: Option<String>,
+    /// Its debt against the stored baseline, for gates with `baseline`.
+    pub baseline: Option<BaselineReport>,
+    /// True when the result came from the cache: same inputs, argv, env and tool version as a
+    /// run that passed.
+    pub cached: bool,
 }
 
 impl Report {
@@ -177,10 +183,29 @@ pub fn markdown_line(g: &GateReport) -> String {
         .map(|o| format!(" (owner: {o})"))
         .unwrap_or_default();
     let optional = if g.required { "" } else { " (allowed to fail)" };
-    format!(
-        "- {}: **{}** — {what}{owner}{optional}",
+    let cached = if g.cached { " (cached)" } else { "" };
+    let mut line = format!(
+        "- {}: **{}**{cached} — {what}{owner}{optional}",
         g.name,
         g.status.as_str()
+    );
+    if let Some(b) = &g.baseline {
+        line.push_str(&format!("\n  - {}", baseline_cell(b)));
+        for d in &b.new_diagnostics {
+            line.push_str(&format!("\n  - new: `{d}`"));
+        }
+    }
+    line
+}
+
+/// `baseline 90, current 91, new 1, fixed 0`.
+pub fn baseline_cell(b: &BaselineReport) -> String {
+    format!(
+        "baseline {}, current {}, new {}, fixed {}",
+        b.baseline.map_or("none".to_string(), |n| n.to_string()),
+        b.current,
+        b.new,
+        b.fixed
     )
 }
 
@@ -208,15 +233,19 @@ pub fn markdown(report: &Report) -> String {
         out.push_str(&markdown_line(g));
         out.push('\n');
     }
-    out.push_str("\n| Gate | Status | Duration | Owner | Reason |\n|---|---|---|---|---|\n");
+    out.push_str(
+        "\n| Gate | Status | Duration | Owner | Reason | Baseline |\n|---|---|---|---|---|---|\n",
+    );
     for g in &report.gates {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {}{} | {} | {} | {} | {} |\n",
             cell(&g.name),
             g.status.as_str(),
+            if g.cached { " (cached)" } else { "" },
             g.duration_s.map(secs).unwrap_or_else(|| "—".into()),
             cell(g.owner.as_deref().unwrap_or("")),
-            cell(g.reason.as_deref().unwrap_or(""))
+            cell(g.reason.as_deref().unwrap_or("")),
+            g.baseline.as_ref().map(baseline_cell).unwrap_or_default()
         ));
     }
     out
@@ -313,6 +342,15 @@ pub fn github_commands(report: &Report, logs: &dyn Fn(&GateReport) -> Option<Str
         out.push_str("::endgroup::\n");
     }
     for g in &report.gates {
+        for d in g.baseline.iter().flat_map(|b| &b.new_diagnostics) {
+            out.push_str(&format!(
+                "::error file={},line={},title={}::{}\n",
+                escape_property(&d.file),
+                d.line,
+                escape_property(&format!("qa: {} new {}", g.name, d.code)),
+                escape_data(&d.message)
+            ));
+        }
         if matches!(g.status, Status::Fail | Status::Timeout) {
             let message = format!(
                 "{}\nReproduce: {}{}",
@@ -399,6 +437,8 @@ mod tests {
             log: Some("target/xtask/qa/tests.log".into()),
             exit_code: None,
             log_tail: None,
+            baseline: None,
+            cached: false,
         }
     }
 

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use repo::Repo;
 use repo::process::{self, End, RunOptions};
 
+use crate::baseline::{self, BaselineReport, Mode as BaselineMode};
 use crate::builtin::{BuiltinEnd, Builtins};
 use crate::model::{Command, Gate, Plan, Status};
 use crate::report::{GateReport, Report};
@@ -27,6 +28,8 @@ pub struct RunConfig<'a> {
     pub builtins: &'a Builtins,
     /// Stop starting gates after the first required gate that fails.
     pub fail_fast: bool,
+    /// What to do with baselines: compare, ratchet, or record.
+    pub baseline_mode: BaselineMode,
 }
 
 /// Told as gates start and end (the terminal view implements it).
@@ -51,6 +54,7 @@ struct Ran {
     reason: Option<String>,
     exit_code: Option<i32>,
     duration: Duration,
+    baseline: Option<BaselineReport>,
 }
 
 /// Runs the plan to its end (or to Ctrl-C) and returns the report.
@@ -122,8 +126,9 @@ pub fn run(
                     let tx = tx.clone();
                     let log = log_dir.join(log_file_name(&gate.name));
                     let builtins = config.builtins;
+                    let mode = config.baseline_mode;
                     scope.spawn(move || {
-                        let ran = run_gate(repo, gate, builtins, &log);
+                        let ran = run_gate(repo, gate, builtins, &log, mode);
                         let _ = tx.send((i, ran));
                     });
                 }
@@ -154,6 +159,7 @@ pub fn run(
             r.exit_code = ran.exit_code;
             r.start_s = starts[i];
             r.duration_s = Some(ran.duration.as_secs_f64());
+            r.baseline = ran.baseline;
             if ran.status != Status::Pass {
                 r.log_tail = tail(&log, TAIL_LINES);
             }
@@ -223,6 +229,8 @@ fn base_report(
         log: log.map(|l| display_path(repo.root(), l)),
         exit_code: None,
         log_tail: None,
+        baseline: None,
+        cached: false,
     }
 }
 
@@ -244,13 +252,14 @@ fn missing_tool(gate: &Gate) -> Option<String> {
     })
 }
 
-fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path) -> Ran {
+fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: BaselineMode) -> Ran {
     let t0 = Instant::now();
     let error = |reason: String| Ran {
         status: Status::Error,
         reason: Some(reason),
         exit_code: None,
         duration: t0.elapsed(),
+        baseline: None,
     };
     if let Some(dir) = log.parent()
         && let Err(e) = repo::fs::create_dir_all(dir)
@@ -272,12 +281,14 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path) -> Ran {
                 reason: None,
                 exit_code: None,
                 duration: t0.elapsed(),
+                baseline: None,
             },
             Ok(BuiltinEnd::Fail) => Ran {
                 status: Status::Fail,
                 reason: Some(format!("built-in `{name}` failed")),
                 exit_code: None,
                 duration: t0.elapsed(),
+                baseline: None,
             },
             Err(why) => error(format!("built-in `{name}` could not run: {why}")),
         };
@@ -288,7 +299,7 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path) -> Ran {
         Ok(f) => f,
         Err(e) => return error(e.reason),
     };
-    let (status, reason, exit_code) = match finished.end {
+    let (mut status, mut reason, exit_code) = match finished.end {
         End::Exited(0) => (Status::Pass, None, Some(0)),
         End::Exited(code) => (Status::Fail, Some(format!("exited {code}")), Some(code)),
         End::Signalled(signal) => (
@@ -310,11 +321,47 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path) -> Ran {
             None,
         ),
     };
+    let mut baseline_report = None;
+    if let (Some(spec), End::Exited(code)) = (&gate.baseline, finished.end) {
+        let output = std::fs::read(log)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let base = match &gate.cwd {
+            Some(cwd) => repo.root().join(cwd),
+            None => repo.root().to_path_buf(),
+        };
+        let judged = baseline::load(repo.root(), &gate.name).and_then(|stored| {
+            baseline::measure(spec, &output, code == 0, &base, repo.root())
+                .map(|m| baseline::judge(&gate.name, stored.as_ref(), &m, code == 0, mode))
+        });
+        match judged {
+            Ok(j) => {
+                if let Some(store) = &j.store
+                    && let Err(e) = baseline::save(repo.root(), &gate.name, store)
+                {
+                    return error(e.to_string());
+                }
+                status = if j.pass { Status::Pass } else { Status::Fail };
+                reason = match (j.reason, reason) {
+                    (Some(b), Some(r)) if !j.pass || code != 0 => Some(format!("{r}; {b}")),
+                    (b, _) => b,
+                };
+                baseline_report = Some(j.report);
+            }
+            Err(why) => {
+                reason = Some(format!(
+                    "{}baseline not measured: {why}",
+                    reason.map(|r| format!("{r}; ")).unwrap_or_default()
+                ));
+            }
+        }
+    }
     Ran {
         status,
         reason,
         exit_code,
         duration: finished.duration,
+        baseline: baseline_report,
     }
 }
 

@@ -113,6 +113,9 @@ mod tests {
                     cwd: None,
                     lock,
                     allow_failure: false,
+                    baseline: None,
+                    inputs: None,
+                    paths: None,
                 }
             })
             .collect();

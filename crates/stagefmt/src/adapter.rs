@@ -32,6 +32,9 @@ pub struct CheckOutput {
     pub broken: BTreeMap<PathBuf, String>,
 }
 
+/// The files a formatter takes, computed on first call (a walk of the repository).
+pub type Files<'a> = dyn Fn() -> Result<&'a [PathBuf], FormatError> + Sync + 'a;
+
 /// A formatter process that did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{command}` {what}")]
@@ -48,8 +51,10 @@ pub trait Adapter: Sync {
     fn config(&self) -> &FormatterConfig;
     /// Its version line (`ruff 0.17.6`), when the tool tells it.
     fn version(&self, root: &Path) -> Option<String>;
-    /// Which of `files` (relative to `root`, all taken by this formatter) would change.
-    fn check(&self, root: &Path, files: &[PathBuf]) -> Result<CheckOutput, FormatError>;
+    /// Which of its files would change. `files` walks the repository on first call and gives
+    /// the files (relative to `root`) this formatter takes; an adapter that can run its tool
+    /// over the whole tree calls it while the tool runs.
+    fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError>;
     /// Formats `files` (relative to `root`) in place; each may be a scratch copy whose
     /// real name is given beside it.
     fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure>;
@@ -90,20 +95,19 @@ impl Adapter for Rustfmt {
         version(root, "rustfmt")
     }
 
-    fn check(&self, root: &Path, files: &[PathBuf]) -> Result<CheckOutput, FormatError> {
-        if files.is_empty() {
-            return Ok(CheckOutput::default());
-        }
-        let outputs: Vec<(Cmd, process::Finished)> = if self.cargo {
+    fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
+        let (outputs, files): (Vec<(Cmd, process::Finished)>, &[PathBuf]) = if self.cargo {
             let cmd = Cmd::new("cargo")
                 .args(["fmt", "--all", "--check", "--", "--color", "never"])
                 .cwd(root);
-            vec![(
-                cmd.clone(),
-                run(&cmd, &self.config, "cargo (rustup component add rustfmt)")?,
-            )]
+            let (done, files) = rayon::join(
+                || run(&cmd, &self.config, "cargo (rustup component add rustfmt)"),
+                files,
+            );
+            (vec![(cmd.clone(), done?)], files?)
         } else {
-            chunks(files)
+            let files = files()?;
+            let outputs = chunks(files)
                 .par_iter()
                 .map(|chunk| {
                     let cmd = Cmd::new("rustfmt")
@@ -120,8 +124,12 @@ impl Adapter for Rustfmt {
                     let done = run(&cmd, &self.config, "rustfmt (rustup component add rustfmt)")?;
                     Ok((cmd, done))
                 })
-                .collect::<Result<_, FormatError>>()?
+                .collect::<Result<_, FormatError>>()?;
+            (outputs, files)
         };
+        if files.is_empty() {
+            return Ok(CheckOutput::default());
+        }
         let names = by_name(root, files);
         let mut out = CheckOutput::default();
         for (cmd, done) in outputs {
@@ -206,64 +214,32 @@ impl Adapter for Ruff {
         version(root, "ruff")
     }
 
-    fn check(&self, root: &Path, files: &[PathBuf]) -> Result<CheckOutput, FormatError> {
-        let names = by_name(root, files);
+    fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
         // With the default globs ruff's own walk finds the same files (it honours .gitignore
-        // too) faster than a long argument list; the output is still filtered to our files.
+        // too) faster than a long argument list, and it runs while we walk; the output is
+        // still filtered to our files.
         let whole_tree =
             self.config.include == default_ruff_include() && self.config.exclude.is_empty();
-        let all = [PathBuf::from(".")];
-        let work: Vec<&[PathBuf]> = if files.is_empty() {
-            Vec::new()
-        } else if whole_tree {
-            vec![&all[..]]
-        } else {
-            chunks(files)
-        };
-        // ruff fails to write its cache for a file whose name is not UTF-8.
+        if whole_tree {
+            let all = [PathBuf::from(".")];
+            let (done, files) = rayon::join(|| self.run_check(root, &all, false), files);
+            let names = by_name(root, files?);
+            let (cmd, mut done) = done?;
+            // ruff fails to write its cache for a file whose name is not UTF-8.
+            if done.end == End::Exited(2) && String::from_utf8_lossy(&done.stderr).contains("cache")
+            {
+                (_, done) = self.run_check(root, &all, true)?;
+            }
+            return parse_ruff(&cmd, &done, &names);
+        }
+        let files = files()?;
+        let names = by_name(root, files);
         let odd_names = files.iter().any(|f| f.to_str().is_none());
-        let results: Vec<CheckOutput> = work
+        let results: Vec<CheckOutput> = chunks(files)
             .par_iter()
             .map(|chunk| {
-                let cmd = Cmd::new("ruff")
-                    .args(["format", "--diff", "--force-exclude"])
-                    .args(odd_names.then_some("--no-cache"))
-                    .arg("--")
-                    .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
-                    .cwd(root);
-                let done = run(
-                    &cmd,
-                    &self.config,
-                    "ruff (pip install ruff, or uv tool install ruff)",
-                )?;
-                check_interrupted(&cmd, done.end)?;
-                let mut out = CheckOutput::default();
-                for (name, lines) in diff::unified(&String::from_utf8_lossy(&done.stdout)) {
-                    if let Some(file) = names.get(name.as_str()) {
-                        out.pending.insert(file.clone(), lines);
-                    }
-                }
-                for line in String::from_utf8_lossy(&done.stderr).lines() {
-                    let Some(rest) = line.strip_prefix("error: Failed to parse ") else {
-                        continue;
-                    };
-                    // The longest known name followed by `:` (names may hold colons).
-                    let hit = names
-                        .iter()
-                        .filter(|(n, _)| rest.strip_prefix(*n).is_some_and(|r| r.starts_with(':')))
-                        .max_by_key(|(n, _)| n.len());
-                    if let Some((n, file)) = hit {
-                        out.broken.insert(
-                            file.clone(),
-                            format!("does not parse: {}", &rest[n.len() + 1..]),
-                        );
-                    }
-                }
-                match done.end {
-                    End::Exited(0 | 1) => Ok(out),
-                    End::Exited(2) if !out.broken.is_empty() => Ok(out),
-                    end => Err(failure(&cmd, end, &done.stderr).into()),
-                }
+                let (cmd, done) = self.run_check(root, chunk, odd_names)?;
+                parse_ruff(&cmd, &done, &names)
             })
             .collect::<Result<_, FormatError>>()?;
         let mut out = CheckOutput::default();
@@ -286,6 +262,64 @@ impl Adapter for Ruff {
     }
 }
 
+impl Ruff {
+    fn run_check(
+        &self,
+        root: &Path,
+        paths: &[PathBuf],
+        no_cache: bool,
+    ) -> Result<(Cmd, process::Finished), FormatError> {
+        let cmd = Cmd::new("ruff")
+            .args(["format", "--diff", "--force-exclude"])
+            .args(no_cache.then_some("--no-cache"))
+            .arg("--")
+            .args(paths.iter().map(|f| f.as_os_str().to_owned()))
+            .cwd(root);
+        let done = run(
+            &cmd,
+            &self.config,
+            "ruff (pip install ruff, or uv tool install ruff)",
+        )?;
+        check_interrupted(&cmd, done.end)?;
+        Ok((cmd, done))
+    }
+}
+
+/// Reads `ruff format --diff`: the diff on stdout, parse errors on stderr.
+fn parse_ruff(
+    cmd: &Cmd,
+    done: &process::Finished,
+    names: &HashMap<String, PathBuf>,
+) -> Result<CheckOutput, FormatError> {
+    let mut out = CheckOutput::default();
+    for (name, lines) in diff::unified(&String::from_utf8_lossy(&done.stdout)) {
+        if let Some(file) = names.get(name.as_str()) {
+            out.pending.insert(file.clone(), lines);
+        }
+    }
+    for line in String::from_utf8_lossy(&done.stderr).lines() {
+        let Some(rest) = line.strip_prefix("error: Failed to parse ") else {
+            continue;
+        };
+        // The longest known name followed by `:` (names may hold colons).
+        let hit = names
+            .iter()
+            .filter(|(n, _)| rest.strip_prefix(*n).is_some_and(|r| r.starts_with(':')))
+            .max_by_key(|(n, _)| n.len());
+        if let Some((n, file)) = hit {
+            out.broken.insert(
+                file.clone(),
+                format!("does not parse: {}", &rest[n.len() + 1..]),
+            );
+        }
+    }
+    match done.end {
+        End::Exited(0 | 1) => Ok(out),
+        End::Exited(2) if !out.broken.is_empty() => Ok(out),
+        end => Err(failure(cmd, end, &done.stderr).into()),
+    }
+}
+
 /// Any formatter with a `fix` argv template (prettier, black, clang-format, ...). Checking
 /// formats scratch copies and compares, which works for every tool; a `check` template, when
 /// given, first rules out the chunks that are already formatted.
@@ -302,7 +336,8 @@ impl Adapter for Command {
         None
     }
 
-    fn check(&self, root: &Path, files: &[PathBuf]) -> Result<CheckOutput, FormatError> {
+    fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
+        let files = files()?;
         let candidates: Vec<PathBuf> = match &self.config.check {
             None => files.to_vec(),
             Some(template) => {

@@ -307,13 +307,17 @@ fn run_batches(
                 Some(formatted) => {
                     let mut by_path: BTreeMap<PathBuf, Formatted> =
                         formatted.into_iter().map(|f| (f.path.clone(), f)).collect();
-                    batches
+                    let mine: Vec<(&Batch, Vec<Formatted>)> = batches
                         .iter()
                         .map(|b| {
-                            let mine: Vec<Formatted> =
-                                b.files.iter().filter_map(|f| by_path.remove(f)).collect();
-                            result(b, write_batch(root, &mine))
+                            (
+                                *b,
+                                b.files.iter().filter_map(|f| by_path.remove(f)).collect(),
+                            )
                         })
+                        .collect();
+                    mine.par_iter()
+                        .map(|(b, files)| result(b, write_batch(root, files)))
                         .collect()
                 }
                 None => batches

@@ -1,7 +1,9 @@
 //! `format check`: which files each formatter would change, with changed-line counts, from
 //! one `.gitignore`-aware walk; formatters run side by side.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
@@ -75,21 +77,33 @@ pub fn check(
         }
     }
     let root = repo.root();
-    let present = files::walk(root)?;
+    // The walk runs once, on first use, while whole-tree tools are already running.
+    type Walked = (Vec<PathBuf>, BTreeMap<String, Vec<PathBuf>>);
+    let walked: OnceLock<Result<Walked, String>> = OnceLock::new();
+    let walk = || {
+        walked
+            .get_or_init(|| {
+                let present = files::walk(root).map_err(|e| e.to_string())?;
+                let assigned =
+                    files::assign(&present, &config.formatters).map_err(|e| e.to_string())?;
+                Ok((present, assigned))
+            })
+            .as_ref()
+            .map_err(|e| FormatError::Other(e.clone()))
+    };
     let chosen: Vec<_> = config
         .formatters
         .iter()
         .filter(|f| options.formatters.is_empty() || options.formatters.contains(&f.name))
         .cloned()
         .collect();
-    let assigned = files::assign(&present, &config.formatters)?;
     let formatters = chosen
         .par_iter()
         .map(|f| {
-            let files = &assigned[&f.name];
+            let files = || walk().map(|(_, assigned)| assigned[&f.name].as_slice());
             let adapter = adapter(f, root);
             let (found, version) = rayon::join(
-                || adapter.check(root, files),
+                || adapter.check(root, &files),
                 || options.versions.then(|| adapter.version(root)).flatten(),
             );
             let found = found?;
@@ -97,7 +111,7 @@ pub fn check(
                 name: f.name.clone(),
                 kind: f.kind,
                 version,
-                checked: files.len(),
+                checked: files()?.len(),
                 pending: found
                     .pending
                     .into_iter()
@@ -107,6 +121,7 @@ pub fn check(
             })
         })
         .collect::<Result<Vec<_>, FormatError>>()?;
+    let present = walk()?.0.clone();
     Ok(CheckReport {
         formatters,
         present,

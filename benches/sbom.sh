@@ -11,6 +11,11 @@
 # packages resolved; the first run downloads them). It then counts each tool's components
 # (unique purls) and runs the official validators (tools/sbom/validate.py) on each output.
 #
+# Then, for Python (issue 7), on a uv project of about 300 locked packages: `cargo xtask sbom`
+# reading its uv.lock, and reading the hashed requirements.txt `uv export` makes of it, against
+# `cyclonedx-py requirements` (pip package cyclonedx-bom, the tool the team used) on that same
+# requirements.txt, with the difference in component sets.
+#
 # It installs what it needs itself: cargo-cyclonedx (pinned, `cargo install --locked`) under
 # target/bench-tools, the validators (tools/python/test.txt) in a venv there, and a release
 # build of xtask.
@@ -23,6 +28,7 @@ RUNS=${1:-7}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 TOOLS=$ROOT/target/bench-tools
 CYCLONEDX_VERSION=0.5.9
+CYCLONEDX_PY_VERSION=7.5.0
 
 if [[ ! -x $TOOLS/bin/cargo-cyclonedx ]]; then
   cargo install --quiet --locked cargo-cyclonedx --version "$CYCLONEDX_VERSION" --root "$TOOLS"
@@ -35,6 +41,12 @@ if [[ ! -x $TOOLS/validate/bin/python ]] || ! cmp -s tools/python/test.txt "$TOO
   cp tools/python/test.txt "$TOOLS/validate/stamp"
 fi
 PY=$TOOLS/validate/bin/python
+UV=$TOOLS/validate/bin/uv
+if [[ ! -x $TOOLS/cyclonedx-py/bin/cyclonedx-py ]]; then
+  python3 -m venv "$TOOLS/cyclonedx-py"
+  "$TOOLS/cyclonedx-py/bin/pip" install --quiet --disable-pip-version-check "cyclonedx-bom==$CYCLONEDX_PY_VERSION"
+fi
+CDXPY=$TOOLS/cyclonedx-py/bin/cyclonedx-py
 cargo build --quiet --release --package xtask
 XTASK=$TARGET/release/xtask
 HOST=$(rustc -vV | sed -n 's/^host: //p')
@@ -112,7 +124,7 @@ def walk(c):
     yield c
     for s in c.get("components", []): yield from walk(s)
 print(len({c.get("purl") or c["bom-ref"] for top in [d["metadata"]["component"], *d["components"]] for c in walk(top)}))' "$WORK/$name.cdx.json")
-  mapfile -t files < <(find "$dir" -name '*.cdx.json' -not -path '*/target/*' | sort)
+  mapfile -t files < <(find "$dir" -name '*.cdx.json' -not -path "$dir/target/*" -not -path "$dir/dist/*" | sort)
   theirs=$("$PY" -c 'import json,sys
 purls=set()
 for f in sys.argv[1:]:
@@ -125,7 +137,9 @@ for f in sys.argv[1:]:
 print(len(purls))' "${files[@]}")
   local v_ours v_theirs
   v_ours=$("$PY" tools/sbom/validate.py "$WORK/$name.cdx.json" >/dev/null && echo valid || echo INVALID)
-  v_theirs=$("$PY" tools/sbom/validate.py "${files[@]}" >/dev/null && echo valid || echo INVALID)
+  if ((${#files[@]} == 0)); then v_theirs="NO OUTPUT"; else
+    v_theirs=$("$PY" tools/sbom/validate.py "${files[@]}" >/dev/null && echo valid || echo INVALID)
+  fi
   awk -v n="$name" -v mm="$mm" -v xm="$xm" -v cm="$cm" -v o="$ours" -v t="$theirs" \
     -v f="${#files[@]}" -v vo="$v_ours" -v vt="$v_theirs" 'BEGIN {
     printf "%-10s cargo metadata %7.1f ms | xtask sbom %7.1f ms (%.2fx metadata, %d components, %s) | cargo cyclonedx %7.1f ms (%.2fx xtask, %d components in %d files, %s)\n",
@@ -135,3 +149,53 @@ print(len(purls))' "${files[@]}")
 echo "medians of $RUNS runs, host $HOST, $(nproc) cores"
 bench self "$SELF"
 bench big "$BIG"
+
+# --- Python -------------------------------------------------------------------------------------
+PYBIG=$TOOLS/py-big
+if [[ ! -f $PYBIG/uv.lock ]]; then
+  mkdir -p "$PYBIG"
+  cat >"$PYBIG/pyproject.toml" <<'TOML'
+[project]
+name = "platform"
+version = "1.0.0"
+requires-python = ">=3.11"
+dependencies = [
+    "jupyterlab", "pandas", "scikit-learn", "matplotlib", "fastapi[all]", "sqlalchemy",
+    "boto3", "dagster", "apache-beam[gcp]", "great-expectations", "mlflow",
+]
+
+[dependency-groups]
+dev = ["pytest", "mypy", "ruff", "hypothesis"]
+TOML
+  (cd "$PYBIG" && "$UV" lock --quiet --python 3.11)
+fi
+(cd "$PYBIG" && "$UV" export --quiet --frozen --no-emit-project --all-groups --format requirements-txt \
+  -o "$WORK/requirements.txt")
+P=$WORK/py
+mkdir -p "$P"
+cp "$PYBIG/pyproject.toml" "$PYBIG/uv.lock" "$P/"
+cp "$WORK/requirements.txt" "$P/requirements.txt"
+u=$WORK/py.uv r=$WORK/py.req c=$WORK/py.cdxpy
+: >"$u"; : >"$r"; : >"$c"
+for ((i = 0; i < RUNS; i++)); do
+  t=$(now); "$XTASK" sbom --root "$P" --python "$P/uv.lock" --output "$WORK/py-uv.cdx.json" >/dev/null
+  echo $(($(now) - t)) >>"$u"
+  t=$(now); "$XTASK" sbom --root "$P" --python "$P/requirements.txt" --output "$WORK/py-req.cdx.json" \
+    >/dev/null 2>&1; echo $(($(now) - t)) >>"$r"
+  t=$(now); "$CDXPY" requirements --of JSON --sv 1.6 -o "$WORK/py-cdxpy.cdx.json" "$P/requirements.txt" \
+    >/dev/null 2>&1; echo $(($(now) - t)) >>"$c"
+done
+purls() { "$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print("\n".join(sorted(c["purl"].split("?")[0] for c in d.get("components", []) if c.get("purl"))))' "$1"; }
+purls "$WORK/py-uv.cdx.json" >"$WORK/uv.purls"
+purls "$WORK/py-req.cdx.json" >"$WORK/req.purls"
+purls "$WORK/py-cdxpy.cdx.json" >"$WORK/cdxpy.purls"
+valid() { "$PY" tools/sbom/validate.py "$1" >/dev/null && echo valid || echo INVALID; }
+awk -v u="$(median <"$u")" -v r="$(median <"$r")" -v c="$(median <"$c")" \
+  -v nu="$(wc -l <"$WORK/uv.purls")" -v nr="$(wc -l <"$WORK/req.purls")" -v nc="$(wc -l <"$WORK/cdxpy.purls")" \
+  -v vu="$(valid "$WORK/py-uv.cdx.json")" -v vr="$(valid "$WORK/py-req.cdx.json")" -v vc="$(valid "$WORK/py-cdxpy.cdx.json")" 'BEGIN {
+  printf "python     xtask sbom uv.lock %6.1f ms (%d components, %s) | xtask sbom requirements.txt %6.1f ms (%d, %s) | cyclonedx-py requirements %7.1f ms (%.1fx xtask, %d components, %s)\n",
+    u/1e6, nu, vu, r/1e6, nr, vr, c/1e6, c/r, nc, vc }'
+echo "components only in xtask (requirements.txt): $(comm -23 "$WORK/req.purls" "$WORK/cdxpy.purls" | wc -l), only in cyclonedx-py: $(comm -13 "$WORK/req.purls" "$WORK/cdxpy.purls" | wc -l)"
+echo "components only in xtask (uv.lock) vs requirements.txt: $(comm -23 "$WORK/uv.purls" "$WORK/req.purls" | tr '\n' ' ')"

@@ -196,7 +196,11 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         .clone()
         .or(config.output)
         .map(|o| repo.path(o));
-    let created = created(repo.root())?;
+    // `git log` for the timestamp runs while cargo resolves.
+    let created = std::thread::spawn({
+        let root = repo.root().to_path_buf();
+        move || created(&root)
+    });
 
     let python_mode = match (&options.python, &config.python) {
         (PythonMode::Auto, Some(value)) => config_python(value)?,
@@ -276,6 +280,7 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         .unwrap_or_else(|| "workspace".into());
     let warnings = std::mem::take(&mut python_graph.warnings);
     let graph = merge(cargo_graph, python_graph);
+    let created = created.join().unwrap_or(Ok(FIXED_EPOCH))?;
     let model = workspace_model(&name, graph, created);
     model.check()?;
 

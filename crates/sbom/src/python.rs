@@ -496,6 +496,7 @@ fn poetry_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonG
     let mut graph = PythonGraph::default();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut main: BTreeSet<String> = BTreeSet::new();
+    let mut unknown: BTreeSet<String> = BTreeSet::new();
     for p in &lock.package {
         let origin = match &p.source {
             None => Origin::Pypi,
@@ -519,13 +520,20 @@ fn poetry_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonG
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let is_main = match (&p.groups, &p.category) {
-            (Some(groups), _) => groups.iter().any(|g| g == "main"),
-            (None, Some(category)) => category == "main",
-            (None, None) => true,
+        // Poetry 2 records `groups`, poetry before 1.5 a `category`; in between, nothing.
+        let group = match (&p.groups, &p.category) {
+            (Some(groups), _) => Some(groups.iter().any(|g| g == "main")),
+            (None, Some(category)) => Some(category == "main"),
+            (None, None) => None,
         };
-        if is_main {
-            main.insert(c.id.clone());
+        match group {
+            Some(true) => {
+                main.insert(c.id.clone());
+            }
+            Some(false) => {}
+            None => {
+                unknown.insert(c.id.clone());
+            }
         }
         ids.insert(normalise(&p.name), c.id.clone());
         graph.components.insert(c.id.clone(), c);
@@ -558,8 +566,8 @@ fn poetry_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonG
                     .insert(to.clone(), kind);
             }
         }
-        // Packages poetry files under `main` that the project's own list does not reach
-        // directly are still required: reach them from the project.
+        // What the project reaches decides; a package poetry files under `main` stays
+        // required even when the project's own list does not reach it.
         graph.projects.insert(pid.clone(), project.component);
         let mut graph = finish(graph, opts.no_dev);
         for id in &main {
@@ -569,6 +577,8 @@ fn poetry_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonG
         }
         return Ok(graph);
     }
+    // Without a project to reach from, a package the lockfile does not place is required.
+    main.extend(unknown);
     Ok(finish_without_project(graph, &main, opts.no_dev))
 }
 

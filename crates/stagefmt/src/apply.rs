@@ -5,8 +5,9 @@
 //! Never loses work: everything is checked before anything runs (unknown or done batches,
 //! paths outside the root or through symlinks, missing files, uncommitted changes); the
 //! formatter runs on scratch copies, so a formatter that fails, crashes, is killed or hangs
-//! leaves the real files as they were; results are written through `repo::fs::write_atomic`
-//! (permissions kept, line endings kept), and a batch whose write fails half-way is restored.
+//! leaves the real files as they were; results are written through a temp file renamed over
+//! each file (`repo::fs::write_atomic_unsynced`: permissions and line endings kept, no fsync per
+//! file since the originals are committed), and a batch whose write fails half-way is restored.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -370,7 +371,7 @@ fn write_batch(root: &Path, formatted: &[Formatted]) -> Result<Vec<PathBuf>, For
         let path = root.join(&f.path);
         let result = match repo::fs::read(&path) {
             Ok(now) if now == f.original => {
-                repo::fs::write_atomic(&path, &f.formatted).map_err(FormatError::from)
+                repo::fs::write_atomic_unsynced(&path, &f.formatted).map_err(FormatError::from)
             }
             Ok(_) => Err(FormatError::Refused {
                 path: f.path.clone(),

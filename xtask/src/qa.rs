@@ -23,7 +23,7 @@ pub(crate) struct Args {
     #[arg(value_name = "GATE")]
     gates: Vec<String>,
 
-    /// Print the gate graph and exit.
+    /// Print the gate graph and exit (with --json: the gates as JSON on stdout, for a CI matrix).
     #[arg(long)]
     list: bool,
 
@@ -35,8 +35,9 @@ pub(crate) struct Args {
     #[arg(long)]
     fail_fast: bool,
 
-    /// Write the report as JSON (schema: docs/reference/qa-report.schema.json).
-    #[arg(long, value_name = "PATH")]
+    /// Write the report as JSON (schema: docs/reference/qa-report.schema.json). With --list,
+    /// print the gates as JSON instead (no PATH).
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "-")]
     json: Option<PathBuf>,
 
     /// Write notes a team can paste: one line per gate, then a table.
@@ -50,6 +51,19 @@ pub(crate) struct Args {
     /// Lower a gate's stored baseline when its debt shrank and nothing is new.
     #[arg(long)]
     ratchet: bool,
+
+    /// Run every gate even when it passed before with the same inputs (the result cache).
+    #[arg(long)]
+    no_cache: bool,
+
+    /// Skip gates with `paths` that no file changed since the merge base with REF matches
+    /// (uncommitted and untracked files count as changed).
+    #[arg(long, value_name = "REF")]
+    changed_since: Option<String>,
+
+    /// Run shard K of N: a deterministic share of the gates, each with what it needs.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<gates::Shard>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -63,6 +77,9 @@ enum QaCommand {
     /// Record or show the known debt of gates with a `baseline`.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Combine reports (e.g. of CI shards).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Regenerate the JSON Schema of the report (docs/reference/qa-report.schema.json).
     #[command(hide = true)]
     Schema {
@@ -88,6 +105,29 @@ enum BaselineCommand {
     },
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum ReportCommand {
+    /// Merge JSON reports of shards into one and write it in any format.
+    Merge {
+        /// The JSON reports, written by `qa --json`.
+        #[arg(value_name = "REPORT", required = true)]
+        reports: Vec<PathBuf>,
+        /// Write the merged report as JSON.
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
+        /// Write the merged Markdown notes.
+        #[arg(long, value_name = "PATH")]
+        markdown: Option<PathBuf>,
+        /// Write the merged JUnit XML.
+        #[arg(long, value_name = "PATH")]
+        junit: Option<PathBuf>,
+        /// GitHub Actions output: append the notes to $GITHUB_STEP_SUMMARY and print an
+        /// annotation per failure.
+        #[arg(long)]
+        github: bool,
+    },
+}
+
 /// The built-in gates this binary offers (`run = "builtin:NAME"`).
 fn builtins() -> Builtins {
     Builtins::new()
@@ -99,6 +139,24 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         Some(QaCommand::Init { force }) => return init(&repo, force),
         Some(QaCommand::Schema { check }) => return schema(&repo, check),
         Some(QaCommand::Baseline(command)) => return baseline(&repo, command),
+        Some(QaCommand::Report(ReportCommand::Merge {
+            reports,
+            json,
+            markdown,
+            junit,
+            github,
+        })) => {
+            return merge(
+                &reports,
+                Outputs {
+                    json,
+                    markdown,
+                    junit,
+                    github_step_summary: github.then(step_summary).flatten(),
+                },
+                github,
+            );
+        }
         None => {}
     }
     let builtins = builtins();
@@ -112,13 +170,28 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         );
     }
     let mut plan = gates::select(&loaded.plan, &args.gates)?;
+    if let Some(shard) = args.shard {
+        plan = gates::shard(&plan, shard);
+    }
     if let Some(jobs) = args.jobs {
         plan.jobs = usize::from(jobs);
     }
     if args.list {
-        print!("{}", gates::list(&plan, &|g| reproduce(g, &builtins)));
+        let text = if args.json.is_some() {
+            gates::list_json(&plan, &|g| reproduce(g, &builtins))
+        } else {
+            gates::list(&plan, &|g| reproduce(g, &builtins))
+        };
+        print!("{text}");
         return Ok(Exit::Success);
     }
+    if args.json.as_deref() == Some(Path::new("-")) {
+        anyhow::bail!("--json needs a PATH (only `--list --json` prints to stdout)");
+    }
+    let changed = match &args.changed_since {
+        Some(base) => Some((base.clone(), gates::changed_files(&repo, base)?)),
+        None => None,
+    };
     let config = RunConfig {
         builtins: &builtins,
         fail_fast: args.fail_fast,
@@ -127,6 +200,8 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         } else {
             BaselineMode::Check
         },
+        use_cache: !args.no_cache,
+        changed,
     };
     let mut terminal = Terminal::stderr();
     let report = gates::run(&repo, &plan, &config, &mut terminal);
@@ -136,11 +211,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         json: args.json,
         markdown: args.markdown,
         junit: args.junit,
-        github_step_summary: github
-            .then(|| std::env::var_os("GITHUB_STEP_SUMMARY"))
-            .flatten()
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from),
+        github_step_summary: github.then(step_summary).flatten(),
     };
     gates::write_reports(&report, &outputs)?;
     if github {
@@ -168,6 +239,8 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
         builtins: &builtins,
         fail_fast: false,
         baseline_mode: mode,
+        use_cache: false,
+        changed: None,
     };
     let mut terminal = Terminal::stderr();
     let report = gates::run(repo, &plan, &config, &mut terminal);
@@ -183,6 +256,30 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
             Exit::Failure
         }
         _ => Exit::Success,
+    })
+}
+
+fn step_summary() -> Option<PathBuf> {
+    std::env::var_os("GITHUB_STEP_SUMMARY")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
+fn merge(paths: &[PathBuf], outputs: Outputs, github: bool) -> anyhow::Result<Exit> {
+    let reports = paths
+        .iter()
+        .map(|p| gates::read_report(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = gates::merge(&reports);
+    gates::write_reports(&merged, &outputs)?;
+    if github {
+        print!("{}", gates::github_commands(&merged, &|_| None));
+    }
+    eprint!("{}", gates::summary(&merged, false));
+    Ok(match merged.outcome {
+        Outcome::Pass => Exit::Success,
+        Outcome::Fail => Exit::Failure,
+        Outcome::Interrupted => Exit::Interrupted,
     })
 }
 

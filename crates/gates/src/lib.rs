@@ -8,12 +8,14 @@
 
 pub mod baseline;
 mod builtin;
+mod cache;
 mod config;
 mod detect;
 mod model;
 mod report;
 mod run;
 mod schedule;
+mod select;
 mod term;
 
 pub use baseline::{BaselineReport, Mode as BaselineMode};
@@ -23,11 +25,12 @@ pub use detect::{Detected, detect};
 pub use model::{Command, Gate, Plan, Status};
 pub use report::{
     Counts, GateReport, Outcome, Outputs, Report, SCHEMA_PATH, SCHEMA_VERSION, baseline_cell,
-    github_commands, json_schema, junit, markdown, markdown_line, write_reports,
+    github_commands, json_schema, junit, markdown, markdown_line, merge, write_reports,
 };
 pub use run::{Observer, RunConfig, Silent, log_file_name, read_log, rfc3339, run, tail};
 pub use schedule::{Decision, State, decide};
-pub use term::{Terminal, end_line, list, summary};
+pub use select::{Shard, changed_files, shard, shard_of, unaffected};
+pub use term::{Terminal, end_line, list, list_json, summary};
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +54,10 @@ pub enum QaError {
     ConfigExists(PathBuf),
     #[error("no gates: {0}")]
     NoGates(String),
+    #[error("`{command}` failed: {message}")]
+    Git { command: String, message: String },
+    #[error("{}: not a qa report: {message}", path.display())]
+    BadReport { path: PathBuf, message: String },
 }
 
 /// The plan to run and where it came from.
@@ -147,6 +154,25 @@ pub fn select_baselined(plan: &Plan, names: &[String]) -> Result<Plan, QaError> 
         )));
     }
     Ok(selected)
+}
+
+/// Reads a JSON report written by `qa --json`.
+pub fn read_report(path: &Path) -> Result<Report, QaError> {
+    let text = repo::fs::read_to_string(path)?;
+    let report: Report = serde_json::from_str(&text).map_err(|e| QaError::BadReport {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if report.schema_version != SCHEMA_VERSION {
+        return Err(QaError::BadReport {
+            path: path.to_path_buf(),
+            message: format!(
+                "schema_version {} (this build reads {SCHEMA_VERSION})",
+                report.schema_version
+            ),
+        });
+    }
+    Ok(report)
 }
 
 /// What `qa init` wrote.

@@ -142,6 +142,33 @@ impl Report {
     }
 }
 
+/// Merges shard reports into one: their gates in the order given, the earliest start, the
+/// longest duration, the widest `jobs`; the verdict and counts recomputed. A gate reported by
+/// several shards keeps the entry that ran (the last one, when several did).
+pub fn merge(reports: &[Report]) -> Report {
+    let mut gates: Vec<GateReport> = Vec::new();
+    for r in reports {
+        for g in &r.gates {
+            match gates.iter_mut().find(|x| x.name == g.name) {
+                Some(existing) if g.start_s.is_some() || existing.start_s.is_none() => {
+                    *existing = g.clone();
+                }
+                Some(_) => {}
+                None => gates.push(g.clone()),
+            }
+        }
+    }
+    let started_at = reports
+        .iter()
+        .map(|r| r.started_at.clone())
+        .min()
+        .unwrap_or_default();
+    let duration = reports.iter().map(|r| r.duration_s).fold(0.0, f64::max);
+    let jobs = reports.iter().map(|r| r.jobs).max().unwrap_or(1);
+    let interrupted = reports.iter().any(|r| r.outcome == Outcome::Interrupted);
+    Report::new(started_at, duration, jobs, interrupted, gates)
+}
+
 /// The JSON Schema of [`Report`], as committed at [`SCHEMA_PATH`].
 pub fn json_schema() -> String {
     let schema = schemars::schema_for!(Report);

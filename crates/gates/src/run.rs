@@ -15,6 +15,7 @@ use repo::process::{self, End, RunOptions};
 
 use crate::baseline::{self, BaselineReport, Mode as BaselineMode};
 use crate::builtin::{BuiltinEnd, Builtins};
+use crate::cache::{Cache, Entry};
 use crate::model::{Command, Gate, Plan, Status};
 use crate::report::{GateReport, Report};
 use crate::schedule::{State, decide};
@@ -30,6 +31,11 @@ pub struct RunConfig<'a> {
     pub fail_fast: bool,
     /// What to do with baselines: compare, ratchet, or record.
     pub baseline_mode: BaselineMode,
+    /// Report a gate that passed with the same key as `pass (cached)` without running it.
+    /// Passes are stored either way.
+    pub use_cache: bool,
+    /// `--changed-since REF`: the ref and the files changed since its merge base.
+    pub changed: Option<(String, Vec<String>)>,
 }
 
 /// Told as gates start and end (the terminal view implements it).
@@ -55,6 +61,7 @@ struct Ran {
     exit_code: Option<i32>,
     duration: Duration,
     baseline: Option<BaselineReport>,
+    cached: bool,
 }
 
 /// Runs the plan to its end (or to Ctrl-C) and returns the report.
@@ -72,7 +79,29 @@ pub fn run(
     let mut reports: Vec<Option<GateReport>> = vec![None; n];
     let mut starts: Vec<Option<f64>> = vec![None; n];
     let mut stop_reason: Option<String> = None;
+    if let Some((base, changed)) = &config.changed {
+        for (i, skip) in crate::select::unaffected(plan, changed)
+            .into_iter()
+            .enumerate()
+        {
+            if skip {
+                states[i] = State::Unaffected;
+                let mut r = base_report(repo, plan, config, i, None);
+                r.status = Status::Skipped;
+                r.reason = Some(format!(
+                    "unaffected: no file changed since `{base}` matches its `paths`"
+                ));
+                observer.finished(&r);
+                reports[i] = Some(r);
+            }
+        }
+    }
     let (tx, rx) = mpsc::channel::<(usize, Ran)>();
+    let cache = Cache::new(
+        repo,
+        config.use_cache && config.baseline_mode == BaselineMode::Check,
+    );
+    let cache = &cache;
 
     thread::scope(|scope| {
         loop {
@@ -128,7 +157,7 @@ pub fn run(
                     let builtins = config.builtins;
                     let mode = config.baseline_mode;
                     scope.spawn(move || {
-                        let ran = run_gate(repo, gate, builtins, &log, mode);
+                        let ran = cached_or_run(repo, gate, builtins, &log, mode, cache);
                         let _ = tx.send((i, ran));
                     });
                 }
@@ -160,6 +189,7 @@ pub fn run(
             r.start_s = starts[i];
             r.duration_s = Some(ran.duration.as_secs_f64());
             r.baseline = ran.baseline;
+            r.cached = ran.cached;
             if ran.status != Status::Pass {
                 r.log_tail = tail(&log, TAIL_LINES);
             }
@@ -252,6 +282,55 @@ fn missing_tool(gate: &Gate) -> Option<String> {
     })
 }
 
+/// Answers from the cache when the gate passed before with the same key, else runs it and
+/// stores a pass.
+fn cached_or_run(
+    repo: &Repo,
+    gate: &Gate,
+    builtins: &Builtins,
+    log: &Path,
+    mode: BaselineMode,
+    cache: &Cache,
+) -> Ran {
+    let t0 = Instant::now();
+    let key = cache.key(gate);
+    if let Some(key) = &key
+        && let Some(entry) = cache.get(key)
+    {
+        let note = format!(
+            "cached: passed at {} in {:.1} s with the same inputs, command, env and tool version \
+             (key {key}); `--no-cache` reruns it\n",
+            entry.passed_at, entry.duration_s
+        );
+        if let Some(dir) = log.parent() {
+            let _ = repo::fs::create_dir_all(dir);
+        }
+        let _ = std::fs::write(log, &note);
+        return Ran {
+            status: Status::Pass,
+            reason: Some(format!("cached: passed at {}", entry.passed_at)),
+            exit_code: None,
+            duration: t0.elapsed(),
+            baseline: None,
+            cached: true,
+        };
+    }
+    let ran = run_gate(repo, gate, builtins, log, mode);
+    if ran.status == Status::Pass
+        && let Some(key) = &key
+    {
+        cache.put(
+            key,
+            &Entry {
+                gate: gate.name.clone(),
+                passed_at: rfc3339(SystemTime::now()),
+                duration_s: ran.duration.as_secs_f64(),
+            },
+        );
+    }
+    ran
+}
+
 fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: BaselineMode) -> Ran {
     let t0 = Instant::now();
     let error = |reason: String| Ran {
@@ -260,6 +339,7 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: Bas
         exit_code: None,
         duration: t0.elapsed(),
         baseline: None,
+        cached: false,
     };
     if let Some(dir) = log.parent()
         && let Err(e) = repo::fs::create_dir_all(dir)
@@ -282,6 +362,7 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: Bas
                 exit_code: None,
                 duration: t0.elapsed(),
                 baseline: None,
+                cached: false,
             },
             Ok(BuiltinEnd::Fail) => Ran {
                 status: Status::Fail,
@@ -289,6 +370,7 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: Bas
                 exit_code: None,
                 duration: t0.elapsed(),
                 baseline: None,
+                cached: false,
             },
             Err(why) => error(format!("built-in `{name}` could not run: {why}")),
         };
@@ -362,6 +444,7 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: Bas
         exit_code,
         duration: finished.duration,
         baseline: baseline_report,
+        cached: false,
     }
 }
 

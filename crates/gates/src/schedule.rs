@@ -14,6 +14,8 @@ pub enum State {
     Running,
     /// Ended so.
     Done(Status),
+    /// Not run because no change touches its `paths`; counts as passed for its dependants.
+    Unaffected,
 }
 
 /// What the runner should do now.
@@ -63,7 +65,7 @@ pub fn decide(plan: &Plan, states: &[State]) -> Decision {
         let ready = gate
             .needs
             .iter()
-            .all(|&n| states[n] == State::Done(Status::Pass));
+            .all(|&n| matches!(states[n], State::Done(Status::Pass) | State::Unaffected));
         let lock_free = gate.lock.as_ref().is_none_or(|lock| {
             !plan
                 .gates
@@ -171,6 +173,14 @@ mod tests {
         assert!(d.start.is_empty());
         let d = decide(&p, &[Done(Status::Fail), Pending, Running, Pending]);
         assert_eq!(d.start, [1]);
+    }
+
+    #[test]
+    fn an_unaffected_need_counts_as_passed() {
+        let p = plan(2, &["fmt", "lint:fmt"]);
+        let d = decide(&p, &[State::Unaffected, Pending]);
+        assert_eq!(d.start, [1]);
+        assert!(d.block.is_empty());
     }
 
     #[test]

@@ -178,6 +178,26 @@ pub fn summary(report: &Report, color: bool) -> String {
     out
 }
 
+/// The gates as JSON for a CI matrix (`qa --list --json`): name, needs, command, owner, lock.
+pub fn list_json(plan: &Plan, reproduce: &dyn Fn(&Gate) -> String) -> String {
+    let gates: Vec<serde_json::Value> = plan
+        .gates
+        .iter()
+        .map(|g| {
+            serde_json::json!({
+                "name": g.name,
+                "needs": g.needs.iter().map(|&n| plan.gates[n].name.as_str()).collect::<Vec<_>>(),
+                "command": reproduce(g),
+                "owner": g.owner,
+                "lock": g.lock,
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&gates).expect("JSON values serialize");
+    text.push('\n');
+    text
+}
+
 /// The gate graph for `qa --list`: each gate, what it runs, what it needs, its lock.
 pub fn list(plan: &Plan, reproduce: &dyn Fn(&Gate) -> String) -> String {
     let width = plan

@@ -1,0 +1,201 @@
+//! Choosing which gates run: changed-path selection (`--changed-since REF`: a gate with
+//! `paths` globs runs only when a changed file matches) and CI sharding (`--shard K/N`: a
+//! deterministic share of the gates, each with everything connected to it by `needs`).
+
+use globset::{Glob, GlobSetBuilder};
+use repo::Repo;
+use repo::process::{self, Cmd, RunOptions};
+
+use crate::QaError;
+use crate::model::Plan;
+
+/// Files changed since the merge base of `base` and `HEAD`, plus uncommitted and untracked
+/// (but not ignored) files; paths relative to the repository root, sorted.
+pub fn changed_files(repo: &Repo, base: &str) -> Result<Vec<String>, QaError> {
+    let merge_base = git(repo, &["merge-base", base, "HEAD"])?;
+    let merge_base = merge_base.trim();
+    let mut files: Vec<String> = Vec::new();
+    for args in [
+        vec!["diff", "--name-only", "-z", merge_base, "--"],
+        vec!["ls-files", "-z", "--others", "--exclude-standard"],
+    ] {
+        let out = git(repo, &args)?;
+        files.extend(
+            out.split('\0')
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
+        );
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn git(repo: &Repo, args: &[&str]) -> Result<String, QaError> {
+    let cmd = Cmd::new("git").args(args).cwd(repo.root());
+    let done = process::run(&cmd, RunOptions::capture()).map_err(|e| QaError::Git {
+        command: e.command,
+        message: e.reason,
+    })?;
+    if !done.end.success() {
+        return Err(QaError::Git {
+            command: cmd.display(),
+            message: String::from_utf8_lossy(&done.stderr).trim().to_string(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&done.stdout).into_owned())
+}
+
+/// Per gate, whether it is unaffected by `changed`: it has `paths` and none of them matches.
+pub fn unaffected(plan: &Plan, changed: &[String]) -> Vec<bool> {
+    plan.gates
+        .iter()
+        .map(|g| {
+            let Some(globs) = &g.paths else {
+                return false;
+            };
+            let mut b = GlobSetBuilder::new();
+            for glob in globs {
+                // Validated when xtask.toml was loaded.
+                if let Ok(glob) = Glob::new(glob) {
+                    b.add(glob);
+                }
+            }
+            match b.build() {
+                Ok(set) => !changed.iter().any(|f| set.is_match(f)),
+                Err(_) => false,
+            }
+        })
+        .collect()
+}
+
+/// A CI shard: `K/N` with 1 <= K <= N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let parse = || {
+            let (k, n) = s.split_once('/')?;
+            Some((k.trim().parse().ok()?, n.trim().parse().ok()?))
+        };
+        match parse() {
+            Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok(Shard { index: k, count: n }),
+            _ => Err(format!(
+                "`{s}` is not a shard: write K/N with 1 <= K <= N, e.g. 1/2"
+            )),
+        }
+    }
+}
+
+/// Which shard (0-based) each gate belongs to. Gates connected by `needs` form one group and
+/// stay together; groups, in declaration order of their first gate, go to the shard with the
+/// fewest gates so far (the lowest on a tie). Deterministic for a given plan.
+pub fn shard_of(plan: &Plan, count: usize) -> Vec<usize> {
+    let n = plan.gates.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (i, g) in plan.gates.iter().enumerate() {
+        for &need in &g.needs {
+            let (a, b) = (find(&mut parent, i), find(&mut parent, need));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
+    let mut group_order: Vec<usize> = Vec::new();
+    for &r in &roots {
+        if !group_order.contains(&r) {
+            group_order.push(r);
+        }
+    }
+    let mut load = vec![0usize; count.max(1)];
+    let mut shard_of_root = std::collections::HashMap::new();
+    for r in group_order {
+        let size = roots.iter().filter(|&&x| x == r).count();
+        let target = (0..load.len()).min_by_key(|&s| (load[s], s)).unwrap_or(0);
+        load[target] += size;
+        shard_of_root.insert(r, target);
+    }
+    roots.iter().map(|r| shard_of_root[r]).collect()
+}
+
+/// The plan restricted to one shard's gates.
+pub fn shard(plan: &Plan, shard: Shard) -> Plan {
+    let of = shard_of(plan, shard.count);
+    let picked: Vec<usize> = (0..plan.gates.len())
+        .filter(|&i| of[i] == shard.index - 1)
+        .collect();
+    plan.restrict(&picked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Command, Gate};
+
+    fn plan(needs: &[&[usize]]) -> Plan {
+        Plan {
+            jobs: 2,
+            gates: needs
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Gate {
+                    name: format!("g{i}"),
+                    command: Command::Argv(vec!["true".into()]),
+                    needs: n.to_vec(),
+                    owner: None,
+                    timeout: None,
+                    tool: None,
+                    install: None,
+                    env: vec![],
+                    cwd: None,
+                    lock: None,
+                    allow_failure: false,
+                    baseline: None,
+                    inputs: None,
+                    paths: Some(vec![format!("src{i}/**")]),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn shards_keep_connected_gates_together_and_balance() {
+        // g0 <- g1 <- g2 form one group; g3, g4, g5 stand alone; g6 needs g4.
+        let p = plan(&[&[], &[0], &[1], &[], &[], &[], &[4]]);
+        assert_eq!(shard_of(&p, 2), [0, 0, 0, 1, 1, 0, 1]);
+        assert_eq!(shard_of(&p, 3), [0, 0, 0, 1, 2, 1, 2]);
+        let s = shard(&p, "2/2".parse().unwrap());
+        let names: Vec<&str> = s.gates.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["g3", "g4", "g6"]);
+        assert_eq!(s.gates[2].needs, [1]);
+    }
+
+    #[test]
+    fn shard_syntax_is_checked() {
+        assert_eq!("1/3".parse::<Shard>(), Ok(Shard { index: 1, count: 3 }));
+        for bad in ["0/2", "3/2", "1", "a/b", "1/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unaffected_gates_have_paths_that_match_nothing() {
+        let mut p = plan(&[&[], &[]]);
+        p.gates[1].paths = None;
+        assert_eq!(unaffected(&p, &["src1/a.rs".into()]), [true, false]);
+        assert_eq!(unaffected(&p, &["src0/x/y.py".into()]), [false, false]);
+    }
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of `cargo xtask format` (issue 4), side by side in one run, medians of 5:
+# Benchmarks of `cargo xtask format` (issue 4), side by side in one run, medians of RUNS (7):
 #   1. `format check` against `ruff format --check .` on a generated Python tree of thousands
 #      of files (goal <= 1.1x);
 #   2. `format check` against `cargo fmt --all --check` on a generated Cargo workspace of
@@ -16,7 +16,7 @@ target="${CARGO_TARGET_DIR:-$here/target}"
 case "$target" in /*) ;; *) target="$here/$target" ;; esac
 py_files="${1:-3000}"
 rs_crates="${2:-20}"
-runs=5
+runs="${RUNS:-7}"
 
 echo "building xtask (release)..." >&2
 cargo build --quiet --release --manifest-path "$here/Cargo.toml" -p xtask
@@ -120,12 +120,16 @@ gen_python "$work/apply" 420 # one in three unformatted: 140 pending files
   git -c user.name=b -c user.email=b@b add -A && git -c user.name=b -c user.email=b@b commit --quiet -m plan)
 mapfile -t pending < <(grep '^  "' "$work/apply/.xtask/format-plan.toml" | sed 's/^  "//; s/",$//')
 batches=$(grep -c '^\[\[batch\]\]' "$work/apply/.xtask/format-plan.toml")
+# Put the files back between runs; `status` then refreshes git's index, which the reset left
+# stale, so neither side pays for the benchmark's own reset.
+reset_tree() { git -C "$work/apply" reset --quiet --hard && git -C "$work/apply" status --porcelain >/dev/null; }
+reset_tree
 a=(); b=()
 for ((r = 0; r < runs; r++)); do
   a+=("$(time_ms "$xtask" format --next 1000 --root "$work/apply")")
-  git -C "$work/apply" reset --quiet --hard
+  reset_tree
   b+=("$(cd "$work/apply" && time_ms ruff format -- "${pending[@]}")")
-  git -C "$work/apply" reset --quiet --hard
+  reset_tree
 done
 ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
 echo "apply, ${#pending[@]} files in $batches batches: xtask format --next ${ma} ms, one ruff format ${mb} ms: $(ratio "$ma" "$mb")"

@@ -50,6 +50,10 @@ CDXPY=$TOOLS/cyclonedx-py/bin/cyclonedx-py
 cargo build --quiet --release --package xtask
 XTASK=$TARGET/release/xtask
 HOST=$(rustc -vV | sed -n 's/^host: //p')
+# Every tool runs the real cargo, not rustup's proxy (as under `cargo xtask` and `cargo cyclonedx`,
+# where cargo sets CARGO): the proxy's ~20 ms would otherwise blur the ratios.
+CARGO_BIN=$(rustup which cargo 2>/dev/null || command -v cargo)
+export CARGO=$CARGO_BIN
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -107,11 +111,11 @@ bench() { # bench NAME DIR
   local m=$WORK/$name.metadata x=$WORK/$name.xtask c=$WORK/$name.cyclonedx
   : >"$m"; : >"$x"; : >"$c"
   for ((i = 0; i < RUNS; i++)); do
-    t=$(now); cargo metadata --quiet --locked --format-version 1 --filter-platform "$HOST" \
+    t=$(now); "$CARGO_BIN" metadata --quiet --locked --format-version 1 --filter-platform "$HOST" \
       --manifest-path "$dir/Cargo.toml" >/dev/null; echo $(($(now) - t)) >>"$m"
     t=$(now); "$XTASK" sbom --root "$dir" --output "$WORK/$name.cdx.json" >/dev/null
     echo $(($(now) - t)) >>"$x"
-    t=$(now); (cd "$dir" && cargo cyclonedx --format json --spec-version 1.5 --target "$HOST" \
+    t=$(now); (cd "$dir" && "$CARGO_BIN" cyclonedx --format json --spec-version 1.5 --target "$HOST" \
       >/dev/null 2>&1); echo $(($(now) - t)) >>"$c"
   done
   local mm xm cm
@@ -186,7 +190,7 @@ for ((i = 0; i < RUNS; i++)); do
     >/dev/null 2>&1; echo $(($(now) - t)) >>"$c"
 done
 purls() { "$PY" -c 'import json,sys
-d=json.load(open(sys.argv[1]))
+d=json.load(open(sys.argv[1]))  # components only: cyclonedx-py lists the project nowhere
 print("\n".join(sorted(c["purl"].split("?")[0] for c in d.get("components", []) if c.get("purl"))))' "$1"; }
 purls "$WORK/py-uv.cdx.json" >"$WORK/uv.purls"
 purls "$WORK/py-req.cdx.json" >"$WORK/req.purls"

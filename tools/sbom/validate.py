@@ -31,7 +31,8 @@ def cyclonedx_problems(path, doc):
         for child in component.get("components", []):
             walk(child)
 
-    walk(doc["metadata"]["component"])
+    if "component" in doc.get("metadata", {}):
+        walk(doc["metadata"]["component"])
     for component in doc.get("components", []):
         walk(component)
     seen = set()

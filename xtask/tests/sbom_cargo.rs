@@ -565,3 +565,43 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
     );
     refused(bad_config.root(), &[], "xtask.toml:2:1");
 }
+
+#[test]
+fn xtask_toml_sets_the_defaults_and_flags_win() {
+    let repo = GitRepo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"engine\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    repo.write("src/lib.rs", "");
+    repo.write(
+        "xtask.toml",
+        "[sbom]\nname = \"platform\"\nformat = \"spdx\"\noutput = \"out/bom.spdx.json\"\n",
+    );
+    repo.write(
+        "Cargo.lock",
+        "version = 4\n\n[[package]]\nname = \"engine\"\nversion = \"0.1.0\"\n",
+    );
+    let stdout = ok(xtask(repo.root(), &[], &[("SOURCE_DATE_EPOCH", "0")]));
+    assert_eq!(stdout, "wrote out/bom.spdx.json (platform: 2 components)\n");
+    let doc = json(&repo.path("out/bom.spdx.json"));
+    assert_eq!(doc["name"], "platform");
+    assert!(
+        doc["documentNamespace"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://spdx.org/spdxdocs/platform-"),
+        "{}",
+        doc["documentNamespace"]
+    );
+    // Flags win over the file.
+    let out = tempfile::tempdir().unwrap();
+    let cdx = out.path().join("x.cdx.json");
+    ok(xtask(
+        repo.root(),
+        &["--format", "cyclonedx", "--output", cdx.to_str().unwrap()],
+        &[("SOURCE_DATE_EPOCH", "0")],
+    ));
+    assert_eq!(json(&cdx)["metadata"]["component"]["name"], "platform");
+    validate(&[repo.path("out/bom.spdx.json"), cdx]);
+}

@@ -359,6 +359,10 @@ fn merge(cargo: Option<cargo::CargoGraph>, python: python::PythonGraph) -> cargo
     });
     graph.members.extend(python.projects);
     graph.components.extend(python.components);
+    // A project one lockfile names as its own and another as a dependency is a part.
+    graph
+        .components
+        .retain(|id, _| !graph.members.contains_key(id));
     graph.edges.extend(python.edges);
     graph
 }

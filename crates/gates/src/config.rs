@@ -433,6 +433,26 @@ mod tests {
                 "xtask.toml:2:7: gate `a`: `run` has an unclosed quote or a trailing backslash: echo \"oops",
             ),
             (
+                "[gates.a]\nrun = 'true'\nbaseline = { count = 'Found \\d+' }\n",
+                "xtask.toml:3:12: gate `a`: `baseline`: count `Found \\d+` needs a capture group",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\nbaseline = { diagnostics = 'ruff-jsn' }\n",
+                "xtask.toml:3:12: gate `a`: `baseline`: unknown diagnostics format `ruff-jsn` (did you mean `ruff-json`?)",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\nbaseline = { diagnostics = 'regex', pattern = '(?P<file>.*)' }\n",
+                "xtask.toml:3:12: gate `a`: `baseline`: pattern `(?P<file>.*)` needs named groups `file` and `line`",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\nbaseline = { count = '(' }\n",
+                "xtask.toml:3:12: gate `a`: `baseline`: count `(` is not a valid regex",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\npaths = ['src/[']\n",
+                "xtask.toml:1:1: gate `a`: `paths` glob `src/[` is invalid",
+            ),
+            (
                 "[gates.a]\nrun = 'true'\ntimeout = -1\n",
                 "xtask.toml:3:11: gate `a`: `timeout` is in seconds and must be above 0 and at most 604800, not -1",
             ),

@@ -112,10 +112,13 @@ fn paint(text: &str, status: Status, color: bool) -> String {
 /// `[pass] fmt 0.4s`, `[blocked] cover: needs `tests`, which failed`.
 pub fn end_line(gate: &GateReport, color: bool) -> String {
     let tag = paint(&format!("[{}]", gate.status.as_str()), gate.status, color);
-    let time = gate
-        .duration_s
-        .map(|d| format!(" {d:.1}s"))
-        .unwrap_or_default();
+    let time = if gate.cached {
+        " (cached)".to_string()
+    } else {
+        gate.duration_s
+            .map(|d| format!(" {d:.1}s"))
+            .unwrap_or_default()
+    };
     let reason = match (gate.status, &gate.reason) {
         (Status::Pass, _) | (_, None) => String::new(),
         (_, Some(r)) => format!(": {r}"),
@@ -137,7 +140,14 @@ pub fn summary(report: &Report, color: bool) -> String {
         "gate", "status", "time", "owner / reason"
     );
     for g in &report.gates {
-        let status = format!("{:8}", g.status.as_str());
+        let status = format!(
+            "{:8}",
+            if g.cached {
+                "cached"
+            } else {
+                g.status.as_str()
+            }
+        );
         let time = g.duration_s.map(|d| format!("{d:.1}s")).unwrap_or_default();
         let mut note = g.owner.clone().unwrap_or_default();
         if let Some(r) = &g.reason {
@@ -229,6 +239,18 @@ pub fn list(plan: &Plan, reproduce: &dyn Fn(&Gate) -> String) -> String {
         }
         if g.allow_failure {
             notes.push("allowed to fail".into());
+        }
+        if let Some(b) = &g.baseline {
+            notes.push(match b {
+                crate::baseline::Spec::Count(re) => format!("baseline count `{re}`"),
+                crate::baseline::Spec::Diagnostics(_) => "baseline diagnostics".into(),
+            });
+        }
+        if let Some(paths) = &g.paths {
+            notes.push(format!("paths {}", paths.join(", ")));
+        }
+        if let Some(inputs) = &g.inputs {
+            notes.push(format!("inputs {}", inputs.join(", ")));
         }
         if !notes.is_empty() {
             out.push_str(&format!("{:width$}    {}\n", "", notes.join("; ")));

@@ -685,6 +685,46 @@ mod tests {
     }
 
     #[test]
+    fn clippy_json_messages_become_diagnostics() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("src/lib.rs"),
+            "pub fn f() -> bool {\n    let x = 1;\n    x == x\n}\n",
+        )
+        .unwrap();
+        let output = concat!(
+            "   Compiling demo v0.1.0\n",
+            r#"{"reason":"compiler-artifact","package_id":"demo"}"#,
+            "\n",
+            r#"{"reason":"compiler-message","package_id":"demo","message":{"rendered":"error: equal expressions","$message_type":"diagnostic","children":[],"code":{"code":"clippy::eq_op","explanation":null},"level":"error","message":"equal expressions as operands to `==`","spans":[{"byte_end":40,"byte_start":34,"column_end":11,"column_start":5,"expansion":null,"file_name":"src/lib.rs","is_primary":true,"label":null,"line_end":3,"line_start":3,"suggested_replacement":null,"suggestion_applicability":null,"text":[{"highlight_end":11,"highlight_start":5,"text":"    x == x"}]}]}}"#,
+            "\n",
+            r#"{"reason":"compiler-message","package_id":"demo","message":{"code":null,"level":"error","message":"aborting due to 1 previous error","spans":[]}}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":false}"#,
+            "\n"
+        );
+        let m = measure(
+            &Spec::Diagnostics(Format::ClippyJson),
+            output,
+            false,
+            dir.path(),
+            dir.path(),
+        )
+        .unwrap();
+        assert_eq!(
+            m,
+            Measured::Diagnostics(vec![Diagnostic {
+                file: "src/lib.rs".into(),
+                line: 3,
+                code: "clippy::eq_op".into(),
+                message: "equal expressions as operands to `==`".into(),
+                text: "x == x".into(),
+            }])
+        );
+    }
+
+    #[test]
     fn stored_baselines_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         save(dir.path(), "types", &Stored::Count(90)).unwrap();

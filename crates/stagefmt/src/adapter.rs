@@ -404,40 +404,64 @@ pub fn format_scratch(
     files: &[PathBuf],
 ) -> Result<Vec<Formatted>, FormatError> {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let pid = std::process::id();
+    // (scratch path, scratch path relative to the root, real path, original contents)
+    type Made = (PathBuf, PathBuf, PathBuf, Vec<u8>);
+    let made: Vec<Result<Made, FormatError>> = files
+        .par_iter()
+        .map(|rel| {
+            let original = repo::fs::read(&root.join(rel))?;
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let mut name = OsString::from(format!("{SCRATCH_PREFIX}{pid}-{n}-"));
+            name.push(rel.file_name().unwrap_or_default());
+            let copy_rel = rel.with_file_name(name);
+            let copy = root.join(&copy_rel);
+            // A scratch file of our own: created fresh (never over an existing file), not synced.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&copy)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, &original))
+                .map_err(|e| repo::fs::FsError::new("create scratch copy", &copy, e))?;
+            Ok((copy, copy_rel, rel.clone(), original))
+        })
+        .collect();
+    // Every copy made is removed when this returns, whatever happens.
     let mut scratch = Scratch(Vec::new());
-    let mut originals = Vec::new();
-    for rel in files {
-        let original = repo::fs::read(&root.join(rel))?;
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut name = OsString::from(format!("{SCRATCH_PREFIX}{}-{n}-", std::process::id()));
-        name.push(rel.file_name().unwrap_or_default());
-        let copy_rel = rel.with_file_name(name);
-        let copy = root.join(&copy_rel);
-        // A scratch file of our own: created fresh (never over an existing file), not synced.
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&copy)
-            .and_then(|mut f| std::io::Write::write_all(&mut f, &original))
-            .map_err(|e| repo::fs::FsError::new("create scratch copy", &copy, e))?;
-        scratch.0.push(copy);
-        originals.push((copy_rel, rel.clone(), original));
+    let mut originals = Vec::with_capacity(made.len());
+    let mut first_error = None;
+    for m in made {
+        match m {
+            Ok((copy, copy_rel, rel, original)) => {
+                scratch.0.push(copy);
+                originals.push((copy_rel, rel, original));
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
     }
     let pairs: Vec<(PathBuf, PathBuf)> = originals
         .iter()
         .map(|(c, r, _)| (c.clone(), r.clone()))
         .collect();
     adapter.fix(root, &pairs).map_err(FormatError::Run)?;
-    let mut out = Vec::new();
-    for (copy_rel, rel, original) in originals {
-        let formatted = repo::fs::read(&root.join(&copy_rel))?;
-        let formatted = keep_line_endings(&original, formatted);
-        out.push(Formatted {
-            path: rel,
-            original,
-            formatted,
-        });
-    }
+    let out = originals
+        .into_par_iter()
+        .map(|(copy_rel, rel, original)| {
+            let formatted = repo::fs::read(&root.join(&copy_rel))?;
+            let formatted = keep_line_endings(&original, formatted);
+            Ok(Formatted {
+                path: rel,
+                original,
+                formatted,
+            })
+        })
+        .collect::<Result<Vec<_>, FormatError>>()?;
+    drop(scratch);
     Ok(out)
 }
 
@@ -446,9 +470,9 @@ struct Scratch(Vec<PathBuf>);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        for p in &self.0 {
+        self.0.par_iter().for_each(|p| {
             let _ = std::fs::remove_file(p);
-        }
+        });
     }
 }
 

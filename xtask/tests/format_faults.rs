@@ -324,3 +324,105 @@ fn the_ruff_adapter_reads_old_and_new_ruff_alike_and_a_broken_file_does_not_sink
     // The vendored folder is excluded by the project's ruff config.
     assert!(!repo.read(".xtask/format-plan.toml").contains("vendored"));
 }
+
+#[test]
+fn ctrl_c_kills_the_formatter_and_leaves_the_batch_untouched_and_pending() {
+    let repo = fake_repo();
+    repo.write(
+        "xtask.toml",
+        repo.read("xtask.toml")
+            .replace("timeout = 1\n", "timeout = 60\n"),
+    );
+    repo.commit("long timeout");
+    assert_eq!(xtask(&repo, &["format", "plan"]).code, 0);
+    repo.commit("plan");
+    let before = snapshot(&repo, &["hang"]);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["format", "--batch", "hang", "--root"])
+        .arg(repo.root())
+        .env("PATH", testkit::Venv::test().path_env())
+        .env("FAKE_APPLY", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the formatter runs (its scratch copies exist), then press Ctrl-C.
+    let started = std::time::Instant::now();
+    let scratch_exists = || {
+        std::fs::read_dir(repo.path("hang"))
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".xtask-fmt-"))
+    };
+    while !scratch_exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the formatter never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(snapshot(&repo, &["hang"]), before);
+    assert!(!scratch_exists(), "scratch copies left behind");
+    let plan = repo.read(".xtask/format-plan.toml");
+    assert!(
+        batch_block(&plan, "hang").contains("status = \"pending\""),
+        "{plan}"
+    );
+    assert_eq!(changed_files(&repo), Vec::<String>::new());
+}
+
+#[test]
+fn rustfmt_outside_a_cargo_workspace_and_batches_by_owner() {
+    let repo = GitRepo::new();
+    repo.write(
+        "xtask.toml",
+        "[format]\nby_owner = true\n\n[[format.formatter]]\nname = \"rustfmt\"\n",
+    );
+    repo.write(
+        ".github/CODEOWNERS",
+        "*.rs @rust\n/tools/billing/ @billing\n",
+    );
+    repo.write("tools/a.rs", "fn a( ){}\n");
+    repo.write("tools/billing/b.rs", "fn b( ){}\n");
+    repo.write("tools/billing/c.rs", "fn c() {}\n");
+    repo.commit("initial");
+    let r = xtask(&repo, &["format", "check"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(
+        r.stdout
+            .contains("rustfmt: 2 of 3 file(s) would be reformatted"),
+        "{r}"
+    );
+    let r = xtask(&repo, &["format", "plan"]);
+    assert_eq!(r.code, 0, "{r}");
+    let plan = repo.read(".xtask/format-plan.toml");
+    assert!(plan.contains("by_owner = true"), "{plan}");
+    assert_eq!(batch_ids(&plan), ["tools", "tools-billing"]);
+    assert!(
+        batch_block(&plan, "tools").contains("owner = \"@rust\""),
+        "{plan}"
+    );
+    assert!(
+        batch_block(&plan, "tools-billing").contains("owner = \"@billing\""),
+        "{plan}"
+    );
+    repo.commit("plan");
+    let r = xtask(&repo, &["format", "--next", "2"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(repo.read("tools/a.rs"), "fn a() {}\n");
+    assert_eq!(repo.read("tools/billing/b.rs"), "fn b() {}\n");
+    assert_eq!(xtask(&repo, &["format", "check"]).code, 0);
+}

@@ -142,7 +142,10 @@ fn a_dirty_file_is_refused_unless_allowed() {
     assert!(r.stderr.contains("ok/b.txt refused: has uncommitted changes (commit or stash them, or pass --allow-dirty)"), "{r}");
     assert_eq!(repo.read("ok/b.txt"), "ok b edited\n");
     assert_eq!(repo.read("ok/a.txt"), "ok a\r\nline two\r\n");
-    let r = xtask(&repo, &["format", "--batch", "ok", "--allow-dirty"]);
+    let r = xtask(
+        &repo,
+        &["format", "apply", "--batch", "ok", "--allow-dirty"],
+    );
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(repo.read("ok/b.txt"), "OK B EDITED\n");
 }

@@ -11,10 +11,9 @@ pub fn unified(text: &str) -> BTreeMap<String, usize> {
     let mut lines = text.lines().peekable();
     let mut current: Option<String> = None;
     while let Some(line) = lines.next() {
-        if let Some(old) = line.strip_prefix("--- ")
+        if line.starts_with("--- ")
             && let Some(new) = lines.peek().and_then(|l| l.strip_prefix("+++ "))
         {
-            let _ = old;
             let path = new.trim_end_matches('\t').to_string();
             lines.next();
             out.entry(path.clone()).or_insert(0);

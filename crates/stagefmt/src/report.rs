@@ -554,6 +554,185 @@ pub fn render_plan(outcome: &PlanOutcome, out: &mut dyn Write) -> std::io::Resul
 mod tests {
     use super::*;
 
+    use crate::check::{FormatterCheck, PendingFile};
+    use crate::config::Kind;
+    use crate::plan::Batch;
+
+    fn batch(id: &str, done: bool, files: &[&str]) -> Batch {
+        Batch {
+            id: id.into(),
+            formatter: "ruff".into(),
+            module: PathBuf::from(id),
+            owner: None,
+            lines: files.len(),
+            status: if done {
+                Status::Done {
+                    commit: None,
+                    date: "2026-11-24".into(),
+                }
+            } else {
+                Status::Pending
+            },
+            files: files.iter().map(PathBuf::from).collect(),
+        }
+    }
+
+    fn report(pending: &[&str], broken: &[&str], present: &[&str], version: &str) -> CheckReport {
+        CheckReport {
+            formatters: vec![FormatterCheck {
+                name: "ruff".into(),
+                kind: Kind::Ruff,
+                version: Some(version.into()),
+                checked: present.len(),
+                pending: pending
+                    .iter()
+                    .map(|p| PendingFile {
+                        path: p.into(),
+                        lines: 2,
+                    })
+                    .collect(),
+                broken: broken
+                    .iter()
+                    .map(|p| (PathBuf::from(p), "does not parse: 1:1".into()))
+                    .collect(),
+            }],
+            present: present.iter().map(PathBuf::from).collect(),
+        }
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            max_files: 25,
+            max_lines: 2000,
+            by_owner: false,
+            formatters: [("ruff".to_string(), "ruff 0.14.14".to_string())].into(),
+            batches: vec![
+                batch("a", true, &["a/x.py", "a/y.py", "a/gone.py"]),
+                batch("b", false, &["b/x.py", "b/y.py", "b/broken.py"]),
+            ],
+        }
+    }
+
+    #[test]
+    fn enforce_fails_on_done_and_new_files_only() {
+        let present = [
+            "a/x.py",
+            "a/y.py",
+            "b/x.py",
+            "b/y.py",
+            "b/broken.py",
+            "new.py",
+            "new_broken.py",
+        ];
+        let r = report(
+            &["a/y.py", "b/x.py", "new.py"],
+            &["b/broken.py", "new_broken.py"],
+            &present,
+            "ruff 0.17.6",
+        );
+        let outcome = classify_enforce(&r, Some(&plan()));
+        assert!(!outcome.passed);
+        let offenders: Vec<(String, Option<String>, bool)> = outcome
+            .offenders
+            .iter()
+            .map(|o| {
+                (
+                    o.path.display().to_string(),
+                    o.batch.clone(),
+                    o.broken.is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            offenders,
+            [
+                ("a/y.py".to_string(), Some("a".to_string()), false),
+                ("new.py".to_string(), None, false),
+                ("new_broken.py".to_string(), None, true),
+            ]
+        );
+        assert_eq!(
+            outcome.pending,
+            [PathBuf::from("b/broken.py"), PathBuf::from("b/x.py")]
+        );
+        let mut text = Vec::new();
+        render_enforce(&outcome, true, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("::error file=new_broken.py,title=Not formatted::does not parse: 1:1 (not in the format plan"), "{text}");
+        assert_eq!(text.matches("::error").count(), 3, "{text}");
+        // Without a plan every unformatted file is new code.
+        let outcome = classify_enforce(&r, None);
+        assert_eq!(outcome.offenders.len(), 5);
+        assert!(outcome.pending.is_empty());
+    }
+
+    #[test]
+    fn status_reports_progress_and_every_kind_of_drift() {
+        let present = [
+            "a/x.py",
+            "a/y.py",
+            "b/x.py",
+            "b/y.py",
+            "b/broken.py",
+            "new.py",
+        ];
+        let r = report(
+            &["a/y.py", "b/x.py", "new.py"],
+            &["b/broken.py"],
+            &present,
+            "ruff 0.17.6",
+        );
+        let s = classify_status(&r, &plan());
+        assert_eq!(
+            (
+                s.batches_done,
+                s.batches_pending,
+                s.files_done,
+                s.files_pending
+            ),
+            (1, 1, 3, 3)
+        );
+        assert_eq!(
+            s.unformatted_done,
+            [(PathBuf::from("a/y.py"), "a".to_string())]
+        );
+        assert_eq!(
+            s.formatted_pending,
+            [(PathBuf::from("b/y.py"), "b".to_string())]
+        );
+        assert_eq!(s.new_files, [PathBuf::from("new.py")]);
+        assert_eq!(s.missing, [(PathBuf::from("a/gone.py"), "a".to_string())]);
+        assert_eq!(
+            s.version_changes,
+            [(
+                "ruff".to_string(),
+                "ruff 0.14.14".to_string(),
+                "ruff 0.17.6".to_string()
+            )]
+        );
+        let mut text = Vec::new();
+        s.render(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(
+            text,
+            "format rollout: 1/2 batches done (50%), 3/6 files done (50%)
+  done    a  (3 files, 3 lines)
+  pending b  (3 files, 3 lines)
+drift: done files unformatted again (1):
+  a/y.py (batch `a`)
+drift: pending files already formatted (run `format plan --update`) (1):
+  b/y.py (batch `b`)
+drift: unformatted files new since the plan (1):
+  new.py
+drift: planned files that no longer exist (1):
+  a/gone.py (batch `a`)
+files the formatter cannot read (1):
+  b/broken.py: does not parse: 1:1
+note: ruff changed since the plan was made (ruff 0.14.14 -> ruff 0.17.6); its style may differ: run `format plan --update`
+"
+        );
+    }
+
     #[test]
     fn workflow_command_escapes() {
         assert_eq!(escape_property("a,b:c%d\ne"), "a%2Cb%3Ac%25d%0Ae");

@@ -9,7 +9,7 @@
 //! each file (`repo::fs::write_atomic_unsynced`: permissions and line endings kept, no fsync per
 //! file since the originals are committed), and a batch whose write fails half-way is restored.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -69,30 +69,27 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
     let config = FormatConfig::load(repo)?;
     let mut plan = Plan::load(root)?.ok_or(FormatError::NoPlan)?;
     let ids = select(&plan, &options.selection)?;
-    // Validate everything before anything runs.
-    let dirty = if options.allow_dirty && !options.commit {
-        None
-    } else {
+    // Validate everything before any real file is touched: paths and files now; uncommitted
+    // changes (a `git status`) while the formatter works on scratch copies, before writing.
+    let dirty_check = || -> Result<Option<BTreeSet<PathBuf>>, FormatError> {
+        if options.allow_dirty && !options.commit {
+            return Ok(None);
+        }
         let files: Vec<PathBuf> = ids
             .iter()
             .flat_map(|id| plan.batch(id).expect("selected").files.iter())
-            .filter(|f| paths::check_inside(root, f).is_ok())
             .cloned()
             .collect();
         match git::dirty(root, &files)? {
-            Some(d) => Some(d),
-            None if options.commit => {
-                return Err(FormatError::Git(format!(
-                    "{} is not in a git work tree; `--commit` needs one",
-                    root.display()
-                )));
-            }
-            None => {
-                return Err(FormatError::Other(format!(
-                    "{} is not in a git work tree, so uncommitted changes cannot be detected; pass --allow-dirty to format anyway",
-                    root.display()
-                )));
-            }
+            Some(d) => Ok(Some(d)),
+            None if options.commit => Err(FormatError::Git(format!(
+                "{} is not in a git work tree; `--commit` needs one",
+                root.display()
+            ))),
+            None => Err(FormatError::Other(format!(
+                "{} is not in a git work tree, so uncommitted changes cannot be detected; pass --allow-dirty to format anyway",
+                root.display()
+            ))),
         }
     };
     let mut refused = Vec::new();
@@ -123,38 +120,34 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
                             f.clone(),
                             "does not exist (run `cargo xtask format plan --update`)".to_string(),
                         ));
-                    } else if !options.allow_dirty && dirty.as_ref().is_some_and(|d| d.contains(f))
-                    {
-                        refused.push((
-                            f.clone(),
-                            "has uncommitted changes (commit or stash them, or pass --allow-dirty)"
-                                .to_string(),
-                        ));
                     }
                 }
             }
         }
     }
-    if let Some((path, reason)) = refused.first() {
-        let more = match refused.len() {
-            1 => String::new(),
-            n => format!(
-                " (and {} more: {})",
-                n - 1,
-                refused[1..]
-                    .iter()
-                    .map(|(p, _)| paths::show(p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        return Err(FormatError::Refused {
-            path: path.clone(),
-            reason: format!("{reason}{more}"),
-        });
+    refuse(&refused)?;
+    let (dirty, formatted) =
+        rayon::join(dirty_check, || format_batches(root, &config, &plan, &ids));
+    if let Some(dirty) = dirty? {
+        let refused: Vec<(PathBuf, String)> = ids
+            .iter()
+            .flat_map(|id| plan.batch(id).expect("selected").files.iter())
+            .filter(|f| dirty.contains(*f))
+            .map(|f| {
+                let why = "has uncommitted changes (commit or stash them, or pass --allow-dirty)";
+                (f.clone(), why.to_string())
+            })
+            .collect();
+        refuse(&refused)?;
     }
-
-    let results = run_batches(root, &config, &plan, &ids);
+    let mut results: Vec<BatchResult> = formatted
+        .into_par_iter()
+        .map(|(id, formatted)| {
+            let batch = plan.batch(&id).expect("selected");
+            result(batch, formatted.and_then(|f| write_batch(root, &f)))
+        })
+        .collect();
+    results.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
     let interrupted = repo::process::interrupted();
     let mut outcome = ApplyOutcome {
         results,
@@ -270,15 +263,39 @@ fn select(plan: &Plan, selection: &Selection) -> Result<Vec<String>, FormatError
     }
 }
 
-/// Formats the batches. The batches of one formatter first go through it together (a few
-/// processes instead of one per batch); when that fails, each batch is run on its own, so a
-/// batch that breaks the formatter fails alone and the others are unaffected.
-fn run_batches(
+/// Refuses the run when any file is refused, naming the first and counting the others.
+fn refuse(refused: &[(PathBuf, String)]) -> Result<(), FormatError> {
+    let Some((path, reason)) = refused.first() else {
+        return Ok(());
+    };
+    let more = match refused.len() {
+        1 => String::new(),
+        n => format!(
+            " (and {} more: {})",
+            n - 1,
+            refused[1..]
+                .iter()
+                .map(|(p, _)| paths::show(p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Err(FormatError::Refused {
+        path: path.clone(),
+        reason: format!("{reason}{more}"),
+    })
+}
+
+/// Formats the batches on scratch copies; no real file is touched. The batches of one
+/// formatter first go through it together (a few processes instead of one per batch); when
+/// that fails, each batch is run on its own, so a batch that breaks the formatter fails alone
+/// and the others are unaffected.
+fn format_batches(
     root: &Path,
     config: &FormatConfig,
     plan: &Plan,
     ids: &[String],
-) -> Vec<BatchResult> {
+) -> Vec<(String, Result<Vec<Formatted>, FormatError>)> {
     let mut by_formatter: Vec<(&str, Vec<&String>)> = Vec::new();
     for id in ids {
         let name = plan.batch(id).expect("selected").formatter.as_str();
@@ -287,7 +304,7 @@ fn run_batches(
             None => by_formatter.push((name, vec![id])),
         }
     }
-    let mut results: Vec<BatchResult> = by_formatter
+    by_formatter
         .par_iter()
         .flat_map_iter(|(name, group)| {
             let adapter = adapter(config.formatter(name).expect("checked"), root);
@@ -304,45 +321,32 @@ fn run_batches(
             } else {
                 None
             };
-            let results: Vec<BatchResult> = match together {
+            let out: Vec<(String, Result<Vec<Formatted>, FormatError>)> = match together {
                 Some(formatted) => {
                     let mut by_path: BTreeMap<PathBuf, Formatted> =
                         formatted.into_iter().map(|f| (f.path.clone(), f)).collect();
-                    let mine: Vec<(&Batch, Vec<Formatted>)> = batches
+                    batches
                         .iter()
                         .map(|b| {
-                            (
-                                *b,
-                                b.files.iter().filter_map(|f| by_path.remove(f)).collect(),
-                            )
+                            let mine = b.files.iter().filter_map(|f| by_path.remove(f)).collect();
+                            (b.id.clone(), Ok(mine))
                         })
-                        .collect();
-                    mine.par_iter()
-                        .map(|(b, files)| result(b, write_batch(root, files)))
                         .collect()
                 }
                 None => batches
                     .par_iter()
                     .map(|b| {
                         if repo::process::interrupted() {
-                            return result(
-                                b,
-                                Err(FormatError::Other(
-                                    "interrupted before it started".to_string(),
-                                )),
-                            );
+                            let e = FormatError::Other("interrupted before it started".to_string());
+                            return (b.id.clone(), Err(e));
                         }
-                        let done = format_scratch(&*adapter, root, &b.files)
-                            .and_then(|f| write_batch(root, &f));
-                        result(b, done)
+                        (b.id.clone(), format_scratch(&*adapter, root, &b.files))
                     })
                     .collect(),
             };
-            results
+            out
         })
-        .collect();
-    results.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-    results
+        .collect()
 }
 
 fn result(batch: &Batch, done: Result<Vec<PathBuf>, FormatError>) -> BatchResult {

@@ -103,12 +103,12 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         per_member: args.per_member,
         offline: args.offline,
         python: match args.python.as_slice() {
-            [] => sbom::PythonMode::Auto,
-            [one] if one == "auto" => sbom::PythonMode::Auto,
-            [one] if one == "off" => sbom::PythonMode::Off,
-            files => {
-                sbom::PythonMode::Files(files.iter().map(|f| root_relative(&cwd, f)).collect())
-            }
+            [] => None,
+            [one] if one == "auto" => Some(sbom::PythonMode::Auto),
+            [one] if one == "off" => Some(sbom::PythonMode::Off),
+            files => Some(sbom::PythonMode::Files(
+                files.iter().map(|f| cwd.join(f)).collect(),
+            )),
         },
         python_env: args.python_env.map(|e| cwd.join(e)),
         strict: args.strict,
@@ -132,10 +132,4 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         Err(sbom::SbomError::Interrupted) => Ok(Exit::Interrupted),
         Err(e) => Err(e.into()),
     }
-}
-
-/// A lockfile named on the command line, as the library takes it: absolute from the current
-/// directory (the library joins it to the root, which keeps absolute paths as they are).
-fn root_relative(cwd: &Path, file: &str) -> std::path::PathBuf {
-    cwd.join(file)
 }

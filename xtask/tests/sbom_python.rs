@@ -384,6 +384,15 @@ fn poetry_and_requirements_fixtures_merge_one_component_per_identity() {
     // With Python off there is nothing left to describe.
     let out = xtask(repo.root(), &["--python", "off"]);
     assert_eq!(out.status.code(), Some(2));
+
+    // `[sbom] python` sets the default; the flag still wins.
+    repo.write("xtask.toml", "[sbom]\npython = \"off\"\n");
+    assert_eq!(xtask(repo.root(), &[]).status.code(), Some(2));
+    ok(xtask(
+        repo.root(),
+        &["--python", "auto", "--output", only.to_str().unwrap()],
+    ));
+    assert!(components(&json(&only)).contains_key("pkg:pypi/urllib3@2.2.3"));
 }
 
 #[test]

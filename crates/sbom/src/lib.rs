@@ -60,8 +60,8 @@ pub struct SbomOptions {
     pub per_member: bool,
     /// Pass `--offline` to cargo.
     pub offline: bool,
-    /// Which Python lockfiles to read.
-    pub python: PythonMode,
+    /// Which Python lockfiles to read; `None` defers to `[sbom] python`, else `auto`.
+    pub python: Option<PythonMode>,
     /// The environment whose installed metadata gives Python licences; default `.venv` at the
     /// root when it exists.
     pub python_env: Option<PathBuf>,
@@ -203,8 +203,9 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
     });
 
     let python_mode = match (&options.python, &config.python) {
-        (PythonMode::Auto, Some(value)) => config_python(value)?,
-        (mode, _) => mode.clone(),
+        (Some(mode), _) => mode.clone(),
+        (None, Some(value)) => config_python(value)?,
+        (None, None) => PythonMode::Auto,
     };
     let python_files = match &python_mode {
         PythonMode::Off => Vec::new(),

@@ -448,6 +448,18 @@ fn cargo_and_uv_in_one_repository_reproducibly() {
     );
     let text = String::from_utf8_lossy(&bytes[0].0);
     assert!(!text.contains(&repo.root().display().to_string()));
+
+    // A `.venv` beside the lockfile gives the licences.
+    uv(&repo.path("python"), &["sync", "--quiet"]);
+    ok(xtask(repo.root(), &["--format", "all"]));
+    let doc = json(&repo.path("dist/sbom/engine.cdx.json"));
+    let requests = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["bom-ref"] == "pkg:pypi/requests@2.32.3")
+        .unwrap();
+    assert_eq!(requests["licenses"][0]["expression"], "Apache-2.0");
     validate(&[
         repo.path("dist/sbom/engine.cdx.json"),
         repo.path("dist/sbom/engine.spdx.json"),

@@ -239,14 +239,31 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         no_dev,
         strict: options.strict || config.strict,
     })?;
-    let env = options
-        .python_env
-        .clone()
-        .or(config.python_env)
-        .map(|e| repo.path(e))
-        .or_else(|| Some(repo.path(".venv")).filter(|p| p.is_dir()));
-    if let Some(env) = env.filter(|_| !python_files.is_empty()) {
-        let licences = pyenv::licences(&env);
+    // The environment named, else a `.venv` at the root or beside any lockfile read.
+    let envs: Vec<PathBuf> = match options.python_env.clone().or(config.python_env) {
+        Some(e) => vec![repo.path(e)],
+        None => {
+            let mut dirs: Vec<PathBuf> = std::iter::once(repo.root().to_path_buf())
+                .chain(
+                    python_files
+                        .iter()
+                        .filter_map(|f| f.parent().map(Path::to_path_buf)),
+                )
+                .map(|d| d.join(".venv"))
+                .filter(|d| d.is_dir())
+                .collect();
+            dirs.sort();
+            dirs.dedup();
+            dirs
+        }
+    };
+    if !python_files.is_empty() && !envs.is_empty() {
+        let mut licences = pyenv::Licences::new();
+        for env in &envs {
+            for (key, licence) in pyenv::licences(env) {
+                licences.entry(key).or_insert(licence);
+            }
+        }
         for c in python_graph
             .projects
             .values_mut()

@@ -479,3 +479,34 @@ fn a_malformed_uv_lock_is_named_with_its_line() {
     assert!(stderr.contains("uv.lock:5:"), "{stderr}");
     assert!(!repo.path("dist").exists());
 }
+
+#[test]
+fn per_member_refuses_two_parts_with_one_file_name() {
+    let repo = GitRepo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"engine\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    repo.write("src/lib.rs", "");
+    repo.write(
+        "Cargo.lock",
+        "version = 4\n\n[[package]]\nname = \"engine\"\nversion = \"0.1.0\"\n",
+    );
+    repo.write(
+        "py/pyproject.toml",
+        "[project]\nname = \"engine\"\nversion = \"2.0\"\n",
+    );
+    repo.write("py/requirements.txt", "idna==3.10\n");
+    let (stdout, _) = ok(xtask(repo.root(), &[]));
+    assert_eq!(
+        stdout,
+        "wrote dist/sbom/engine.cdx.json (engine: 4 components)\n"
+    );
+    let out = xtask(repo.root(), &["--per-member"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("two documents would be written to"),
+        "{stderr}"
+    );
+}

@@ -335,6 +335,16 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
             documents.push((path, m, spdx::write(m)?));
         }
     }
+    let mut paths = std::collections::BTreeSet::new();
+    for (path, m, _) in &documents {
+        if !paths.insert(path) {
+            return Err(SbomError::Usage(format!(
+                "two documents would be written to {} (a second part named `{}`); set --output or use one document",
+                path.display(),
+                m.name
+            )));
+        }
+    }
     let mut written = Vec::new();
     for (path, m, bytes) in documents {
         repo::fs::write_atomic(&path, &bytes)?;

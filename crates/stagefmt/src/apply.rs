@@ -2,8 +2,8 @@
 //! their files, then mark them done in the plan (and with `--commit`, one commit per batch,
 //! recorded in `.git-blame-ignore-revs`).
 //!
-//! Never loses work: everything is checked before anything runs (unknown or done batches,
-//! paths outside the root or through symlinks, missing files, uncommitted changes); the
+//! Never loses work: everything is checked before any real file is written (unknown or done
+//! batches, paths outside the root or through symlinks, missing files, uncommitted changes); the
 //! formatter runs on scratch copies, so a formatter that fails, crashes, is killed or hangs
 //! leaves the real files as they were; results are written through a temp file renamed over
 //! each file (`repo::fs::write_atomic_unsynced`: permissions and line endings kept, no fsync per

@@ -219,3 +219,58 @@ fn rust_rollout_end_to_end() {
     let r = xtask(&repo, &["format", "check"]);
     assert_eq!(r.code, 0, "{r}");
 }
+
+#[test]
+fn a_root_below_the_git_top_level_commits_and_records_blame_at_the_top() {
+    let repo = GitRepo::new();
+    repo.write("README.md", "top\n");
+    repo.write("py/pyproject.toml", "[tool.ruff]\nline-length = 88\n");
+    repo.write("py/pkg/a.py", "a=1\n");
+    repo.write("py/pkg/b.py", "b=1\n");
+    repo.commit("initial");
+    let sub = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        let root = repo.path("py");
+        all.extend(["--root", root.to_str().unwrap()]);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(&all)
+            .env("PATH", testkit::Venv::test().path_env())
+            .env("SOURCE_DATE_EPOCH", "1795521600")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(sub(&["format", "plan"]).0, Some(0));
+    repo.commit("plan");
+    // A dirty file is seen from the subdirectory too.
+    repo.write("py/pkg/b.py", "b=2\n");
+    let (code, stderr) = sub(&["format", "--batch", "pkg"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("pkg/b.py refused: has uncommitted changes"),
+        "{stderr}"
+    );
+    repo.git(&["checkout", "--", "py/pkg/b.py"]);
+    let (code, stderr) = sub(&["format", "--batch", "pkg", "--commit"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        changed_files(&repo).is_empty(),
+        "{:?}",
+        changed_files(&repo)
+    );
+    let formatting = repo.git(&["rev-parse", "HEAD~1"]);
+    assert!(
+        repo.read(".git-blame-ignore-revs")
+            .contains(formatting.trim())
+    );
+    assert!(!repo.path("py/.git-blame-ignore-revs").exists());
+    let files = repo.git(&["show", "--name-only", "--format=", "HEAD~1"]);
+    assert_eq!(
+        files,
+        "py/.xtask/format-plan.toml\npy/pkg/a.py\npy/pkg/b.py\n"
+    );
+    assert_eq!(repo.read("py/pkg/a.py"), "a = 1\n");
+}

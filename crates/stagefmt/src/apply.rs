@@ -204,11 +204,11 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
             mark_done(&mut plan, id, Some(hash.clone()));
         }
         plan.save(root)?;
-        git::ignore_revs(root, &commits)?;
+        let ignore_file = git::ignore_revs(root, &commits)?;
         let ids: Vec<&str> = commits.iter().map(|(id, _)| id.as_str()).collect();
         git::commit(
             root,
-            &[plan_path, PathBuf::from(git::BLAME_IGNORE)],
+            &[plan_path, ignore_file],
             &format!(
                 "format: record the commits of batches {} in .git-blame-ignore-revs",
                 ids.join(", ")

@@ -87,8 +87,16 @@ pub(crate) fn commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<St
 
 /// Appends `commits` (with a comment naming each batch) to `.git-blame-ignore-revs`,
 /// creating it when missing.
-pub(crate) fn ignore_revs(root: &Path, commits: &[(String, String)]) -> Result<(), FormatError> {
-    let path = root.join(BLAME_IGNORE);
+/// The file lives at the top of the work tree (where git and GitHub look for it), which may be
+/// above `root`; returns its path relative to `root`.
+pub(crate) fn ignore_revs(
+    root: &Path,
+    commits: &[(String, String)],
+) -> Result<PathBuf, FormatError> {
+    let cdup = run(&git(root).args(["rev-parse", "--show-cdup"]))?;
+    let cdup = String::from_utf8_lossy(&cdup).trim().to_string();
+    let rel = Path::new(&cdup).join(BLAME_IGNORE);
+    let path = root.join(&rel);
     let mut text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::from(
@@ -106,5 +114,5 @@ pub(crate) fn ignore_revs(root: &Path, commits: &[(String, String)]) -> Result<(
         }
     }
     repo::fs::write_atomic(&path, text.as_bytes())?;
-    Ok(())
+    Ok(rel)
 }

@@ -546,7 +546,11 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
 
     let git = git_crates();
     let ws = fixture(&git);
-    refused(ws.root(), &["--target", "no-such-triple"], "no-such-triple");
+    refused(
+        ws.root(),
+        &["--target", "no-such-triple"],
+        "--target no-such-triple: rustc does not know this target",
+    );
 
     std::fs::remove_file(ws.path("Cargo.lock")).unwrap();
     refused(ws.root(), &[], "Cargo.lock: missing");

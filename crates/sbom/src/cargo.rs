@@ -102,6 +102,14 @@ fn metadata(manifest: &Path, opts: &CargoRead<'_>) -> Result<Metadata, SbomError
             if stderr.contains("--locked") && !lock_beside(manifest) {
                 return Err(SbomError::NoLockfile(opts.root.join("Cargo.lock")));
             }
+            if let Platform::Triple(t) = opts.platform
+                && stderr.contains("target-specific information")
+            {
+                return Err(SbomError::UnknownTarget {
+                    target: t.clone(),
+                    stderr,
+                });
+            }
             return Err(SbomError::Cargo {
                 command: cmd.display(),
                 stderr,

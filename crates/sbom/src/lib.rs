@@ -120,6 +120,10 @@ pub enum SbomError {
     NoLockfile(PathBuf),
     #[error("`{command}` failed:\n{stderr}")]
     Cargo { command: String, stderr: String },
+    #[error(
+        "--target {target}: rustc does not know this target (`rustc --print target-list` lists those it knows; `all` resolves for every platform)\n{stderr}"
+    )]
+    UnknownTarget { target: String, stderr: String },
     #[error("{}{}: {message}", path.display(), location.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
     Lockfile {
         path: PathBuf,

@@ -609,3 +609,198 @@ fn xtask_toml_sets_the_defaults_and_flags_win() {
     assert_eq!(json(&cdx)["metadata"]["component"]["name"], "platform");
     validate(&[repo.path("out/bom.spdx.json"), cdx]);
 }
+
+/// The whole documents for a small workspace, so a reviewer sees exactly what is written.
+#[test]
+fn whole_documents_of_a_small_workspace() {
+    let repo = GitRepo::new();
+    repo.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"cli\", \"core\"]\nresolver = \"2\"\n",
+    );
+    repo.write(
+        "cli/Cargo.toml",
+        "[package]\nname = \"cli\"\nversion = \"1.0.0\"\nedition = \"2021\"\nlicense = \"MIT/Apache-2.0\"\nrepository = \"https://example.com/cli\"\n\n[dependencies]\ncore = { path = \"../core\" }\n",
+    );
+    repo.write("cli/src/main.rs", "fn main() {}\n");
+    repo.write(
+        "core/Cargo.toml",
+        "[package]\nname = \"core\"\nversion = \"0.3.0\"\nedition = \"2021\"\ndescription = \"The core.\"\n",
+    );
+    repo.write("core/src/lib.rs", "");
+    repo.write(
+        "Cargo.lock",
+        "version = 4\n\n[[package]]\nname = \"cli\"\nversion = \"1.0.0\"\ndependencies = [\n \"core\",\n]\n\n[[package]]\nname = \"core\"\nversion = \"0.3.0\"\n",
+    );
+    repo.write("xtask.toml", "[sbom]\nname = \"tools\"\n");
+    ok(xtask(
+        repo.root(),
+        &["--format", "all"],
+        &[("SOURCE_DATE_EPOCH", "1714564800")],
+    ));
+    check(
+        &repo.read("dist/sbom/tools.cdx.json"),
+        r#"
+{
+  "bomFormat": "CycloneDX",
+  "specVersion": "1.6",
+  "serialNumber": "urn:uuid:1dcdb344-368a-5b68-a14f-c89fa688f12e",
+  "version": 1,
+  "metadata": {
+    "timestamp": "2024-05-01T12:00:00Z",
+    "tools": {
+      "components": [
+        {
+          "type": "application",
+          "name": "cargo-xtask-sbom",
+          "version": "0.1.0"
+        }
+      ]
+    },
+    "component": {
+      "type": "application",
+      "bom-ref": "workspace:tools",
+      "name": "tools",
+      "components": [
+        {
+          "type": "application",
+          "bom-ref": "pkg:cargo/cli@1.0.0?download_url=file:cli",
+          "name": "cli",
+          "version": "1.0.0",
+          "licenses": [
+            {
+              "expression": "MIT OR Apache-2.0"
+            }
+          ],
+          "purl": "pkg:cargo/cli@1.0.0?download_url=file:cli",
+          "externalReferences": [
+            {
+              "type": "vcs",
+              "url": "https://example.com/cli"
+            }
+          ]
+        },
+        {
+          "type": "library",
+          "bom-ref": "pkg:cargo/core@0.3.0?download_url=file:core",
+          "name": "core",
+          "version": "0.3.0",
+          "description": "The core.",
+          "purl": "pkg:cargo/core@0.3.0?download_url=file:core"
+        }
+      ]
+    }
+  },
+  "components": [],
+  "dependencies": [
+    {
+      "ref": "pkg:cargo/cli@1.0.0?download_url=file:cli",
+      "dependsOn": [
+        "pkg:cargo/core@0.3.0?download_url=file:core"
+      ]
+    },
+    {
+      "ref": "pkg:cargo/core@0.3.0?download_url=file:core",
+      "dependsOn": []
+    },
+    {
+      "ref": "workspace:tools",
+      "dependsOn": [
+        "pkg:cargo/cli@1.0.0?download_url=file:cli",
+        "pkg:cargo/core@0.3.0?download_url=file:core"
+      ]
+    }
+  ]
+}
+"#,
+    );
+    check(
+        &repo.read("dist/sbom/tools.spdx.json"),
+        r#"
+{
+  "spdxVersion": "SPDX-2.3",
+  "dataLicense": "CC0-1.0",
+  "SPDXID": "SPDXRef-DOCUMENT",
+  "name": "tools",
+  "documentNamespace": "https://spdx.org/spdxdocs/tools-1913ade1-3eea-5678-8c04-924fd677d6a8",
+  "creationInfo": {
+    "created": "2024-05-01T12:00:00Z",
+    "creators": [
+      "Tool: cargo-xtask-sbom-0.1.0"
+    ]
+  },
+  "packages": [
+    {
+      "SPDXID": "SPDXRef-cli-1.0.0",
+      "name": "cli",
+      "versionInfo": "1.0.0",
+      "downloadLocation": "NOASSERTION",
+      "filesAnalyzed": false,
+      "primaryPackagePurpose": "APPLICATION",
+      "licenseConcluded": "NOASSERTION",
+      "licenseDeclared": "MIT OR Apache-2.0",
+      "copyrightText": "NOASSERTION",
+      "externalRefs": [
+        {
+          "referenceCategory": "PACKAGE-MANAGER",
+          "referenceType": "purl",
+          "referenceLocator": "pkg:cargo/cli@1.0.0?download_url=file:cli"
+        }
+      ]
+    },
+    {
+      "SPDXID": "SPDXRef-core-0.3.0",
+      "name": "core",
+      "versionInfo": "0.3.0",
+      "downloadLocation": "NOASSERTION",
+      "filesAnalyzed": false,
+      "primaryPackagePurpose": "LIBRARY",
+      "description": "The core.",
+      "licenseConcluded": "NOASSERTION",
+      "licenseDeclared": "NOASSERTION",
+      "copyrightText": "NOASSERTION",
+      "externalRefs": [
+        {
+          "referenceCategory": "PACKAGE-MANAGER",
+          "referenceType": "purl",
+          "referenceLocator": "pkg:cargo/core@0.3.0?download_url=file:core"
+        }
+      ]
+    },
+    {
+      "SPDXID": "SPDXRef-tools",
+      "name": "tools",
+      "downloadLocation": "NOASSERTION",
+      "filesAnalyzed": false,
+      "primaryPackagePurpose": "APPLICATION",
+      "licenseConcluded": "NOASSERTION",
+      "licenseDeclared": "NOASSERTION",
+      "copyrightText": "NOASSERTION"
+    }
+  ],
+  "relationships": [
+    {
+      "spdxElementId": "SPDXRef-DOCUMENT",
+      "relationshipType": "DESCRIBES",
+      "relatedSpdxElement": "SPDXRef-tools"
+    },
+    {
+      "spdxElementId": "SPDXRef-cli-1.0.0",
+      "relationshipType": "DEPENDS_ON",
+      "relatedSpdxElement": "SPDXRef-core-0.3.0"
+    },
+    {
+      "spdxElementId": "SPDXRef-tools",
+      "relationshipType": "CONTAINS",
+      "relatedSpdxElement": "SPDXRef-cli-1.0.0"
+    },
+    {
+      "spdxElementId": "SPDXRef-tools",
+      "relationshipType": "CONTAINS",
+      "relatedSpdxElement": "SPDXRef-core-0.3.0"
+    }
+  ]
+}
+"#,
+    );
+}

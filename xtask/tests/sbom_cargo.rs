@@ -803,4 +803,8 @@ fn whole_documents_of_a_small_workspace() {
 }
 "#,
     );
+    validate(&[
+        repo.path("dist/sbom/tools.cdx.json"),
+        repo.path("dist/sbom/tools.spdx.json"),
+    ]);
 }

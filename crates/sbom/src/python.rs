@@ -233,6 +233,10 @@ fn lock_error(path: &Path, text: &str, err: &toml::de::Error) -> SbomError {
 
 /// Marks what is reached only through dev edges `Excluded`, or drops it with `no_dev`.
 fn finish(mut graph: PythonGraph, no_dev: bool) -> PythonGraph {
+    if graph.projects.is_empty() {
+        // Nothing to reach from: the lockfile's packages are all taken as required.
+        return graph;
+    }
     let mut required: BTreeSet<String> = graph.projects.keys().cloned().collect();
     let mut todo: Vec<String> = required.iter().cloned().collect();
     while let Some(id) = todo.pop() {

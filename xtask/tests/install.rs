@@ -39,7 +39,9 @@ fn the_installed_binary_runs_qa_on_another_repository() {
     );
     repo.commit("init");
 
+    // A CARGO_TARGET_DIR of the test run's own would send the logs there.
     let with_root = Command::new(&xtask)
+        .env_remove("CARGO_TARGET_DIR")
         .args(["qa", "--root"])
         .arg(repo.root())
         .current_dir(prefix.path())

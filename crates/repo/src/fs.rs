@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// An IO error with the path and the operation that failed.
@@ -50,7 +51,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
 
 /// [`write_atomic`] without the `fsync` of the temp file: the rename still replaces the file
 /// whole (a reader or a kill never sees half of it), but a power loss right after may leave
-/// the old contents. For rewriting many files whose previous contents are safe elsewhere (a
+/// the old contents or, on some filesystems, an empty file. For rewriting many files whose previous contents are safe elsewhere (a
 /// formatter's output over committed files), where one sync per file would dominate the run.
 pub fn write_atomic_unsynced(path: &Path, contents: &[u8]) -> Result<(), FsError> {
     write_atomic_impl(path, contents, false)
@@ -62,8 +63,11 @@ fn write_atomic_impl(path: &Path, contents: &[u8], sync: bool) -> Result<(), FsE
         _ => Path::new("."),
     };
     create_dir_all(parent)?;
+    // 0o666 masked by the umask, as for any new file (tempfile's own default is 0o600); an
+    // existing file's permissions are copied below.
     let mut tmp = tempfile::Builder::new()
         .prefix(".xtask-tmp-")
+        .permissions(fs::Permissions::from_mode(0o666))
         .tempfile_in(parent)
         .map_err(|e| FsError::new("create a temp file in", parent, e))?;
     tmp.write_all(contents)
@@ -85,7 +89,6 @@ fn write_atomic_impl(path: &Path, contents: &[u8], sync: bool) -> Result<(), FsE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn write_atomic_keeps_permissions_and_leaves_no_temp_file() {
@@ -115,6 +118,17 @@ mod tests {
             0o700
         );
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_new_file_gets_the_umask_default_not_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        fs::write(&plain, "x").unwrap();
+        let atomic = dir.path().join("atomic");
+        write_atomic(&atomic, b"x").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&atomic), mode(&plain));
     }
 
     #[test]

@@ -8,11 +8,13 @@
 # target directory. CARGO_TARGET_DIR is unset for the gates: the snapshot's tests expect logs
 # of the repositories they create under those repositories' own target/.
 #
-# Usage: benches/qa-cache.sh [RUNS]   (default 3)
+# Usage: benches/qa-cache.sh [RUNS [GATE...]]   (default: 3 runs, every gate)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RUNS=${1:-3}
+shift || true
+GATES=("$@")
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 SNAP=$TARGET/bench-tools/qa-self
 if [[ -d $SNAP/target ]]; then mv "$SNAP/target" "$TARGET/bench-tools/qa-self-target"; fi
@@ -31,19 +33,19 @@ now() { date +%s%N; }
 ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-"$XTASK" qa --root "$SNAP" --no-cache >/dev/null 2>"$TARGET/bench-tools/qa-self-warmup.log" || {
+"$XTASK" qa "${GATES[@]}" --root "$SNAP" --no-cache >/dev/null 2>"$TARGET/bench-tools/qa-self-warmup.log" || {
   echo "the warm-up run failed; see $TARGET/bench-tools/qa-self-warmup.log" >&2
   exit 1
 }
 UNCACHED="" CACHED=""
 for _ in $(seq "$RUNS"); do
-  t0=$(now); "$XTASK" qa --root "$SNAP" --no-cache >/dev/null 2>&1; t1=$(now)
+  t0=$(now); "$XTASK" qa "${GATES[@]}" --root "$SNAP" --no-cache >/dev/null 2>&1; t1=$(now)
   UNCACHED="$UNCACHED $(ms "$t0" "$t1")"
-  t0=$(now); "$XTASK" qa --root "$SNAP" >/dev/null 2>&1; t1=$(now)
+  t0=$(now); "$XTASK" qa "${GATES[@]}" --root "$SNAP" >/dev/null 2>&1; t1=$(now)
   CACHED="$CACHED $(ms "$t0" "$t1")"
 done
 U=$(median "$UNCACHED"); C=$(median "$CACHED")
-echo "qa on this repository (HEAD snapshot), $RUNS runs each, medians"
+echo "qa ${GATES[*]:-(every gate)} on this repository (HEAD snapshot), $RUNS runs each, medians"
 printf '  uncached (--no-cache)  %10.1f ms   (runs:%s)\n' "$U" "$UNCACHED"
 printf '  fully cached           %10.1f ms   (runs:%s)\n' "$C" "$CACHED"
 printf '  cached / uncached = %.4f\n' "$(echo "$C / $U" | bc -l)"

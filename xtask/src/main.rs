@@ -3,6 +3,8 @@
 //! failed, 2 a usage or configuration error, 130 interrupted.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+// Doc comments here are clap's help text, where `<workspace>` is a placeholder, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
 
 mod exit;
 mod format;

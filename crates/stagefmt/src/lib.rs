@@ -2,7 +2,7 @@
 //! module batches, apply batches (in parallel, atomically, touching exactly their files),
 //! and track the rollout so CI enforces formatting on the batches already done.
 //!
-//! Entry points, one per `cargo xtask format` command: [`check`], [`plan`], [`apply`],
+//! Entry points, one per `cargo xtask format` command: [`check`], [`plan()`], [`apply`],
 //! [`status`] and [`enforce`] (also the `builtin:format-check` gate of `qa`). The planner
 //! ([`planner`]) is pure; walking, spawning and writing happen in the other modules.
 

@@ -44,6 +44,12 @@ fn a_count_baseline_holds_fails_on_growth_and_ratchets() {
     assert_eq!(types["exit_code"], 1);
     assert_eq!(types["baseline"]["baseline"], 90);
     assert_eq!(types["baseline"]["current"], 90);
+    // Cached, the report still shows the debt.
+    let (run, report) = run_qa(&[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let types = gate(&report, "types");
+    assert_eq!(types["cached"], true);
+    assert_eq!(types["baseline"]["current"], 90);
 
     repo.write("n", "91");
     let (run, report) = run_qa(&[]);

@@ -26,6 +26,9 @@ pub(crate) struct Entry {
     pub(crate) gate: String,
     pub(crate) passed_at: String,
     pub(crate) duration_s: f64,
+    /// The gate's debt against its baseline when it passed (the baseline file is in the key).
+    #[serde(default)]
+    pub(crate) baseline: Option<crate::baseline::BaselineReport>,
 }
 
 /// Shared by the workers of one run: the file list and hashes, and tool versions, computed once.

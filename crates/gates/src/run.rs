@@ -311,7 +311,7 @@ fn cached_or_run(
             reason: Some(format!("cached: passed at {}", entry.passed_at)),
             exit_code: None,
             duration: t0.elapsed(),
-            baseline: None,
+            baseline: entry.baseline,
             cached: true,
         };
     }
@@ -325,6 +325,10 @@ fn cached_or_run(
                 gate: gate.name.clone(),
                 passed_at: rfc3339(SystemTime::now()),
                 duration_s: ran.duration.as_secs_f64(),
+                baseline: ran.baseline.clone().map(|mut b| {
+                    b.stored = false;
+                    b
+                }),
             },
         );
     }

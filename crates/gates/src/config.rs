@@ -199,6 +199,20 @@ fn build(
             paths,
         });
     }
+    let mut logs: BTreeMap<String, &str> = BTreeMap::new();
+    for gate in &gates {
+        let log = crate::run::log_file_name(&gate.name);
+        if let Some(other) = logs.insert(log.clone(), &gate.name) {
+            return Err(file.error_at(
+                raw.gates.get(gate.name.as_str()).map(Spanned::span),
+                format!(
+                    "gates `{other}` and `{}` would share the log file {log}; rename one \
+                     (names differ in more than characters outside [A-Za-z0-9._-])",
+                    gate.name
+                ),
+            ));
+        }
+    }
     let plan = Plan { jobs, gates };
     if let Some(cycle) = plan.find_cycle() {
         let first = &plan.gates[cycle[0]].name;
@@ -451,6 +465,10 @@ mod tests {
             (
                 "[gates.a]\nrun = 'true'\npaths = ['src/[']\n",
                 "xtask.toml:1:1: gate `a`: `paths` glob `src/[` is invalid",
+            ),
+            (
+                "[gates.'a/b']\nrun = 'true'\n[gates.a_b]\nrun = 'true'\n",
+                "xtask.toml:3:1: gates `a/b` and `a_b` would share the log file a_b.log",
             ),
             (
                 "[gates.a]\nrun = 'true'\ntimeout = -1\n",

@@ -69,10 +69,21 @@ pub(crate) struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum QaCommand {
     /// Write the detected gates to xtask.toml, for editing.
+    ///
+    /// The gates come from the Makefile's `qa` target when there is one (one gate per command,
+    /// with the tool it needs and obvious `needs`), else from the project: a Cargo workspace
+    /// gets fmt, clippy, test and doc; a pyproject.toml the ruff, mypy and pytest gates it
+    /// configures.
+    #[command(
+        after_help = "Examples:\n  cargo xtask qa init\n  cargo xtask qa init --make-target check --force"
+    )]
     Init {
         /// Overwrite an existing xtask.toml.
         #[arg(long)]
         force: bool,
+        /// Import the commands of this Makefile target instead.
+        #[arg(long, value_name = "TARGET")]
+        make_target: Option<String>,
     },
     /// Record or show the known debt of gates with a `baseline`.
     #[command(subcommand)]
@@ -167,7 +178,9 @@ fn builtins() -> Builtins {
 pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     let repo = Repo::discover(root)?;
     match args.command {
-        Some(QaCommand::Init { force }) => return init(&repo, force),
+        Some(QaCommand::Init { force, make_target }) => {
+            return init(&repo, force, make_target.as_deref());
+        }
         Some(QaCommand::Schema { check }) => return schema(&repo, check),
         Some(QaCommand::Baseline(command)) => return baseline(&repo, command),
         Some(QaCommand::Report(ReportCommand::Merge {
@@ -322,8 +335,8 @@ fn reproduce(gate: &gates::Gate, builtins: &Builtins) -> String {
     gate.reproduce(builtin)
 }
 
-fn init(repo: &Repo, force: bool) -> anyhow::Result<Exit> {
-    let done = gates::init(repo, force)?;
+fn init(repo: &Repo, force: bool, make_target: Option<&str>) -> anyhow::Result<Exit> {
+    let done = gates::init(repo, force, make_target)?;
     eprintln!(
         "qa: detected {}; wrote gates {} to {}",
         done.detected.kinds.join(" and "),

@@ -1,9 +1,19 @@
-//! Gates detected when a repository has no `xtask.toml`: a Cargo workspace gets fmt, clippy,
-//! test and doc; a Python project (pyproject.toml) gets whichever of ruff format, ruff check,
-//! mypy and pytest it configures. Detection writes `xtask.toml` text, so what runs without a
-//! file is exactly what `qa init` writes.
+//! Gates detected when a repository has no `xtask.toml`: a Makefile's `qa` target gives one
+//! gate per command it runs (see [`crate::makefile`]); otherwise a Cargo workspace gets fmt,
+//! clippy, test and doc, and a Python project (pyproject.toml) gets whichever of ruff format,
+//! ruff check, mypy and pytest it configures. Detection writes `xtask.toml` text, so what runs
+//! without a file is exactly what `qa init` writes.
 
 use repo::Repo;
+
+use crate::QaError;
+use crate::makefile::{self, ImportedGate};
+
+/// The Makefile names make itself looks for, in its order.
+const MAKEFILES: &[&str] = &["GNUmakefile", "makefile", "Makefile"];
+
+/// The Makefile target detection imports when it exists.
+pub(crate) const MAKE_TARGET: &str = "qa";
 
 /// What detection found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,8 +26,95 @@ pub struct Detected {
     pub toml: String,
 }
 
-/// Detects the gates of `repo` from its files.
+/// Detects the gates of `repo` from its files: the Makefile's `qa` target when there is one,
+/// else the project files.
 pub fn detect(repo: &Repo) -> Detected {
+    if let Some((name, text)) = read_makefile(repo)
+        && makefile::targets(&text).iter().any(|t| t == MAKE_TARGET)
+        && let Ok(detected) = from_makefile(name, &text, MAKE_TARGET)
+    {
+        return detected;
+    }
+    detect_project(repo)
+}
+
+/// The gates of one Makefile target of `repo` (`qa init --make-target NAME`).
+pub(crate) fn detect_make_target(repo: &Repo, target: &str) -> Result<Detected, QaError> {
+    let (name, text) = read_makefile(repo).ok_or_else(|| {
+        QaError::NoGates(format!(
+            "no Makefile in {} to read target `{target}` from",
+            repo.root().display()
+        ))
+    })?;
+    from_makefile(name, &text, target)
+}
+
+fn read_makefile(repo: &Repo) -> Option<(&'static str, String)> {
+    MAKEFILES.iter().find_map(|name| {
+        std::fs::read_to_string(repo.path(name))
+            .ok()
+            .map(|text| (*name, text))
+    })
+}
+
+fn from_makefile(file: &str, text: &str, target: &str) -> Result<Detected, QaError> {
+    let imported =
+        makefile::import(text, target).map_err(|e| QaError::NoGates(format!("{file}: {e}")))?;
+    let mut toml = header();
+    toml.push_str(&format!(
+        "# Imported from the `{target}` target of {file}: one gate per command.\n"
+    ));
+    for gate in &imported {
+        toml.push('\n');
+        toml.push_str(&imported_block(gate));
+    }
+    Ok(Detected {
+        kinds: vec![format!("the `{target}` target of {file}")],
+        gates: imported.iter().map(|g| g.name.clone()).collect(),
+        toml,
+    })
+}
+
+fn imported_block(gate: &ImportedGate) -> String {
+    let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let bare = gate
+        .name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let key = if bare {
+        gate.name.clone()
+    } else {
+        quoted(&gate.name)
+    };
+    let mut block = format!("[gates.{key}]\nrun = {}\n", quoted(&gate.run));
+    if gate.shell {
+        block.push_str("shell = true\n");
+    }
+    if let Some((tool, install)) = &gate.tool {
+        block.push_str(&format!(
+            "tool = {}\ninstall = {}\n",
+            quoted(tool),
+            quoted(install)
+        ));
+    }
+    if !gate.needs.is_empty() {
+        let needs: Vec<String> = gate.needs.iter().map(|n| quoted(n)).collect();
+        block.push_str(&format!("needs = [{}]\n", needs.join(", ")));
+    }
+    if gate.allow_failure {
+        block.push_str("allow_failure = true\n");
+    }
+    block
+}
+
+fn header() -> String {
+    String::from(
+        "# Quality gates for `cargo xtask qa`. Reference: docs/reference/xtask-toml.md\n\n[qa]\n\
+         # jobs = 2  # default: the number of cores\n",
+    )
+}
+
+fn detect_project(repo: &Repo) -> Detected {
     let mut kinds = Vec::new();
     let mut blocks: Vec<(String, String)> = Vec::new();
     if repo.is_cargo() {
@@ -58,10 +155,7 @@ pub fn detect(repo: &Repo) -> Detected {
             blocks.push(python_gate(prefix, "tests", "pytest", "pytest"));
         }
     }
-    let mut toml = String::from(
-        "# Quality gates for `cargo xtask qa`. Reference: docs/reference/xtask-toml.md\n\n[qa]\n\
-         # jobs = 2  # default: the number of cores\n",
-    );
+    let mut toml = header();
     for (_, block) in &blocks {
         toml.push('\n');
         toml.push_str(block);

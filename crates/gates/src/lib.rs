@@ -11,6 +11,7 @@ mod builtin;
 mod cache;
 mod config;
 mod detect;
+pub mod makefile;
 mod model;
 mod report;
 mod run;
@@ -182,13 +183,17 @@ pub struct Init {
     pub detected: Detected,
 }
 
-/// Writes the detected gates to `xtask.toml`; refuses to overwrite one unless `force`.
-pub fn init(repo: &Repo, force: bool) -> Result<Init, QaError> {
+/// Writes the detected gates to `xtask.toml` (or, with `make_target`, the commands of that
+/// Makefile target); refuses to overwrite an existing file unless `force`.
+pub fn init(repo: &Repo, force: bool, make_target: Option<&str>) -> Result<Init, QaError> {
     let path = repo.path(repo::config::FILE_NAME);
     if path.exists() && !force {
         return Err(QaError::ConfigExists(path));
     }
-    let detected = detect(repo);
+    let detected = match make_target {
+        Some(target) => detect::detect_make_target(repo, target)?,
+        None => detect(repo),
+    };
     if detected.gates.is_empty() {
         return Err(QaError::NoGates(format!(
             "nothing to detect in {}: no Cargo.toml, and no pyproject.toml configuring ruff, \

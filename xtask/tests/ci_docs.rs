@@ -39,10 +39,13 @@ fn commands(yaml: &Yaml, under_command: bool, out: &mut Vec<String>) {
     }
 }
 
-/// The arguments after `cargo xtask`, with CI expressions (`${{ ... }}`, `$VAR`) replaced by a
+/// The arguments after `cargo xtask` (or the installed `xtask`), with CI expressions (`${{ ... }}`, `$VAR`) replaced by a
 /// sample value.
 fn xtask_args(command: &str) -> Option<Vec<String>> {
-    let (_, rest) = command.split_once("cargo xtask ")?;
+    let rest = match command.split_once("cargo xtask ") {
+        Some((_, rest)) => rest,
+        None => command.trim_start().strip_prefix("xtask ")?,
+    };
     let mut text = rest.to_string();
     while let Some(start) = text.find("${{") {
         let end = text[start..]

@@ -14,7 +14,15 @@ use crate::exit::Exit;
 
 /// Arguments of `cargo xtask qa`.
 #[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  \
+        cargo xtask qa                              run every gate\n  \
+        cargo xtask qa clippy test                  these gates and what they need\n  \
+        cargo xtask qa --list                       the gate graph\n  \
+        cargo xtask qa --markdown qa.md --junit qa.xml\n  \
+        cargo xtask qa --changed-since origin/main --jobs 4"
+)]
 pub(crate) struct Args {
     #[command(subcommand)]
     command: Option<QaCommand>,
@@ -86,10 +94,16 @@ enum QaCommand {
         make_target: Option<String>,
     },
     /// Record or show the known debt of gates with a `baseline`.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  cargo xtask qa baseline update types\n  cargo xtask qa baseline status"
+    )]
     Baseline(BaselineCommand),
     /// Combine reports (e.g. of CI shards).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  cargo xtask qa report merge shard-1.json shard-2.json --junit qa.xml"
+    )]
     Report(ReportCommand),
     /// Regenerate the JSON Schema of the report (docs/reference/qa-report.schema.json).
     #[command(hide = true)]
@@ -103,12 +117,16 @@ enum QaCommand {
 #[derive(Debug, clap::Subcommand)]
 enum BaselineCommand {
     /// Run the gates and store their current debt under .xtask/baselines/ (commit it).
+    #[command(
+        after_help = "Examples:\n  cargo xtask qa baseline update\n  cargo xtask qa baseline update types"
+    )]
     Update {
         /// Only these gates (default: every gate with a `baseline`).
         #[arg(value_name = "GATE")]
         gates: Vec<String>,
     },
     /// Run the gates and show each one's debt and its trend against the stored baseline.
+    #[command(after_help = "Example:\n  cargo xtask qa baseline status types")]
     Status {
         /// Only these gates (default: every gate with a `baseline`).
         #[arg(value_name = "GATE")]
@@ -119,6 +137,9 @@ enum BaselineCommand {
 #[derive(Debug, clap::Subcommand)]
 enum ReportCommand {
     /// Merge JSON reports of shards into one and write it in any format.
+    #[command(
+        after_help = "Example:\n  cargo xtask qa report merge shards/*.json --markdown qa.md --junit qa.xml --github"
+    )]
     Merge {
         /// The JSON reports, written by `qa --json`.
         #[arg(value_name = "REPORT", required = true)]

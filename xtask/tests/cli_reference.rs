@@ -46,6 +46,22 @@ fn the_check_fails_when_a_flag_changed_without_regenerating() {
 }
 
 #[test]
+fn every_command_help_shows_an_example() {
+    let text =
+        std::fs::read_to_string(testkit::workspace_root().join("docs/reference/cli.md")).unwrap();
+    let missing: Vec<&str> = text
+        .split("\n## `")
+        .skip(1)
+        .filter(|section| !section.contains("Example"))
+        .map(|section| section.split('`').next().unwrap())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "these commands' --help shows no example: {missing:?}"
+    );
+}
+
+#[test]
 fn completions_generate_for_every_shell() {
     for (shell, marker) in [
         ("bash", "complete -F"),

@@ -23,7 +23,12 @@ use clap::{CommandFactory, Parser, Subcommand};
     name = "cargo xtask",
     bin_name = "cargo xtask",
     version,
-    propagate_version = true
+    propagate_version = true,
+    after_help = "Examples:\n  \
+        cargo xtask qa                       run the repository's quality gates\n  \
+        cargo xtask format plan              plan a formatter rollout in batches\n  \
+        cargo xtask sbom --format all        write CycloneDX and SPDX documents\n  \
+        xtask qa --root ../other-repo        the installed binary, on another repository"
 )]
 struct Cli {
     /// Work on the repository at DIR instead of the one around the current directory.

@@ -27,7 +27,7 @@ fn each_bad_config_names_file_line_and_key_and_exits_2() {
         ),
         (
             "[gates.fmt]\nrun = 'builtin:nope'\n",
-            "xtask.toml:2:7: gate `fmt`: unknown built-in `builtin:nope`; this build knows none",
+            "xtask.toml:2:7: gate `fmt`: unknown built-in `builtin:nope`; known: `builtin:format-check` or `builtin:sbom`",
         ),
         (
             "[gatess.a]\nrun = 'true'\n",

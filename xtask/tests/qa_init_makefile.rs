@@ -166,7 +166,7 @@ fn init_with_an_unknown_make_target_names_the_known_ones() {
     assert_eq!(run.code, Some(2));
     assert!(
         run.stderr
-            .contains("Makefile: the Makefile has no target `check` (targets: qa)"),
+            .contains("Makefile: the Makefile has no target `check` (targets: qa); pass one of them with --make-target"),
         "{}",
         run.stderr
     );

@@ -26,7 +26,9 @@ pub struct ImportedGate {
 /// Why a Makefile could not be imported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MakefileError {
-    #[error("the Makefile has no target `{target}` (targets: {known})")]
+    #[error(
+        "the Makefile has no target `{target}` (targets: {known}); pass one of them with --make-target"
+    )]
     NoTarget { target: String, known: String },
     #[error("target `{target}` runs no command")]
     Empty { target: String },
@@ -454,7 +456,7 @@ qa:
         let err = import("lint:\n\truff check .\n", "qa").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "the Makefile has no target `qa` (targets: lint)"
+            "the Makefile has no target `qa` (targets: lint); pass one of them with --make-target"
         );
     }
 }

@@ -16,7 +16,7 @@ pub struct Repo {
 /// Why the repository could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
-    #[error("--root {}: not a directory", .0.display())]
+    #[error("--root {}: not a directory; pass the root directory of a repository", .0.display())]
     NotADirectory(PathBuf),
     #[error("{}: {source}", path.display())]
     Io {
@@ -129,6 +129,9 @@ mod tests {
     #[test]
     fn a_missing_root_is_a_clear_error() {
         let err = Repo::open(Path::new("/no/such/dir")).unwrap_err();
-        assert_eq!(err.to_string(), "--root /no/such/dir: not a directory");
+        assert_eq!(
+            err.to_string(),
+            "--root /no/such/dir: not a directory; pass the root directory of a repository"
+        );
     }
 }

@@ -5,8 +5,10 @@
 //! the argument limit, chunks run in parallel (rayon), always after `--` (or as `./path`), and
 //! every process goes through [`repo::process::run`] with the formatter's timeout.
 //!
-//! [`format_scratch`] formats scratch copies beside the real files, so a formatter that
-//! fails, crashes, is killed or hangs never touches a real file.
+//! [`Adapter::format`] gives formatted contents without writing a real file: ruff through
+//! `ruff format --diff` applied in memory ([`crate::patch`]), the others through
+//! [`format_scratch`] (scratch copies beside the real files), so a formatter that fails,
+//! crashes, is killed or hangs never touches a real file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
@@ -58,6 +60,11 @@ pub trait Adapter: Sync {
     /// Formats `files` (relative to `root`) in place; each may be a scratch copy whose
     /// real name is given beside it.
     fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure>;
+    /// The formatted contents of `files` (relative to `root`) without touching them: by
+    /// default through scratch copies ([`format_scratch`]).
+    fn format(&self, root: &Path, files: &[PathBuf]) -> Result<Vec<Formatted>, FormatError> {
+        format_scratch(self, root, files)
+    }
 }
 
 /// The adapter for a configured formatter.
@@ -199,8 +206,9 @@ impl Adapter for Rustfmt {
 }
 
 /// ruff: `ruff format --diff --force-exclude -- FILES` to check (a unified diff in every
-/// version, with the changed lines; a file that does not parse is reported on its own),
-/// `ruff format -- FILES` to fix.
+/// version, with the changed lines; a file that does not parse is reported on its own) and
+/// to format (the same diff applied in memory); `ruff format -- FILES` on scratch copies for
+/// the files a diff cannot name or split exactly.
 struct Ruff {
     config: FormatterConfig,
 }
@@ -250,6 +258,10 @@ impl Adapter for Ruff {
         Ok(out)
     }
 
+    fn format(&self, root: &Path, files: &[PathBuf]) -> Result<Vec<Formatted>, FormatError> {
+        self.format_by_diff(root, files)
+    }
+
     fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
         let scratch: Vec<PathBuf> = files.iter().map(|(s, _)| s.clone()).collect();
         chunks(&scratch).par_iter().try_for_each(|chunk| {
@@ -263,6 +275,105 @@ impl Adapter for Ruff {
 }
 
 impl Ruff {
+    /// Formats through `ruff format --diff` on the real files (ruff only reads them) and
+    /// applies each file's diff to the bytes read before it ran; no copies, no second pass.
+    /// A file whose name ruff cannot print exactly (not UTF-8, control characters) or whose
+    /// contents hold a lone CR (where line splitting is ambiguous) goes through scratch copies.
+    fn format_by_diff(
+        &self,
+        root: &Path,
+        files: &[PathBuf],
+    ) -> Result<Vec<Formatted>, FormatError> {
+        let read: Vec<(PathBuf, Vec<u8>)> = files
+            .par_iter()
+            .map(|f| Ok((f.clone(), repo::fs::read(&root.join(f))?)))
+            .collect::<Result<_, FormatError>>()?;
+        let (by_diff, by_copy): (Vec<_>, Vec<_>) = read
+            .into_iter()
+            .partition(|(f, original)| diffable_name(f) && !lone_cr(original));
+        let copies: Vec<PathBuf> = by_copy.into_iter().map(|(f, _)| f).collect();
+        let names: Vec<PathBuf> = by_diff.iter().map(|(f, _)| f.clone()).collect();
+        let (diffed, copied) = rayon::join(
+            || -> Result<Vec<Formatted>, FormatError> {
+                let diffs = chunks(&names)
+                    .par_iter()
+                    .map(|chunk| self.run_diff(root, chunk))
+                    .collect::<Result<Vec<_>, FormatError>>()?;
+                let mut diffs: BTreeMap<Vec<u8>, Vec<crate::patch::Hunk>> =
+                    diffs.into_iter().flatten().collect();
+                let out = by_diff
+                    .into_iter()
+                    .map(|(path, original)| {
+                        let key = path.as_os_str().as_bytes();
+                        let formatted = match diffs.remove(key) {
+                            None => original.clone(),
+                            Some(hunks) => crate::patch::apply(&original, &hunks)
+                                .map(|f| keep_line_endings(&original, f))
+                                .map_err(|e| FormatError::Refused {
+                                    path: path.clone(),
+                                    reason: format!(
+                                        "ruff's diff does not apply to the file on disk ({e}); \
+                                         was it changed while it was being formatted?"
+                                    ),
+                                })?,
+                        };
+                        Ok(Formatted {
+                            path,
+                            original,
+                            formatted,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, FormatError>>()?;
+                if let Some(name) = diffs.keys().next() {
+                    return Err(FormatError::Other(format!(
+                        "`ruff format --diff` printed a diff for {}, which it was not given",
+                        String::from_utf8_lossy(name)
+                    )));
+                }
+                Ok(out)
+            },
+            || {
+                if copies.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    format_scratch(self, root, &copies)
+                }
+            },
+        );
+        let mut out = diffed?;
+        out.extend(copied?);
+        Ok(out)
+    }
+
+    /// One `ruff format --diff` over `chunk`: each file's hunks by its name as printed.
+    fn run_diff(
+        &self,
+        root: &Path,
+        chunk: &[PathBuf],
+    ) -> Result<BTreeMap<Vec<u8>, Vec<crate::patch::Hunk>>, FormatError> {
+        let cmd = Cmd::new("ruff")
+            .args(["format", "--diff", "--force-exclude", "--"])
+            .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
+            .cwd(root);
+        let done = process::run(
+            &cmd,
+            RunOptions::capture().timeout(Some(self.config.timeout)),
+        )
+        .map_err(|e| {
+            FormatError::Run(RunFailure {
+                command: e.command.clone(),
+                what: format!("could not start: {}", e.reason),
+                interrupted: false,
+            })
+        })?;
+        match done.end {
+            End::Exited(0 | 1) => {}
+            end => return Err(FormatError::Run(failure(&cmd, end, &done.stderr))),
+        }
+        crate::patch::parse(&done.stdout)
+            .map_err(|e| FormatError::Other(format!("`{}`: {e}", cmd.display())))
+    }
+
     fn run_check(
         &self,
         root: &Path,
@@ -463,6 +574,21 @@ pub fn format_scratch(
         .collect::<Result<Vec<_>, FormatError>>()?;
     drop(scratch);
     Ok(out)
+}
+
+/// Whether ruff prints `path` in a diff header exactly as it is: UTF-8 without control
+/// characters (ruff prints other names lossily).
+fn diffable_name(path: &Path) -> bool {
+    path.to_str()
+        .is_some_and(|s| !s.chars().any(char::is_control))
+}
+
+/// Whether `bytes` hold a CR that does not end a line with LF.
+fn lone_cr(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// Removes scratch copies when dropped.

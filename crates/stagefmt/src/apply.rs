@@ -4,8 +4,9 @@
 //!
 //! Never loses work: everything is checked before any real file is written (unknown or done
 //! batches, paths outside the root or through symlinks, missing files, uncommitted changes); the
-//! formatter runs on scratch copies, so a formatter that fails, crashes, is killed or hangs
-//! leaves the real files as they were; results are written through a temp file renamed over
+//! formatter never writes a real file (ruff prints diffs that are applied in memory, refusing a
+//! file whose diff does not match its bytes; other formatters run on scratch copies), so a
+//! formatter that fails, crashes, is killed or hangs leaves the real files as they were; results are written through a temp file renamed over
 //! each file (`repo::fs::write_atomic_unsynced`: permissions and line endings kept, no fsync per
 //! file since the originals are committed), and a batch whose write fails half-way is restored.
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::adapter::{Formatted, adapter, format_scratch};
+use crate::adapter::{Formatted, adapter};
 use crate::config::FormatConfig;
 use crate::plan::{Batch, Plan, Status};
 use crate::{FormatError, git, paths};
@@ -317,7 +318,7 @@ fn format_batches(
                     .iter()
                     .flat_map(|b| b.files.iter().cloned())
                     .collect();
-                format_scratch(&*adapter, root, &files).ok()
+                adapter.format(root, &files).ok()
             } else {
                 None
             };
@@ -340,7 +341,7 @@ fn format_batches(
                             let e = FormatError::Other("interrupted before it started".to_string());
                             return (b.id.clone(), Err(e));
                         }
-                        (b.id.clone(), format_scratch(&*adapter, root, &b.files))
+                        (b.id.clone(), adapter.format(root, &b.files))
                     })
                     .collect(),
             };

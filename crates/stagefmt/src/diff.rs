@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 /// line that itself starts with `--` is never taken for a header.
 pub fn unified(text: &str) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
-    let mut lines = text.lines().peekable();
+    let mut lines = split_lines(text).peekable();
     let mut current: Option<String> = None;
     while let Some(line) = lines.next() {
         if line.starts_with("--- ")
@@ -47,6 +47,26 @@ pub fn unified(text: &str) -> BTreeMap<String, usize> {
         }
     }
     out
+}
+
+/// Lines ended by LF, CRLF or a lone CR: the diff library ruff uses ends a line at a lone CR
+/// too (a file with old Mac line endings), so its hunk lengths count such lines.
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        let line = &rest[..end];
+        let skip = match &rest.as_bytes()[end..] {
+            [b'\r', b'\n', ..] => 2,
+            [] => 0,
+            _ => 1,
+        };
+        rest = &rest[end + skip..];
+        Some(line)
+    })
 }
 
 /// `-a,b +c,d @@` to `(b, d)`; a missing length is 1.
@@ -107,6 +127,16 @@ mod tests {
         assert_eq!(counts.get("pkg/a.py"), Some(&4));
         assert_eq!(counts.get("b.py"), Some(&2));
         assert_eq!(counts.len(), 2);
+    }
+
+    #[test]
+    fn unified_counts_lines_ended_by_a_lone_cr_as_ruff_does() {
+        // `ruff format --diff` 0.17.6 on `a=1\rb=2\n` then on a file after it.
+        let text = "--- cr.py\n+++ cr.py\n@@ -1,2 +1,2 @@\n-a=1\r-b=2\n+a = 1\r+b = 2\r\n\n\
+                    --- next.py\n+++ next.py\n@@ -1 +1 @@\n-x=1\r\n+x = 1\r\n";
+        let counts = unified(text);
+        assert_eq!(counts.get("cr.py"), Some(&4));
+        assert_eq!(counts.get("next.py"), Some(&2));
     }
 
     #[test]

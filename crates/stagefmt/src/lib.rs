@@ -13,6 +13,7 @@ pub mod config;
 pub mod diff;
 pub mod files;
 mod git;
+pub mod patch;
 pub mod paths;
 pub mod plan;
 pub mod planner;

@@ -21,7 +21,15 @@ use stagefmt::{Annotations, ApplyOptions, FormatError, Selection};
 use crate::exit::Exit;
 
 #[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  \
+        cargo xtask format check                    what each formatter would change\n  \
+        cargo xtask format plan --max-files 25      split it into batches\n  \
+        cargo xtask format --next 2 --commit        apply the next two batches, one commit each\n  \
+        cargo xtask format status                   rollout progress and drift\n  \
+        cargo xtask format enforce                  CI: done batches and new files formatted"
+)]
 pub(crate) struct Args {
     #[command(subcommand)]
     command: Option<Command>,
@@ -33,6 +41,9 @@ pub(crate) struct Args {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// List the files each formatter would change, with changed-line counts (exit 1 when any).
+    #[command(
+        after_help = "Examples:\n  cargo xtask format check\n  cargo xtask format check --formatter ruff --json"
+    )]
     Check {
         /// Print JSON instead of text.
         #[arg(long)]
@@ -42,6 +53,9 @@ enum Command {
         formatter: Vec<String>,
     },
     /// Split the pending files into module batches and write .xtask/format-plan.toml.
+    #[command(
+        after_help = "Examples:\n  cargo xtask format plan --max-files 25 --max-lines 1500\n  cargo xtask format plan --by-owner\n  cargo xtask format plan --update"
+    )]
     Plan {
         /// Most files in one batch (default: [format] max_files, else 25).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -57,14 +71,23 @@ enum Command {
         update: bool,
     },
     /// Apply batches of the plan (the same as `format --batch ...`).
+    #[command(
+        after_help = "Examples:\n  cargo xtask format apply --batch apps-core,apps-io\n  cargo xtask format apply --next 1 --commit"
+    )]
     Apply(ApplyArgs),
     /// Show rollout progress and drift from the plan.
+    #[command(
+        after_help = "Examples:\n  cargo xtask format status\n  cargo xtask format status --json"
+    )]
     Status {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Fail when a file of a done batch, or a file not in the plan, is not formatted.
+    #[command(
+        after_help = "Examples:\n  cargo xtask format enforce\n  cargo xtask format enforce --annotations always"
+    )]
     Enforce {
         /// GitHub Actions `::error` annotations: auto (when GITHUB_ACTIONS=true), always, never.
         #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]

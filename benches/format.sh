@@ -5,7 +5,7 @@
 #   2. `format check` against `cargo fmt --all --check` on a generated Cargo workspace of
 #      about a thousand files (goal <= 1.1x);
 #   3. applying ~140 files in batches (`format --next 100`, batches in parallel) against one
-#      `ruff format` over the same files (goal <= 1.2x);
+#      `ruff format` over the same files (goal <= 1.2x), and checks both write the same bytes;
 #   4. planning 100,000 pending files with the pure planner (goal < 1 s).
 # Installs what it needs: a release build of xtask, and the pinned ruff into a venv under
 # target/. Usage: benches/format.sh [PY_FILES] [RS_CRATES]
@@ -131,8 +131,20 @@ for ((r = 0; r < runs; r++)); do
   b+=("$(cd "$work/apply" && time_ms ruff format -- "${pending[@]}")")
   reset_tree
 done
+# Both sides must write the same bytes.
+"$xtask" format --next 1000 --root "$work/apply" >/dev/null
+git -C "$work/apply" diff -- "${pending[@]}" > "$work/ours.diff"
+reset_tree
+(cd "$work/apply" && ruff format --quiet -- "${pending[@]}")
+git -C "$work/apply" diff -- "${pending[@]}" > "$work/ruff.diff"
+reset_tree
+if ! cmp -s "$work/ours.diff" "$work/ruff.diff"; then
+  echo "apply: xtask format and ruff format wrote different files" >&2
+  diff "$work/ruff.diff" "$work/ours.diff" | head -20 >&2
+  exit 1
+fi
 ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
-echo "apply, ${#pending[@]} files in $batches batches: xtask format --next ${ma} ms, one ruff format ${mb} ms: $(ratio "$ma" "$mb")"
+echo "apply, ${#pending[@]} files in $batches batches: xtask format --next ${ma} ms, one ruff format ${mb} ms: $(ratio "$ma" "$mb") (same bytes written)"
 
 # 4. planning 100,000 pending files (the planner alone; checking them is the formatter's time).
 "$target/release/examples/plan_bench" 100000

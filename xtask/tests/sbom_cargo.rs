@@ -8,8 +8,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod sbom_support;
+
+use sbom_support::{json, validate};
 use serde_json::Value;
-use testkit::{GitRepo, Venv};
+use testkit::GitRepo;
 
 /// Runs the built binary on `root`, with `SOURCE_DATE_EPOCH` unset unless `env` sets it.
 fn xtask(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -31,31 +34,6 @@ fn ok(out: Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Validates every file in one run of the official validators; panics with their report.
-fn validate(files: &[PathBuf]) {
-    let script = testkit::workspace_root().join("tools/sbom/validate.py");
-    let out = Command::new(Venv::test().bin("python"))
-        .arg(script)
-        .args(files)
-        .output()
-        .expect("run the validators");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "validation failed:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        report.lines().filter(|l| l.starts_with("ok: ")).count(),
-        files.len(),
-        "{report}"
-    );
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// A git repository holding the crates the fixture takes from git.

@@ -5,9 +5,12 @@
 //! lockfile, reproducible across directories, and clear about bad input.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
+mod sbom_support;
+
+use sbom_support::{json, validate};
 use serde_json::Value;
 use testkit::{GitRepo, Venv};
 
@@ -34,24 +37,6 @@ fn ok(out: Output) -> (String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn validate(files: &[PathBuf]) {
-    let out = Command::new(Venv::test().bin("python"))
-        .arg(testkit::workspace_root().join("tools/sbom/validate.py"))
-        .args(files)
-        .output()
-        .expect("run the validators");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "validation failed:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// Runs the pinned uv in `dir`.

@@ -1,0 +1,37 @@
+//! Shared helpers of the `sbom` end-to-end tests: the official validators and JSON reading.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use testkit::Venv;
+
+/// Validates every file in one run of the official validators (`tools/sbom/validate.py` in the
+/// pinned test venv: cyclonedx-python-lib's strict validator, spdx-tools, and our reference
+/// checks); panics with their report unless each file is reported `ok`.
+pub fn validate(files: &[PathBuf]) {
+    let script = testkit::workspace_root().join("tools/sbom/validate.py");
+    let out = Command::new(Venv::test().bin("python"))
+        .arg(script)
+        .args(files)
+        .output()
+        .expect("run the validators");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "validation failed:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("ok: ")).count(),
+        files.len(),
+        "{report}"
+    );
+}
+
+/// Reads a JSON document.
+pub fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}

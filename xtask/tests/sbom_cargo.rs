@@ -354,17 +354,7 @@ fn identical_bytes_across_runs_and_clones_with_no_machine_path() {
     let ws = fixture(&git);
     let parent = tempfile::tempdir().unwrap();
     let clone = parent.path().join("elsewhere");
-    let out = Command::new("git")
-        .args(["clone", "--quiet"])
-        .arg(ws.root())
-        .arg(&clone)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ws.clone_to(&clone);
 
     // No SOURCE_DATE_EPOCH: the time is HEAD's commit time, the same in both clones.
     let mut outputs = Vec::new();

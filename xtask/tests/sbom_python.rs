@@ -400,13 +400,7 @@ fn cargo_and_uv_in_one_repository_reproducibly() {
     repo.commit("mixed");
     let parent = tempfile::tempdir().unwrap();
     let clone = parent.path().join("clone");
-    let out = Command::new("git")
-        .args(["clone", "--quiet"])
-        .arg(repo.root())
-        .arg(&clone)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    repo.clone_to(&clone);
 
     let mut bytes = Vec::new();
     for root in [repo.root(), clone.as_path()] {

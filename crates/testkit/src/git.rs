@@ -54,6 +54,21 @@ impl GitRepo {
         self
     }
 
+    /// `git clone` of this repository into `dest` (which must not exist); panics when it fails.
+    pub fn clone_to(&self, dest: &Path) {
+        let out = Command::new("git")
+            .args(["clone", "--quiet"])
+            .arg(self.root())
+            .arg(dest)
+            .output()
+            .expect("run git clone");
+        assert!(
+            out.status.success(),
+            "git clone failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Runs git in the repository and returns its stdout; panics when it fails.
     pub fn git(&self, args: &[&str]) -> String {
         let out = Command::new("git")

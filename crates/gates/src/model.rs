@@ -257,10 +257,9 @@ impl Status {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn gate(name: &str, command: Command) -> Gate {
+impl Gate {
+    /// A gate with nothing but a name and a command, for tests to adjust.
+    pub(crate) fn bare(name: &str, command: Command) -> Gate {
         Gate {
             name: name.into(),
             command,
@@ -277,6 +276,15 @@ mod tests {
             inputs: None,
             paths: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate(name: &str, command: Command) -> Gate {
+        Gate::bare(name, command)
     }
 
     #[test]

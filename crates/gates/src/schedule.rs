@@ -104,20 +104,9 @@ mod tests {
                     .collect();
                 let lock = parts.next().filter(|l| !l.is_empty()).map(str::to_string);
                 Gate {
-                    name: name.into(),
-                    command: Command::Argv(vec!["true".into()]),
                     needs,
-                    owner: None,
-                    timeout: None,
-                    tool: None,
-                    install: None,
-                    env: vec![],
-                    cwd: None,
                     lock,
-                    allow_failure: false,
-                    baseline: None,
-                    inputs: None,
-                    paths: None,
+                    ..Gate::bare(name, Command::Argv(vec!["true".into()]))
                 }
             })
             .collect();

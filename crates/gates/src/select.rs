@@ -152,20 +152,9 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, n)| Gate {
-                    name: format!("g{i}"),
-                    command: Command::Argv(vec!["true".into()]),
                     needs: n.to_vec(),
-                    owner: None,
-                    timeout: None,
-                    tool: None,
-                    install: None,
-                    env: vec![],
-                    cwd: None,
-                    lock: None,
-                    allow_failure: false,
-                    baseline: None,
-                    inputs: None,
                     paths: Some(vec![format!("src{i}/**")]),
+                    ..Gate::bare(&format!("g{i}"), Command::Argv(vec!["true".into()]))
                 })
                 .collect(),
         }

@@ -495,6 +495,35 @@ fn this_repository_validates_and_carries_the_lockfile_checksums() {
     validate(&[cdx, spdx, v15]);
 }
 
+#[test]
+fn a_member_directory_reads_the_lockfile_of_the_workspace_above() {
+    // `--root` at a member: cargo resolves the whole workspace, whose Cargo.lock is above.
+    let root = testkit::workspace_root().canonicalize().unwrap();
+    let member = root.join("crates/repo");
+    assert!(!member.join("Cargo.lock").exists());
+    let out = tempfile::tempdir().unwrap();
+    let cdx = out.path().join("member.cdx.json");
+    ok(xtask(&member, &["--output", cdx.to_str().unwrap()], &[]));
+    let doc = json(&cdx);
+    let hashed = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["purl"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("pkg:cargo/serde@"))
+        })
+        .filter(|c| {
+            c["hashes"][0]["content"]
+                .as_str()
+                .is_some_and(|h| h.len() == 64)
+        })
+        .count();
+    assert_eq!(hashed, 1, "serde without its Cargo.lock checksum");
+    assert_eq!(doc["metadata"]["component"]["name"], "repo");
+}
+
 /// Runs the binary expecting exit 2 with `message` on stderr, and nothing written.
 fn refused(root: &Path, args: &[&str], message: &str) {
     let out = xtask(root, args, &[]);

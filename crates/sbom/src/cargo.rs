@@ -61,10 +61,25 @@ pub(crate) fn read(opts: &CargoRead<'_>) -> Result<CargoGraph, SbomError> {
     if !manifest.is_file() {
         return Err(SbomError::NoManifest(opts.root.to_path_buf()));
     }
-    let metadata = metadata(&manifest, opts)?;
-    let lock_path = metadata.workspace_root.as_std_path().join("Cargo.lock");
-    let checksums = checksums(&lock_path)?;
-    Ok(graph(&metadata, &checksums, opts))
+    // Cargo.lock is parsed while cargo resolves. It is the one at the root unless the root is
+    // a member of a workspace above it, which cargo's answer tells and which is then read after.
+    let beside = opts.root.join("Cargo.lock");
+    let (metadata, early) = std::thread::scope(|s| {
+        let early = s.spawn(|| {
+            let root = std::fs::canonicalize(opts.root).ok()?;
+            beside.is_file().then(|| (root, checksums(&beside)))
+        });
+        let metadata = metadata(&manifest, opts);
+        (metadata, early.join().ok().flatten())
+    });
+    let metadata = metadata?;
+    let checksums = match early {
+        Some((root, read)) if metadata.workspace_root.as_std_path() == root => read?,
+        _ => checksums(&metadata.workspace_root.as_std_path().join("Cargo.lock"))?,
+    };
+    let graph = graph(&metadata, &checksums, opts);
+    crate::drop_in_background((metadata, checksums));
+    Ok(graph)
 }
 
 fn metadata(manifest: &Path, opts: &CargoRead<'_>) -> Result<Metadata, SbomError> {
@@ -116,8 +131,7 @@ fn metadata(manifest: &Path, opts: &CargoRead<'_>) -> Result<Metadata, SbomError
             });
         }
     }
-    let text = String::from_utf8_lossy(&finished.stdout);
-    MetadataCommand::parse(text.as_ref()).map_err(|e| SbomError::Cargo {
+    serde_json::from_slice(&finished.stdout).map_err(|e| SbomError::Cargo {
         command: cmd.display(),
         stderr: format!("unreadable output: {e}"),
     })

@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component as PathPart, Path, PathBuf};
 
-use cargo_metadata::{CargoOpt, DependencyKind, Metadata, MetadataCommand, Package, PackageId};
+use cargo_metadata::{CargoOpt, MetadataCommand};
 use repo::process::{self, Cmd, End, RunOptions};
 use serde::Deserialize;
 
 use crate::SbomError;
+use crate::cargo_output::{Metadata, Package};
 use crate::model::{
     Component, ComponentKind, EdgeKind, Licence, Link, LinkKind, Scope, purl_encode,
 };
@@ -64,25 +65,32 @@ pub(crate) fn read(opts: &CargoRead<'_>) -> Result<CargoGraph, SbomError> {
     // Cargo.lock is parsed while cargo resolves. It is the one at the root unless the root is
     // a member of a workspace above it, which cargo's answer tells and which is then read after.
     let beside = opts.root.join("Cargo.lock");
-    let (metadata, early) = std::thread::scope(|s| {
+    let (output, early) = std::thread::scope(|s| {
         let early = s.spawn(|| {
             let root = std::fs::canonicalize(opts.root).ok()?;
             beside.is_file().then(|| (root, checksums(&beside)))
         });
-        let metadata = metadata(&manifest, opts);
-        (metadata, early.join().ok().flatten())
+        let output = run_cargo(&manifest, opts);
+        (output, early.join().ok().flatten())
     });
-    let metadata = metadata?;
+    let (output, command) = output?;
+    let metadata: Metadata<'_> = serde_json::from_slice(&output).map_err(|e| SbomError::Cargo {
+        command,
+        stderr: format!("unreadable output: {e}"),
+    })?;
+    let workspace_root = Path::new(&*metadata.workspace_root);
     let checksums = match early {
-        Some((root, read)) if metadata.workspace_root.as_std_path() == root => read?,
-        _ => checksums(&metadata.workspace_root.as_std_path().join("Cargo.lock"))?,
+        Some((root, read)) if workspace_root == root => read?,
+        _ => checksums(&workspace_root.join("Cargo.lock"))?,
     };
     let graph = graph(&metadata, &checksums, opts);
-    crate::drop_in_background((metadata, checksums));
+    drop(metadata);
+    crate::drop_in_background((output, checksums));
     Ok(graph)
 }
 
-fn metadata(manifest: &Path, opts: &CargoRead<'_>) -> Result<Metadata, SbomError> {
+/// Runs `cargo metadata`, returning its output and the command as shown in errors.
+fn run_cargo(manifest: &Path, opts: &CargoRead<'_>) -> Result<(Vec<u8>, String), SbomError> {
     let mut command = MetadataCommand::new();
     command.manifest_path(manifest);
     if opts.features.all_features {
@@ -131,10 +139,7 @@ fn metadata(manifest: &Path, opts: &CargoRead<'_>) -> Result<Metadata, SbomError
             });
         }
     }
-    serde_json::from_slice(&finished.stdout).map_err(|e| SbomError::Cargo {
-        command: cmd.display(),
-        stderr: format!("unreadable output: {e}"),
-    })
+    Ok((finished.stdout, cmd.display()))
 }
 
 /// The triple this tool was built for, the default `--target`.
@@ -187,14 +192,14 @@ fn checksums(path: &Path) -> Result<HashMap<ChecksumKey, String>, SbomError> {
 }
 
 fn graph(
-    metadata: &Metadata,
+    metadata: &Metadata<'_>,
     checksums: &HashMap<ChecksumKey, String>,
     opts: &CargoRead<'_>,
 ) -> CargoGraph {
-    let packages: HashMap<&PackageId, &Package> =
-        metadata.packages.iter().map(|p| (&p.id, p)).collect();
-    let members: BTreeSet<&PackageId> = metadata.workspace_members.iter().collect();
-    let nodes: HashMap<&PackageId, Vec<(&PackageId, EdgeKind)>> = metadata
+    let packages: HashMap<&str, &Package<'_>> =
+        metadata.packages.iter().map(|p| (&*p.id, p)).collect();
+    let members: BTreeSet<&str> = metadata.workspace_members.iter().map(|m| &**m).collect();
+    let nodes: HashMap<&str, Vec<(&str, EdgeKind)>> = metadata
         .resolve
         .as_ref()
         .map(|r| {
@@ -208,16 +213,16 @@ fn graph(
                             let kind = d
                                 .dep_kinds
                                 .iter()
-                                .map(|k| match k.kind {
-                                    DependencyKind::Build => EdgeKind::Build,
-                                    DependencyKind::Development => EdgeKind::Dev,
+                                .map(|k| match k.kind.as_deref() {
+                                    Some("build") => EdgeKind::Build,
+                                    Some("dev") => EdgeKind::Dev,
                                     _ => EdgeKind::Normal,
                                 })
                                 .min()?;
-                            Some((&d.pkg, kind))
+                            Some((&*d.pkg, kind))
                         })
                         .collect();
-                    (&n.id, deps)
+                    (&*n.id, deps)
                 })
                 .collect()
         })
@@ -225,8 +230,8 @@ fn graph(
 
     // What the members need (normal and build edges), then what only their tests need.
     let reach = |with_dev: bool| {
-        let mut seen: BTreeSet<&PackageId> = members.clone();
-        let mut todo: Vec<&PackageId> = members.iter().copied().collect();
+        let mut seen: BTreeSet<&str> = members.clone();
+        let mut todo: Vec<&str> = members.iter().copied().collect();
         while let Some(id) = todo.pop() {
             for (dep, kind) in nodes.get(id).into_iter().flatten() {
                 if (with_dev || *kind != EdgeKind::Dev) && seen.insert(dep) {
@@ -243,12 +248,12 @@ fn graph(
         reach(true)
     };
 
-    let ids: HashMap<&PackageId, String> = included
+    let ids: HashMap<&str, String> = included
         .iter()
         .map(|id| (*id, purl(packages[id], opts.root)))
         .collect();
     let mut graph = CargoGraph {
-        root_package: metadata.root_package().map(|p| p.name.to_string()),
+        root_package: metadata.root_package().map(str::to_string),
         members: BTreeMap::new(),
         components: BTreeMap::new(),
         edges: BTreeMap::new(),
@@ -280,19 +285,18 @@ fn graph(
 }
 
 fn component(
-    p: &Package,
+    p: &Package<'_>,
     id: &str,
     checksums: &HashMap<ChecksumKey, String>,
     is_member: bool,
 ) -> Component {
-    let source = p.source.as_ref().map(|s| s.repr.clone());
+    let source = p.source.as_deref();
     let sha256 = source
-        .as_ref()
-        .and_then(|s| checksums.get(&(p.name.to_string(), p.version.to_string(), s.clone())))
+        .and_then(|s| checksums.get(&(p.name.to_string(), p.version.to_string(), s.to_string())))
         .filter(|sum| sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(|sum| vec![sum.to_ascii_lowercase()])
         .unwrap_or_default();
-    let is_bin = p.targets.iter().any(|t| t.is_bin());
+    let is_bin = p.has_bin();
     let mut links: Vec<Link> = [
         (LinkKind::Vcs, &p.repository),
         (LinkKind::Website, &p.homepage),
@@ -322,12 +326,12 @@ fn component(
             .as_deref()
             .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|d| !d.is_empty()),
-        authors: p.authors.clone(),
+        authors: p.authors.iter().map(|a| a.to_string()).collect(),
         purl: Some(id.to_string()),
         licence: licence(p),
         sha256,
         links,
-        download: download(p, source.as_deref()),
+        download: download(p, source),
         scope: Scope::Required,
     }
 }
@@ -335,13 +339,13 @@ fn component(
 /// `pkg:cargo/name@version`, qualified by where the package comes from when that is not
 /// crates.io: `vcs_url` for git, `repository_url` for another registry, `download_url` with a
 /// path relative to the repository root for path packages.
-fn purl(p: &Package, root: &Path) -> String {
+fn purl(p: &Package<'_>, root: &Path) -> String {
     let base = format!(
         "pkg:cargo/{}@{}",
         purl_encode(&p.name),
-        purl_encode(&p.version.to_string())
+        purl_encode(&p.version)
     );
-    match p.source.as_ref().map(|s| s.repr.as_str()) {
+    match p.source.as_deref() {
         Some(s) if CRATES_IO.contains(&s) => base,
         Some(s) if s.starts_with("git+") => {
             format!("{base}?vcs_url={}", purl_encode(&git_location(s)))
@@ -351,11 +355,7 @@ fn purl(p: &Package, root: &Path) -> String {
             format!("{base}?repository_url={}", purl_encode(url))
         }
         None => {
-            let dir = p
-                .manifest_path
-                .parent()
-                .map(|d| d.as_std_path())
-                .unwrap_or(root);
+            let dir = Path::new(&*p.manifest_path).parent().unwrap_or(root);
             format!(
                 "{base}?download_url={}",
                 purl_encode(&format!("file:{}", relative(dir, root)))
@@ -375,11 +375,11 @@ fn git_location(source: &str) -> String {
     }
 }
 
-fn download(p: &Package, source: Option<&str>) -> Option<String> {
+fn download(p: &Package<'_>, source: Option<&str>) -> Option<String> {
     match source {
         Some(s) if CRATES_IO.contains(&s) => Some(format!(
             "https://crates.io/api/v1/crates/{}/{}/download",
-            p.name, p.version
+            &*p.name, &*p.version
         )),
         // SPDX accepts only network transports; a local (`file://`) repository has no location.
         Some(s)
@@ -396,7 +396,7 @@ fn download(p: &Package, source: Option<&str>) -> Option<String> {
 /// The declared licence: the `license` field as a canonical SPDX expression (lax input such as
 /// `MIT/Apache-2.0` accepted), else the field as a named licence, else the `license-file` as a
 /// named licence carrying the file's text.
-fn licence(p: &Package) -> Option<Licence> {
+fn licence(p: &Package<'_>) -> Option<Licence> {
     if let Some(text) = p
         .license
         .as_deref()
@@ -414,20 +414,19 @@ fn licence(p: &Package) -> Option<Licence> {
             },
         });
     }
-    let file = p.license_file.as_ref()?;
-    let dir = p.manifest_path.parent()?;
-    let path = if file.is_absolute() {
-        file.clone()
-    } else {
-        dir.join(file)
+    let file = Path::new(p.license_file.as_deref()?);
+    let dir = Path::new(&*p.manifest_path).parent()?;
+    // An absolute `license-file` replaces the directory.
+    let path = dir.join(file);
+    let shown = match path.strip_prefix(dir) {
+        Ok(inside) => inside.to_string_lossy(),
+        Err(_) => file
+            .file_name()
+            .map_or("licence".into(), |n| n.to_string_lossy()),
     };
-    let shown = path
-        .strip_prefix(dir)
-        .map(|r| r.to_string())
-        .unwrap_or_else(|_| file.file_name().unwrap_or("licence").to_string());
     Some(Licence::Named {
         name: format!("LicenseRef-file: {shown}"),
-        text: std::fs::read_to_string(path.as_std_path()).ok(),
+        text: std::fs::read_to_string(&path).ok(),
     })
 }
 

@@ -7,6 +7,7 @@
 //! check, render every document in memory, and only then write them (atomically).
 
 pub mod cargo;
+mod cargo_output;
 pub mod cyclonedx;
 pub mod model;
 mod pyenv;

@@ -42,11 +42,14 @@ if [[ ! -x $TOOLS/validate/bin/python ]] || ! cmp -s tools/python/test.txt "$TOO
 fi
 PY=$TOOLS/validate/bin/python
 UV=$TOOLS/validate/bin/uv
-if [[ ! -x $TOOLS/cyclonedx-py/bin/cyclonedx-py ]]; then
+# Run as `python -m`: a venv's console scripts name the venv's first path in their shebang, so
+# they break when target/ is moved or copied; the module still runs.
+CDXPY=("$TOOLS/cyclonedx-py/bin/python" -m cyclonedx_py)
+if [[ $("${CDXPY[@]}" --version 2>/dev/null) != "$CYCLONEDX_PY_VERSION" ]]; then
+  rm -rf "$TOOLS/cyclonedx-py"
   python3 -m venv "$TOOLS/cyclonedx-py"
   "$TOOLS/cyclonedx-py/bin/pip" install --quiet --disable-pip-version-check "cyclonedx-bom==$CYCLONEDX_PY_VERSION"
 fi
-CDXPY=$TOOLS/cyclonedx-py/bin/cyclonedx-py
 cargo build --quiet --release --package xtask
 XTASK=$TARGET/release/xtask
 HOST=$(rustc -vV | sed -n 's/^host: //p')
@@ -186,7 +189,7 @@ for ((i = 0; i < RUNS; i++)); do
   echo $(($(now) - t)) >>"$u"
   t=$(now); "$XTASK" sbom --root "$P" --python "$P/requirements.txt" --output "$WORK/py-req.cdx.json" \
     >/dev/null 2>&1; echo $(($(now) - t)) >>"$r"
-  t=$(now); "$CDXPY" requirements --of JSON --sv 1.6 -o "$WORK/py-cdxpy.cdx.json" "$P/requirements.txt" \
+  t=$(now); "${CDXPY[@]}" requirements --of JSON --sv 1.6 -o "$WORK/py-cdxpy.cdx.json" "$P/requirements.txt" \
     >/dev/null 2>&1; echo $(($(now) - t)) >>"$c"
 done
 purls() { "$PY" -c 'import json,sys

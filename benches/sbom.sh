@@ -6,9 +6,10 @@
 #   cargo xtask sbom    CycloneDX 1.6, one document for the workspace (release build)
 #   cargo cyclonedx     cargo-cyclonedx, CycloneDX 1.5 JSON (its newest), one document per member
 #
-# on two workspaces: this repository (a copy of HEAD, since cargo-cyclonedx writes beside every
-# member's Cargo.toml) and a generated one depending on popular crates.io crates (several hundred
-# packages resolved; the first run downloads them). It then counts each tool's components
+# on three workspaces: this repository (a copy of HEAD, since cargo-cyclonedx writes beside every
+# member's Cargo.toml), a generated one depending on popular crates.io crates (several hundred
+# packages resolved; the first run downloads them) and a real application, cargo-nextest's
+# published crate with its own Cargo.lock. It then counts each tool's components
 # (unique purls) and runs the official validators (tools/sbom/validate.py) on each output.
 #
 # Then, for Python (issue 7), on a uv project of about 300 locked packages: `cargo xtask sbom`
@@ -106,6 +107,21 @@ TOML
   cargo metadata --quiet --locked --format-version 1 --manifest-path "$BIG/Cargo.toml" >/dev/null
 fi
 
+# A real application as its maintainers locked it: cargo-nextest's published crate, whose
+# Cargo.lock resolves 410 packages. Pinned by version and checksum, unpacked outside this
+# repository (inside, cargo would take it for a member of our workspace).
+NEXTEST_VERSION=0.9.100
+NEXTEST_SHA256=74e1003eeb47ed3d42cbdecf2bdf722c332736ab85440137050d90760c897e91
+NEXTEST_CRATE=$TOOLS/cargo-nextest-$NEXTEST_VERSION.crate
+if ! echo "$NEXTEST_SHA256  $NEXTEST_CRATE" | sha256sum --check --quiet 2>/dev/null; then
+  curl -sSfL -o "$NEXTEST_CRATE" \
+    "https://static.crates.io/crates/cargo-nextest/cargo-nextest-$NEXTEST_VERSION.crate"
+  echo "$NEXTEST_SHA256  $NEXTEST_CRATE" | sha256sum --check --quiet
+fi
+tar -xzf "$NEXTEST_CRATE" -C "$WORK"
+NEXTEST=$WORK/cargo-nextest-$NEXTEST_VERSION
+cargo metadata --quiet --locked --format-version 1 --manifest-path "$NEXTEST/Cargo.toml" >/dev/null
+
 now() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -156,6 +172,7 @@ print(len(purls))' "${files[@]}")
 echo "medians of $RUNS runs, host $HOST, $(nproc) cores"
 bench self "$SELF"
 bench big "$BIG"
+bench nextest "$NEXTEST"
 
 # --- Python -------------------------------------------------------------------------------------
 PYBIG=$TOOLS/py-big

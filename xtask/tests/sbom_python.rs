@@ -489,3 +489,66 @@ fn per_member_refuses_two_parts_with_one_file_name() {
         "{stderr}"
     );
 }
+
+#[test]
+fn requirements_files_follow_their_includes() {
+    // A dev file including the main one and a shared file outside the `requirements*` names,
+    // which includes the dev file back (a cycle, read once). `-c` constraints add nothing.
+    let repo = GitRepo::new();
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"platform\"\nversion = \"1.0.0\"\n",
+    );
+    repo.write("requirements.txt", "requests==2.32.3\n");
+    repo.write(
+        "requirements-dev.txt",
+        "-r requirements.txt\n--requirement=shared/common.in\n-c constraints.txt\npytest==8.3.3\n",
+    );
+    repo.write(
+        "shared/common.in",
+        "-r ../requirements-dev.txt\ncertifi==2024.8.30\n",
+    );
+    repo.write("constraints.txt", "urllib3==2.2.3\n");
+    let out = repo.path("dev.cdx.json");
+    let dev = repo.path("requirements-dev.txt");
+    let only_dev = [
+        "--python",
+        dev.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    let (_, stderr) = ok(xtask(repo.root(), &only_dev));
+    assert_eq!(stderr, "");
+    let doc = json(&out);
+    let all = components(&doc);
+    let ids: BTreeSet<&str> = all
+        .keys()
+        .map(String::as_str)
+        .filter(|id| id.starts_with("pkg:pypi/") && !id.contains("platform"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "pkg:pypi/certifi@2024.8.30",
+            "pkg:pypi/pytest@8.3.3",
+            "pkg:pypi/requests@2.32.3"
+        ]
+        .into()
+    );
+    // Each file keeps its own standing: the main file's pins are required, the dev file's not.
+    assert_eq!(all["pkg:pypi/requests@2.32.3"].get("scope"), None);
+    assert_eq!(all["pkg:pypi/pytest@8.3.3"]["scope"], "excluded");
+    validate(std::slice::from_ref(&out));
+
+    // A missing include is named with its line; nothing is written.
+    std::fs::remove_file(&out).unwrap();
+    repo.write("requirements-dev.txt", "pytest==8.3.3\n-r missing.txt\n");
+    let out = xtask(repo.root(), &only_dev);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("requirements-dev.txt:2: `-r missing.txt`: no such file"),
+        "{stderr}"
+    );
+    assert!(!repo.path("dev.cdx.json").exists());
+}

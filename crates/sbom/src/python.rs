@@ -19,6 +19,8 @@ pub(crate) struct PythonGraph {
     pub components: BTreeMap<String, Component>,
     pub edges: BTreeMap<String, BTreeMap<String, EdgeKind>>,
     pub warnings: Vec<String>,
+    /// Requirements files a requirements file includes (`-r FILE`), to be read in turn.
+    pub includes: Vec<PathBuf>,
 }
 
 /// How to read the Python side.
@@ -70,21 +72,37 @@ fn is_lockfile(name: &str) -> bool {
         || (name.starts_with("requirements") && name.ends_with(".txt"))
 }
 
+/// Reads every file named, and every requirements file they include (`-r`), transitively;
+/// each file once, on its own terms.
 pub(crate) fn read(opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
     let mut graph = PythonGraph::default();
-    for file in opts.files {
-        let text = repo::fs::read_to_string(file)?;
+    // (file, whether it was reached by `-r`, so is a requirements file whatever its name)
+    let mut todo: Vec<(PathBuf, bool)> = opts
+        .files
+        .iter()
+        .rev()
+        .map(|f| (f.clone(), false))
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some((file, included)) = todo.pop() {
+        if !seen.insert(std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone())) {
+            continue;
+        }
+        let text = repo::fs::read_to_string(&file)?;
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let part = if name == "uv.lock" {
-            uv_lock(file, &text, opts)?
+        let part = if included {
+            requirements(&file, &text, opts)?
+        } else if name == "uv.lock" {
+            uv_lock(&file, &text, opts)?
         } else if name == "poetry.lock" {
-            poetry_lock(file, &text, opts)?
+            poetry_lock(&file, &text, opts)?
         } else {
-            requirements(file, &text, opts)?
+            requirements(&file, &text, opts)?
         };
+        todo.extend(part.includes.iter().rev().map(|i| (i.clone(), true)));
         graph.merge(part);
     }
     Ok(graph)
@@ -641,6 +659,21 @@ fn requirements(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<Python
     logical.extend(pending);
     for (line_no, line) in logical {
         let line = line.trim();
+        if let Some(target) = included_file(line) {
+            let location = format!("{shown}:{line_no}: `{line}`");
+            if target.contains("://") {
+                let message = format!("{location}: a remote requirements file is not read");
+                if opts.strict {
+                    return Err(SbomError::Unpinned(message));
+                }
+                graph.warnings.push(message);
+            } else if dir.join(target).is_file() {
+                graph.includes.push(dir.join(target));
+            } else {
+                return Err(SbomError::Usage(format!("{location}: no such file")));
+            }
+            continue;
+        }
         if line.is_empty() || line.starts_with('#') || line.starts_with('-') {
             continue;
         }
@@ -696,6 +729,20 @@ fn requirements(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<Python
         }
         None => Ok(graph),
     }
+}
+
+/// The file a `-r FILE`, `-rFILE`, `--requirement FILE` or `--requirement=FILE` line includes,
+/// relative to the including file's folder as pip reads it. Constraints files (`-c`) add no
+/// package and are not read.
+fn included_file(line: &str) -> Option<&str> {
+    let rest = match line.strip_prefix("--requirement") {
+        Some(r) if r.starts_with('=') => &r[1..],
+        Some(r) if r.starts_with(char::is_whitespace) => r,
+        Some(_) => return None,
+        None => line.strip_prefix("-r")?,
+    };
+    let target = rest.trim();
+    (!target.is_empty()).then_some(target)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -813,6 +860,21 @@ pub(crate) fn project(dir: &Path, root: &Path) -> Result<Option<Project>, SbomEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn include_lines() {
+        assert_eq!(included_file("-r base.txt"), Some("base.txt"));
+        assert_eq!(included_file("-rbase.txt"), Some("base.txt"));
+        assert_eq!(
+            included_file("--requirement  dir/a b.txt"),
+            Some("dir/a b.txt")
+        );
+        assert_eq!(included_file("--requirement=base.txt"), Some("base.txt"));
+        assert_eq!(included_file("--requirements.txt"), None);
+        assert_eq!(included_file("-c constraints.txt"), None);
+        assert_eq!(included_file("-r"), None);
+        assert_eq!(included_file("requests==2.0"), None);
+    }
 
     #[test]
     fn pep503_names() {

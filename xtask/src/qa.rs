@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use gates::{BaselineMode, BuiltinEnd, Builtins, Outcome, Outputs, RunConfig, Terminal};
+use gates::{BaselineMode, Builtins, Outcome, Outputs, RunConfig, Terminal};
 use repo::Repo;
 
 use crate::exit::Exit;
@@ -160,40 +160,17 @@ enum ReportCommand {
     },
 }
 
-/// The built-in gates this binary offers (`run = "builtin:NAME"`): the `format` and `sbom`
-/// tasks, run in process with their output in the gate's log.
+/// The built-in gates this binary offers (`run = "builtin:NAME"`): its own `format enforce` and
+/// `sbom` tasks, each run as a child process of this executable with its output in the gate's
+/// log.
 fn builtins() -> Builtins {
     Builtins::new()
-        .with("format-check", "cargo xtask format enforce", |repo, log| {
-            let options = stagefmt::EnforceOptions::default();
-            match stagefmt::enforce(repo, &options, log) {
-                Ok(outcome) if outcome.passed => Ok(BuiltinEnd::Pass),
-                Ok(_) => Ok(BuiltinEnd::Fail),
-                Err(e) => Err(e.to_string()),
-            }
-        })
-        .with("sbom", "cargo xtask sbom", |repo, log| {
-            let outcome =
-                sbom::generate(repo, &sbom::SbomOptions::default()).map_err(|e| e.to_string())?;
-            for warning in &outcome.warnings {
-                writeln!(log, "warning: {warning}").map_err(|e| e.to_string())?;
-            }
-            for written in &outcome.written {
-                let path = written
-                    .path
-                    .strip_prefix(repo.root())
-                    .unwrap_or(&written.path);
-                writeln!(
-                    log,
-                    "wrote {} ({}, {} components)",
-                    path.display(),
-                    written.subject,
-                    written.components
-                )
-                .map_err(|e| e.to_string())?;
-            }
-            Ok(BuiltinEnd::Pass)
-        })
+        .with(
+            "format-check",
+            "cargo xtask format enforce",
+            &["format", "enforce"],
+        )
+        .with("sbom", "cargo xtask sbom", &["sbom"])
 }
 
 pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {

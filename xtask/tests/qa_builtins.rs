@@ -1,5 +1,6 @@
 //! The built-in gates `builtin:format-check` and `builtin:sbom`: `qa` runs the `format` and
-//! `sbom` tasks in process, with their output in the gate's log, on a real Cargo workspace.
+//! `sbom` tasks as child processes of the binary, with their output in the gate's log, on a real
+//! Cargo workspace; a timeout ends a built-in and what it started, and bad input ends it `error`.
 
 mod qa_support;
 
@@ -34,7 +35,7 @@ fn cargo_repo(lib: &str) -> GitRepo {
 }
 
 #[test]
-fn builtin_gates_run_the_format_and_sbom_tasks_in_process() {
+fn builtin_gates_run_the_format_and_sbom_tasks() {
     let repo = cargo_repo("pub fn answer( )->u32{42}\n");
     let json = repo.path("target/qa.json");
     let run = xtask(&repo, &["qa", "--json", json.to_str().unwrap()]);
@@ -71,4 +72,83 @@ fn builtin_gates_run_the_format_and_sbom_tasks_in_process() {
     repo.write("src/lib.rs", "pub fn answer() -> u32 {\n    42\n}\n");
     let run = xtask(&repo, &["qa", "--no-cache"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
+}
+
+#[test]
+fn a_builtin_gate_times_out_and_its_children_end_with_it() {
+    // The sbom task's cargo hangs: the gate's timeout ends the task, which ends its cargo.
+    let repo = cargo_repo("pub fn answer() -> u32 {\n    42\n}\n");
+    let pid_file = repo.path("hung.pid");
+    repo.write(
+        "hang.sh",
+        format!(
+            "#!/bin/sh\necho $$ > '{}'\nexec sleep 600\n",
+            pid_file.display()
+        ),
+    );
+    std::process::Command::new("chmod")
+        .args(["+x", "hang.sh"])
+        .current_dir(repo.root())
+        .status()
+        .unwrap();
+    repo.write(
+        "xtask.toml",
+        format!(
+            "[gates.sbom]\nrun = \"builtin:sbom\"\ntimeout = 2\nenv = {{ CARGO = \"{}\" }}\n\n\
+             [gates.after]\nrun = \"true\"\nneeds = [\"sbom\"]\n",
+            repo.path("hang.sh").display()
+        ),
+    );
+    let json = repo.path("target/qa.json");
+    let run = xtask(
+        &repo,
+        &["qa", "--no-cache", "--json", json.to_str().unwrap()],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report = json_report(&json);
+    let gate = |name: &str| {
+        report["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(gate("sbom")["status"], "timeout");
+    let command = gate("sbom")["command"].as_str().unwrap().to_string();
+    assert!(
+        command.starts_with("CARGO=") && command.ends_with("hang.sh cargo xtask sbom"),
+        "the reproduce command carries the gate's env: {command}"
+    );
+    assert_eq!(gate("after")["status"], "blocked");
+    let pid = repo.read("hung.pid").trim().to_string();
+    // The hung cargo was ended by the task when the task was told to stop.
+    let gone = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z "))
+    });
+    assert!(gone, "the hung cargo (pid {pid}) outlived its gate");
+    assert!(!repo.path("dist").exists(), "a timed-out sbom wrote a file");
+}
+
+#[test]
+fn a_builtin_that_cannot_run_ends_error_not_fail() {
+    let repo = cargo_repo("pub fn answer() -> u32 {\n    42\n}\n");
+    std::fs::remove_file(repo.path("Cargo.lock")).unwrap();
+    let json = repo.path("target/qa.json");
+    let run = xtask(&repo, &["qa", "sbom", "--json", json.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report = json_report(&json);
+    let sbom = &report["gates"][0];
+    assert_eq!(sbom["name"], "sbom");
+    assert_eq!(sbom["status"], "error");
+    assert_eq!(
+        sbom["reason"],
+        "built-in `sbom` could not run (exit 2; its log says why)"
+    );
+    let log = repo.read("target/xtask/qa/sbom.log");
+    assert!(log.contains("Cargo.lock: missing"), "{log}");
 }

@@ -1,37 +1,34 @@
-//! Built-in gates (`run = "builtin:NAME"`): functions run in process, handed to the engine by
-//! the caller so this crate never depends on the task crates that provide them. Wiring one is
-//! one line: `Builtins::new().with("sbom", "cargo xtask sbom --check", |repo, log| ...)`.
+//! Built-in gates (`run = "builtin:NAME"`): tasks of the running binary, run as its own child
+//! process (`<this executable> --root ROOT ARGS...`). A built-in thereby has everything any
+//! other gate has (its log, a timeout, Ctrl-C, an exit code, a baseline) and this crate never
+//! depends on the task crates that provide them. Wiring one is one line:
+//! `Builtins::new().with("sbom", "cargo xtask sbom", &["sbom"])`.
 
-use std::fmt;
-use std::io::Write;
+use std::ffi::OsString;
+use std::path::Path;
 
-use repo::Repo;
-
-/// How a built-in gate ended, when it could run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BuiltinEnd {
-    Pass,
-    Fail,
-}
-
-/// A built-in's body: it writes its output to the gate's log and says how it ended, or why it
-/// could not run (the gate then ends `error`).
-pub type BuiltinFn = dyn Fn(&Repo, &mut dyn Write) -> Result<BuiltinEnd, String> + Send + Sync;
+use repo::process::Cmd;
 
 /// One built-in gate.
+#[derive(Debug, Clone)]
 pub struct Builtin {
     pub name: String,
     /// The command that reproduces it from a shell, shown in reports.
     pub reproduce: String,
-    pub run: Box<BuiltinFn>,
+    /// The arguments given to this executable after `--root ROOT`.
+    pub args: Vec<String>,
 }
 
-impl fmt::Debug for Builtin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builtin")
-            .field("name", &self.name)
-            .field("reproduce", &self.reproduce)
-            .finish_non_exhaustive()
+impl Builtin {
+    /// The command that runs the built-in on the repository at `root`: this executable (as
+    /// the operating system reports it) with `--root ROOT` and the built-in's arguments.
+    pub fn cmd(&self, root: &Path) -> std::io::Result<Cmd> {
+        let exe = std::env::current_exe()?;
+        Ok(Cmd::new(exe)
+            .arg("--root")
+            .arg(root)
+            .args(self.args.iter().map(OsString::from))
+            .cwd(root))
     }
 }
 
@@ -47,17 +44,13 @@ impl Builtins {
         Builtins::default()
     }
 
-    /// Adds a built-in called `name`, reproduced from a shell by `reproduce`.
-    pub fn with(
-        mut self,
-        name: &str,
-        reproduce: &str,
-        run: impl Fn(&Repo, &mut dyn Write) -> Result<BuiltinEnd, String> + Send + Sync + 'static,
-    ) -> Builtins {
+    /// Adds a built-in called `name` that runs this executable with `args`, reproduced from a
+    /// shell by `reproduce`.
+    pub fn with(mut self, name: &str, reproduce: &str, args: &[&str]) -> Builtins {
         self.list.push(Builtin {
             name: name.to_string(),
             reproduce: reproduce.to_string(),
-            run: Box::new(run),
+            args: args.iter().map(|a| a.to_string()).collect(),
         });
         self
     }

@@ -309,7 +309,7 @@ fn command(
             let builtin = &line["builtin:".len()..];
             if gate.shell {
                 return Err(err(
-                    "a `builtin:` gate runs in process; remove `shell = true`".into(),
+                    "a `builtin:` gate runs a task of this program, not a shell; remove `shell = true`".into(),
                 ));
             }
             if !builtins.contains(&builtin) {

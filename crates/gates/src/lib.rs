@@ -20,7 +20,7 @@ mod select;
 mod term;
 
 pub use baseline::{BaselineReport, Mode as BaselineMode};
-pub use builtin::{Builtin, BuiltinEnd, BuiltinFn, Builtins};
+pub use builtin::{Builtin, Builtins};
 pub use config::load as load_config;
 pub use detect::{Detected, detect};
 pub use model::{Command, Gate, Plan, Status};

@@ -15,7 +15,7 @@ pub enum Command {
     Argv(Vec<String>),
     /// A line for `sh -c` (`shell = true`).
     Shell(String),
-    /// A built-in gate run in process (`run = "builtin:NAME"`).
+    /// A built-in gate, a task of this executable run as its child (`run = "builtin:NAME"`).
     Builtin(String),
 }
 
@@ -101,9 +101,17 @@ impl Gate {
     pub fn reproduce(&self, builtin_command: Option<&str>) -> String {
         let line = match &self.command {
             Command::Builtin(name) => {
-                return builtin_command
+                // A built-in runs with the root as given by `--root`, whatever `cwd` says.
+                let line = builtin_command
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("cargo xtask qa {}", quote(name.as_ref())));
+                return self
+                    .env
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", quote(v.as_ref())))
+                    .chain([line])
+                    .collect::<Vec<_>>()
+                    .join(" ");
             }
             Command::Argv(_) | Command::Shell(_) => self
                 .cmd(std::path::Path::new("."))

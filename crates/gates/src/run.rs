@@ -1,8 +1,9 @@
 //! The runner edge: asks the scheduler what starts next, starts each gate on a worker thread
-//! (a child process through `repo::process::run`, its output in `target/xtask/qa/NAME.log`, or
-//! a built-in in process), collects ends over a channel, and builds the report. Ctrl-C stops
+//! (a child process through `repo::process::run`, its output in `target/xtask/qa/NAME.log`; a
+//! built-in is this executable run as one), collects ends over a channel, and builds the report. Ctrl-C stops
 //! the starting, lets `process::run` kill the running groups, and skips what never started.
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use repo::Repo;
 use repo::process::{self, End, RunOptions};
 
 use crate::baseline::{self, BaselineReport, Mode as BaselineMode};
-use crate::builtin::{BuiltinEnd, Builtins};
+use crate::builtin::Builtins;
 use crate::cache::{Cache, Entry};
 use crate::model::{Command, Gate, Plan, Status};
 use crate::report::{GateReport, Report};
@@ -350,36 +351,30 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: Bas
     {
         return error(e.to_string());
     }
-    let mut file = match File::create(log) {
+    let file = match File::create(log) {
         Ok(f) => f,
         Err(e) => return error(format!("cannot create the log {}: {e}", log.display())),
     };
-    if let Command::Builtin(name) = &gate.command {
-        let Some(builtin) = builtins.get(name) else {
-            return error(format!("unknown built-in `{name}`"));
-        };
-        let end = (builtin.run)(repo, &mut file);
-        return match end {
-            Ok(BuiltinEnd::Pass) => Ran {
-                status: Status::Pass,
-                reason: None,
-                exit_code: None,
-                duration: t0.elapsed(),
-                baseline: None,
-                cached: false,
-            },
-            Ok(BuiltinEnd::Fail) => Ran {
-                status: Status::Fail,
-                reason: Some(format!("built-in `{name}` failed")),
-                exit_code: None,
-                duration: t0.elapsed(),
-                baseline: None,
-                cached: false,
-            },
-            Err(why) => error(format!("built-in `{name}` could not run: {why}")),
-        };
-    }
-    let cmd = gate.cmd(repo.root()).expect("not a built-in");
+    let builtin = match &gate.command {
+        Command::Builtin(name) => Some(name.as_str()),
+        _ => None,
+    };
+    let cmd = match builtin {
+        Some(name) => {
+            let Some(builtin) = builtins.get(name) else {
+                return error(format!("unknown built-in `{name}`"));
+            };
+            match builtin.cmd(repo.root()) {
+                Ok(cmd) => gate.env.iter().fold(cmd, |cmd, (k, v)| {
+                    cmd.env(OsString::from(k), OsString::from(v))
+                }),
+                Err(e) => {
+                    return error(format!("built-in `{name}` could not run: {e}"));
+                }
+            }
+        }
+        None => gate.cmd(repo.root()).expect("not a built-in"),
+    };
     let options = RunOptions::log(file).timeout(gate.timeout);
     let finished = match process::run(&cmd, options) {
         Ok(f) => f,
@@ -387,6 +382,15 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: Bas
     };
     let (mut status, mut reason, exit_code) = match finished.end {
         End::Exited(0) => (Status::Pass, None, Some(0)),
+        // The tasks' exit 2 is bad input or configuration: the check itself could not run.
+        End::Exited(2) if builtin.is_some() => (
+            Status::Error,
+            Some(format!(
+                "built-in `{}` could not run (exit 2; its log says why)",
+                builtin.unwrap_or_default()
+            )),
+            Some(2),
+        ),
         End::Exited(code) => (Status::Fail, Some(format!("exited {code}")), Some(code)),
         End::Signalled(signal) => (
             Status::Fail,

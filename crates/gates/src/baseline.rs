@@ -40,7 +40,7 @@ pub enum Format {
     RuffJson,
     /// `cargo clippy --message-format json`.
     ClippyJson,
-    /// mypy's `path:line: error: message  [code]` lines.
+    /// mypy's `path:line: error: message  [code]` lines, also with columns or `--pretty`.
     Mypy,
     /// A regex with named groups `file` and `line`, and optionally `code` and `message`.
     Regex(Regex),
@@ -232,15 +232,17 @@ pub fn measure(
             let raw = match format {
                 Format::RuffJson => ruff_json(&output)?,
                 Format::ClippyJson => clippy_json(&output),
-                Format::Mypy => {
-                    let re = Regex::new(
-                        r"(?m)^(?P<file>[^:\n]+):(?P<line>\d+):(?:\d+:)? error: (?P<message>.*?)(?:\s+\[(?P<code>[\w-]+)\])?\s*$",
-                    )
-                    .expect("a valid regex");
-                    by_regex(&re, &output)
-                }
+                Format::Mypy => mypy(&output)?,
                 Format::Regex(re) => by_regex(re, &output),
             };
+            if raw.is_empty() && !exit_ok {
+                // A crash, a usage error or a missing project reads as "every diagnostic
+                // fixed"; judging that would pass the gate and let `--ratchet` store nothing.
+                return Err(
+                    "the command failed but no diagnostic was read from its output (see its log)"
+                        .into(),
+                );
+            }
             let mut files: HashMap<PathBuf, Option<Vec<String>>> = HashMap::new();
             let diags = raw
                 .into_iter()
@@ -259,10 +261,7 @@ pub fn measure(
                         .and_then(|l| l.get(line.wrapping_sub(1)))
                         .map(|t| t.trim().to_string())
                         .unwrap_or_default();
-                    let rel = path
-                        .strip_prefix(root)
-                        .map(Path::to_path_buf)
-                        .unwrap_or(path);
+                    let rel = relative(&path, root).unwrap_or(path);
                     Diagnostic {
                         file: rel.display().to_string(),
                         line,
@@ -313,8 +312,23 @@ fn ruff_json(output: &str) -> Result<Vec<Raw>, String> {
         .collect())
 }
 
+/// `path` relative to `root`, also when only their canonical forms share the prefix.
+fn relative(path: &Path, root: &Path) -> Option<PathBuf> {
+    if let Ok(rel) = path.strip_prefix(root) {
+        return Some(rel.to_path_buf());
+    }
+    let (path, root) = (path.canonicalize().ok()?, root.canonicalize().ok()?);
+    path.strip_prefix(root).ok().map(Path::to_path_buf)
+}
+
+/// Cargo's JSON messages. A span's relative `file_name` is relative to the workspace root
+/// (where cargo runs rustc), not to where the gate runs (`--manifest-path`, a `cwd` inside a
+/// member), so it is resolved against the nearest ancestor of the package's manifest that
+/// holds the file. A message cargo reports once per target (lib and lib test under
+/// `--all-targets`) counts once.
 fn clippy_json(output: &str) -> Vec<Raw> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for line in output.lines().filter(|l| l.starts_with('{')) {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
@@ -332,14 +346,111 @@ fn clippy_json(output: &str) -> Vec<Raw> {
         else {
             continue;
         };
-        out.push((
-            span["file_name"].as_str().unwrap_or("").to_string(),
-            span["line_start"].as_u64().unwrap_or(0) as usize,
-            m["code"]["code"].as_str().unwrap_or("").to_string(),
-            m["message"].as_str().unwrap_or("").to_string(),
-        ));
+        let file = span["file_name"].as_str().unwrap_or("");
+        let file = v["manifest_path"]
+            .as_str()
+            .and_then(|manifest| in_workspace(Path::new(manifest), file))
+            .unwrap_or_else(|| file.to_string());
+        let line = span["line_start"].as_u64().unwrap_or(0) as usize;
+        let column = span["column_start"].as_u64().unwrap_or(0);
+        let code = m["code"]["code"].as_str().unwrap_or("").to_string();
+        let message = m["message"].as_str().unwrap_or("").to_string();
+        if seen.insert((file.clone(), line, column, code.clone(), message.clone())) {
+            out.push((file, line, code, message));
+        }
     }
     out
+}
+
+/// The absolute path of a span's relative `file` of the package at `manifest`: under the
+/// nearest ancestor of the package's directory that holds it (the workspace root).
+fn in_workspace(manifest: &Path, file: &str) -> Option<String> {
+    if file.is_empty() || Path::new(file).is_absolute() {
+        return None;
+    }
+    manifest
+        .parent()?
+        .ancestors()
+        .map(|dir| dir.join(file))
+        .find(|path| path.is_file())
+        .map(|path| path.display().to_string())
+}
+
+/// mypy's text output: `path:line[:column[:end_line:end_column]]: error: message  [code]`.
+/// `--pretty` wraps a message over several lines (a line may start with the space before
+/// `[code]`) and follows it with the source and a marker, indented by four; the wrapped lines
+/// are joined, so the fingerprints do not depend on the terminal width. Notes are not
+/// diagnostics. When mypy could not check the code ("errors prevented further checking" after
+/// a syntax error or a duplicate module; an error without a line, such as a file it cannot
+/// read or a usage error), its output measures nothing, and saying so beats reading it as
+/// "every known error fixed".
+fn mypy(output: &str) -> Result<Vec<Raw>, String> {
+    let header = Regex::new(
+        r"^(?P<file>[^:\n]+):(?:(?P<line>\d+):(?:\d+:){0,3})? (?P<severity>error|note|warning): (?P<message>.*)$",
+    )
+    .expect("a valid regex");
+    let summary =
+        Regex::new(r"^(Found \d+ errors? in \d+ files?|Success: )").expect("a valid regex");
+    let code = Regex::new(r"^(?P<message>.*?)\s+\[(?P<code>[\w-]+)\]$").expect("a valid regex");
+    // (file, line, message) of each error, with continuation lines joined.
+    let mut errors: Vec<(String, Option<usize>, String)> = Vec::new();
+    let mut open = false;
+    let mut stopped = false;
+    for line in output.lines() {
+        if let Some(c) = header.captures(line) {
+            open = &c["severity"] == "error";
+            if open {
+                errors.push((
+                    c["file"].to_string(),
+                    c.name("line").and_then(|l| l.as_str().parse().ok()),
+                    c["message"].to_string(),
+                ));
+            }
+        } else if summary.is_match(line) {
+            stopped |= line.contains("errors prevented further checking");
+            open = false;
+        } else if line.trim().is_empty() || line.starts_with("    ") {
+            // The end, or `--pretty`'s source line and marker, indented by four.
+            open = false;
+        } else if open && let Some(last) = errors.last_mut() {
+            last.2.push(' ');
+            last.2.push_str(line);
+        }
+        // A message ending in its `[code]` is whole.
+        if open && let Some(last) = errors.last() {
+            open = !code.is_match(last.2.trim_end());
+        }
+    }
+    if stopped || errors.iter().any(|(_, line, _)| line.is_none()) {
+        let shown: Vec<String> = errors
+            .iter()
+            .take(3)
+            .map(|(file, line, message)| match line {
+                Some(line) => format!("{file}:{line}: {}", normalise(message)),
+                None => format!("{file}: {}", normalise(message)),
+            })
+            .collect();
+        let more = match errors.len() - shown.len() {
+            0 if shown.is_empty() => "see its log".to_string(),
+            0 => String::new(),
+            n => format!(" (and {n} more)"),
+        };
+        return Err(format!(
+            "mypy could not check the code, so its output does not measure the debt: {}{more}",
+            shown.join("; "),
+        ));
+    }
+    Ok(errors
+        .into_iter()
+        .map(|(file, line, message)| {
+            let message = message.trim_end();
+            let (message, code) = match code.captures(message) {
+                Some(c) => (c["message"].to_string(), c["code"].to_string()),
+                None => (message.to_string(), String::new()),
+            };
+            (file, line.unwrap_or(0), code, message)
+        })
+        .collect())
 }
 
 fn by_regex(re: &Regex, output: &str) -> Vec<Raw> {
@@ -722,6 +833,201 @@ mod tests {
                 text: "x == x".into(),
             }])
         );
+    }
+
+    /// mypy 2.4.1 on `app/shapes.py` below, plain and with `--show-column-numbers
+    /// --show-error-end --pretty` at `MYPY_FORCE_TERMINAL_WIDTH=50`: messages wrapped over
+    /// lines, one continuation starting with the space before `[code]`, one line ending in a
+    /// space, notes, source lines and markers.
+    const SHAPES: &str = "import numpyx\n\n\ndef area(width: int, height: int) -> int:\n    \
+                          return width * height\n\n\ndef label(n: int) -> str:\n    return n\n\n\n\
+                          print(area(\"3\", 4))\n";
+    const MYPY_PLAIN: &str = r#"app/shapes.py:1: error: Cannot find implementation or library stub for module named "numpyx"  [import-not-found]
+app/shapes.py:1: note: Did you mean "numpy"?
+app/shapes.py:1: note: See https://mypy.readthedocs.io/en/stable/running_mypy.html#missing-imports
+app/shapes.py:9: error: Incompatible return value type (got "int", expected "str")  [return-value]
+app/shapes.py:12: error: Argument 1 to "area" has incompatible type "str"; expected "int"  [arg-type]
+Found 3 errors in 1 file (checked 2 source files)
+"#;
+    const MYPY_PRETTY: &str = concat!(
+        r#"app/shapes.py:1:1:1:1: error: Cannot find
+implementation or library stub for module named
+"numpyx"  [import-not-found]
+    import numpyx
+    ^
+app/shapes.py:1:1:1:1: note: Did you mean "numpy"?
+app/shapes.py:1:1:1:1: note: See https://mypy.readthedocs.io/en/stable/running_mypy.html#missing-imports
+app/shapes.py:9:12:9:12: error: Incompatible
+"#,
+        "return value type (got \"int\", expected \"str\") \n",
+        r#"[return-value]
+        return n
+               ^
+app/shapes.py:12:12:12:14: error: Argument 1 to
+"area" has incompatible type "str"; expected "int"
+ [arg-type]
+    print(area("3", 4))
+               ^~~
+Found 3 errors in 1 file (checked 2 source files)
+"#
+    );
+
+    fn mypy_measure(output: &str, dir: &Path) -> Result<Measured, String> {
+        measure(&Spec::Diagnostics(Format::Mypy), output, false, dir, dir)
+    }
+
+    #[test]
+    fn mypy_errors_read_the_same_with_columns_and_pretty_wrapping() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("app")).unwrap();
+        std::fs::write(dir.path().join("app/shapes.py"), SHAPES).unwrap();
+        let diag = |line: usize, code: &str, message: &str, text: &str| Diagnostic {
+            file: "app/shapes.py".into(),
+            line,
+            code: code.into(),
+            message: message.into(),
+            text: text.into(),
+        };
+        let expected = Measured::Diagnostics(vec![
+            diag(
+                1,
+                "import-not-found",
+                "Cannot find implementation or library stub for module named \"numpyx\"",
+                "import numpyx",
+            ),
+            diag(
+                9,
+                "return-value",
+                "Incompatible return value type (got \"int\", expected \"str\")",
+                "return n",
+            ),
+            diag(
+                12,
+                "arg-type",
+                "Argument 1 to \"area\" has incompatible type \"str\"; expected \"int\"",
+                "print(area(\"3\", 4))",
+            ),
+        ]);
+        assert_eq!(mypy_measure(MYPY_PLAIN, dir.path()).unwrap(), expected);
+        assert_eq!(mypy_measure(MYPY_PRETTY, dir.path()).unwrap(), expected);
+        // `--show-column-numbers` alone, and `--hide-error-codes`.
+        let columns = "app/shapes.py:9:12: error: Incompatible return value type (got \"int\", \
+                       expected \"str\")\nFound 1 error in 1 file (checked 2 source files)\n";
+        let Measured::Diagnostics(d) = mypy_measure(columns, dir.path()).unwrap() else {
+            panic!("diagnostics")
+        };
+        assert_eq!(
+            d,
+            [diag(
+                9,
+                "",
+                "Incompatible return value type (got \"int\", expected \"str\")",
+                "return n"
+            )]
+        );
+        // All fixed: exit 0 and the success line.
+        assert_eq!(
+            measure(
+                &Spec::Diagnostics(Format::Mypy),
+                "Success: no issues found in 2 source files\n",
+                true,
+                dir.path(),
+                dir.path()
+            )
+            .unwrap(),
+            Measured::Diagnostics(vec![])
+        );
+    }
+
+    #[test]
+    fn mypy_output_that_checked_nothing_measures_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        // Each is mypy 2.4.1's output with exit 2.
+        let duplicate = r#"tests/unit/conftest.py: error: Duplicate module named "conftest" (also at "tests/integration/conftest.py")
+tests/unit/conftest.py: note: See https://mypy.readthedocs.io/en/stable/running_mypy.html#mapping-file-paths-to-modules for more info
+tests/unit/conftest.py: note: Common resolutions include:
+tests/unit/conftest.py: note:     a) using `--exclude` to avoid checking one of them,
+Found 1 error in 1 file (errors prevented further checking)
+"#;
+        assert_eq!(
+            mypy_measure(duplicate, dir.path()).unwrap_err(),
+            "mypy could not check the code, so its output does not measure the debt: \
+             tests/unit/conftest.py: Duplicate module named \"conftest\" (also at \
+             \"tests/integration/conftest.py\")"
+        );
+        let syntax = "app/c.py:1: error: Expected a parameter or the end of the parameter list  \
+                      [syntax]\napp/c.py:2: error: Unexpected EOF while parsing  [syntax]\n\
+                      Found 2 errors in 1 file (errors prevented further checking)\n";
+        assert_eq!(
+            mypy_measure(syntax, dir.path()).unwrap_err(),
+            "mypy could not check the code, so its output does not measure the debt: \
+             app/c.py:1: Expected a parameter or the end of the parameter list [syntax]; \
+             app/c.py:2: Unexpected EOF while parsing [syntax]"
+        );
+        let usage = "usage: mypy [-h] [-v] [-V] [more options; see below]\n            \
+                     [-m MODULE] [-p PACKAGE] [-c PROGRAM_TEXT] [files ...]\n\
+                     mypy: error: unrecognized arguments: --bogus\n";
+        assert_eq!(
+            mypy_measure(usage, dir.path()).unwrap_err(),
+            "mypy could not check the code, so its output does not measure the debt: \
+             mypy: unrecognized arguments: --bogus"
+        );
+    }
+
+    #[test]
+    fn a_failed_command_with_no_diagnostic_measures_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = "error: failed to parse manifest at `/repo/rust/Cargo.toml`\n";
+        for format in [Format::ClippyJson, Format::Mypy] {
+            let spec = Spec::Diagnostics(format);
+            assert_eq!(
+                measure(&spec, output, false, dir.path(), dir.path()).unwrap_err(),
+                "the command failed but no diagnostic was read from its output (see its log)"
+            );
+            assert_eq!(
+                measure(&spec, "", true, dir.path(), dir.path()).unwrap(),
+                Measured::Diagnostics(vec![])
+            );
+        }
+    }
+
+    #[test]
+    fn clippy_paths_start_at_the_workspace_root_and_each_warning_counts_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("rust/src")).unwrap();
+        std::fs::write(
+            dir.path().join("rust/src/lib.rs"),
+            "pub fn f() {\n    let unused = 1;\n}\npub fn g() {\n    let unused = 1;\n}\n",
+        )
+        .unwrap();
+        // Cargo 1.95 run as `cargo clippy --manifest-path rust/Cargo.toml --all-targets
+        // --message-format json` from `dir` (fields the parser does not read left out): the
+        // span's path is relative to `rust/`, and the lib and lib test checks both report the
+        // warning on line 2.
+        let manifest = dir.path().join("rust/Cargo.toml");
+        let message = |line: usize| {
+            format!(
+                r#"{{"reason":"compiler-message","package_id":"path+file:///x/rust#demo@0.1.0","manifest_path":"{}","target":{{"kind":["lib"],"name":"demo"}},"message":{{"$message_type":"diagnostic","children":[],"code":{{"code":"unused_variables","explanation":null}},"level":"warning","message":"unused variable: `unused`","spans":[{{"column_end":15,"column_start":9,"expansion":null,"file_name":"src/lib.rs","is_primary":true,"label":null,"line_end":{line},"line_start":{line}}}]}}}}"#,
+                manifest.display()
+            )
+        };
+        let output = [message(2), message(2), message(5)].join("\n");
+        let m = measure(
+            &Spec::Diagnostics(Format::ClippyJson),
+            &output,
+            true,
+            dir.path(),
+            dir.path(),
+        )
+        .unwrap();
+        let diag = |line: usize| Diagnostic {
+            file: "rust/src/lib.rs".into(),
+            line,
+            code: "unused_variables".into(),
+            message: "unused variable: `unused`".into(),
+            text: "let unused = 1;".into(),
+        };
+        assert_eq!(m, Measured::Diagnostics(vec![diag(2), diag(5)]));
     }
 
     #[test]

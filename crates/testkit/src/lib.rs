@@ -1,5 +1,5 @@
-//! Test support shared by every crate's tests: the pinned Python tools (ruff, uv, the official
-//! CycloneDX and SPDX validators) installed into a venv under `target/test-tools/`, and
+//! Test support shared by every crate's tests: the pinned Python tools (ruff, uv, mypy, the
+//! official CycloneDX and SPDX validators) installed into a venv under `target/test-tools/`, and
 //! temporary git repositories to run tasks on.
 //!
 //! A tool that cannot be installed fails the test that asked for it, loudly, with pip's output:

@@ -312,6 +312,11 @@ fn command(
                     "a `builtin:` gate runs a task of this program, not a shell; remove `shell = true`".into(),
                 ));
             }
+            if gate.cwd.is_some() {
+                return Err(err(
+                    "a `builtin:` gate runs on the repository root (`--root`); remove `cwd`".into(),
+                ));
+            }
             if !builtins.contains(&builtin) {
                 let hint = did_you_mean(builtin, builtins.iter().copied())
                     .map(|s| format!(" (did you mean `builtin:{s}`?)"))
@@ -419,6 +424,11 @@ mod tests {
                 "[gates.fmt]\nrun = 'builtin:format-chek'\n",
                 "xtask.toml:2:7: gate `fmt`: unknown built-in `builtin:format-chek` (did you mean \
                  `builtin:format-check`?); known: `builtin:format-check` or `builtin:sbom`",
+            ),
+            (
+                "[gates.sbom]\nrun = 'builtin:sbom'\ncwd = 'py'\n",
+                "xtask.toml:2:7: gate `sbom`: a `builtin:` gate runs on the repository root \
+                 (`--root`); remove `cwd`",
             ),
             (
                 "[gates.a]\nrun = 'true'\ntiemout = 3\n",

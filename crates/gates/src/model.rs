@@ -101,7 +101,7 @@ impl Gate {
     pub fn reproduce(&self, builtin_command: Option<&str>) -> String {
         let line = match &self.command {
             Command::Builtin(name) => {
-                // A built-in runs with the root as given by `--root`, whatever `cwd` says.
+                // A built-in runs on the root given by `--root` (config refuses a `cwd` for it).
                 let line = builtin_command
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("cargo xtask qa {}", quote(name.as_ref())));

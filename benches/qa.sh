@@ -2,12 +2,14 @@
 # Benchmark of `cargo xtask qa` (docs/benchmarks.md, section `qa`), measured side by side in
 # one run, medians of RUNS runs (interleaved, so machine noise hits every tool alike):
 #
-# 1. Fixed overhead on 3 trivial gates: `xtask qa` against `make -k -j2` and
-#    `pre-commit run --all-files` running the same 3 commands.
+# 1. Fixed overhead on 3 trivial gates: `xtask qa`, uncached (`--no-cache`: every gate runs,
+#    its key is computed and its pass stored) and cached (every gate answered from the result
+#    cache), against `make -k -j2`, `prek run --all-files` and `pre-commit run --all-files`
+#    running the same 3 commands.
 # 2. Scheduling: 20 `sleep` gates in 4 dependency chains on `--jobs 2`; the ratio of qa's wall
 #    time to the ideal schedule, max(critical path, total work / jobs).
 #
-# It installs what it needs itself: pre-commit (pinned) into a venv under target/bench-tools,
+# It installs what it needs itself: pre-commit and prek (pinned) into venvs under target/bench-tools,
 # and a release build of xtask. make comes from the system.
 #
 # Usage: benches/qa.sh [RUNS]   (default 7)
@@ -18,6 +20,7 @@ RUNS=${1:-7}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 TOOLS=$TARGET/bench-tools
 PRE_COMMIT_VERSION=4.3.0
+PREK_VERSION=0.5.10
 
 command -v make >/dev/null || { echo "benches/qa.sh needs make (apt-get install make)" >&2; exit 2; }
 if [[ ! -x $TOOLS/pre-commit/bin/pre-commit ]]; then
@@ -25,6 +28,11 @@ if [[ ! -x $TOOLS/pre-commit/bin/pre-commit ]]; then
   "$TOOLS/pre-commit/bin/pip" install --quiet --disable-pip-version-check "pre-commit==$PRE_COMMIT_VERSION"
 fi
 PRE_COMMIT=$TOOLS/pre-commit/bin/pre-commit
+if [[ ! -x $TOOLS/prek/bin/prek ]]; then
+  python3 -m venv "$TOOLS/prek"
+  "$TOOLS/prek/bin/pip" install --quiet --disable-pip-version-check "prek==$PREK_VERSION"
+fi
+PREK=$TOOLS/prek/bin/prek
 cargo build --quiet --release --package xtask
 XTASK=$TARGET/release/xtask
 
@@ -58,6 +66,8 @@ git -C "$T" add -A
 git -C "$T" -c user.name=b -c user.email=b@b commit --quiet -m init
 export PRE_COMMIT_HOME=$TOOLS/pre-commit-home
 (cd "$T" && "$PRE_COMMIT" run --all-files >/dev/null) # warm its cache once
+(cd "$T" && "$PREK" run --all-files >/dev/null)       # and prek's
+"$XTASK" qa --root "$T" >/dev/null 2>&1               # fill qa's result cache
 
 now() { date +%s%N; }
 measure() { # name command...: appends one duration in ms to $WORK/NAME
@@ -71,11 +81,13 @@ measure() { # name command...: appends one duration in ms to $WORK/NAME
 median() { sort -n "$WORK/t_$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 for _ in $(seq "$RUNS"); do
-  measure qa "$XTASK" qa --root "$T"
+  measure qa "$XTASK" qa --root "$T" --no-cache
+  measure qacached "$XTASK" qa --root "$T"
   measure make make -k -j2 -C "$T"
+  measure prek env -C "$T" "$PREK" run --all-files
   measure precommit env -C "$T" "$PRE_COMMIT" run --all-files
 done
-QA=$(median qa); MAKE=$(median make); PC=$(median precommit)
+QA=$(median qa); QAC=$(median qacached); MAKE=$(median make); PREKT=$(median prek); PC=$(median precommit)
 
 # --- 2. Twenty sleep gates on --jobs 2 --------------------------------------------------------
 S=$WORK/sleeps
@@ -121,9 +133,13 @@ SLEEPS=$(median sleeps)
 echo "qa benchmark, $RUNS runs each, medians ($(nproc) cores, $(uname -sr))"
 echo
 echo "3 trivial gates (fixed overhead)"
-printf '  %-28s %8.1f ms\n' "xtask qa" "$QA" "make -k -j2" "$MAKE" "pre-commit run --all-files" "$PC"
-printf '  qa / make = %.2f, qa / pre-commit = %.2f\n' \
-  "$(echo "$QA / $MAKE" | bc -l)" "$(echo "$QA / $PC" | bc -l)"
+printf '  %-28s %8.1f ms\n' "xtask qa --no-cache" "$QA" "xtask qa (cached)" "$QAC" \
+  "make -k -j2" "$MAKE" "prek run --all-files" "$PREKT" "pre-commit run --all-files" "$PC"
+for pair in "uncached $QA" "cached $QAC"; do
+  set -- $pair
+  printf '  qa %-8s / make = %.2f, / prek = %.2f, / pre-commit = %.2f\n' "$1" \
+    "$(echo "$2 / $MAKE" | bc -l)" "$(echo "$2 / $PREKT" | bc -l)" "$(echo "$2 / $PC" | bc -l)"
+done
 echo
 echo "20 sleep gates, 4 chains, --jobs 2"
 printf '  ideal schedule %.0f ms, qa %.0f ms, ratio %.3f\n' \

@@ -69,7 +69,8 @@ pub(crate) struct Args {
     #[arg(long, value_name = "REF")]
     changed_since: Option<String>,
 
-    /// Run shard K of N: a deterministic share of the gates, each with what it needs.
+    /// Run shard K of N: a deterministic share of the gates, each with what it needs (the JSON
+    /// report records K/N and a digest of the plan, which `qa report merge` checks).
     #[arg(long, value_name = "K/N")]
     shard: Option<gates::Shard>,
 }
@@ -137,6 +138,9 @@ enum BaselineCommand {
 #[derive(Debug, clap::Subcommand)]
 enum ReportCommand {
     /// Merge JSON reports of shards into one and write it in any format.
+    ///
+    /// Shards' reports must make one whole run: one plan digest and one N, each shard 1..=N
+    /// exactly once (else exit 1, naming the files). Unsharded reports merge without that check.
     #[command(
         after_help = "Example:\n  cargo xtask qa report merge shards/*.json --markdown qa.md --junit qa.xml --github"
     )]
@@ -153,8 +157,9 @@ enum ReportCommand {
         /// Write the merged JUnit XML.
         #[arg(long, value_name = "PATH")]
         junit: Option<PathBuf>,
-        /// GitHub Actions output: append the notes to $GITHUB_STEP_SUMMARY and print an
-        /// annotation per failure.
+        /// GitHub Actions output: append the notes to $GITHUB_STEP_SUMMARY, print the kept log
+        /// tails (fenced) and an annotation per failure, append `outcome` and `failed` to
+        /// $GITHUB_OUTPUT.
         #[arg(long)]
         github: bool,
     },
@@ -327,7 +332,10 @@ fn merge(paths: &[PathBuf], outputs: Outputs, github: bool) -> anyhow::Result<Ex
     }
     let summary = gates::summary(&merged, false);
     if github {
-        eprint!("{}", gates::fenced_if_needed(&summary, &gates::Tokens::new()));
+        eprint!(
+            "{}",
+            gates::fenced_if_needed(&summary, &gates::Tokens::new())
+        );
     } else {
         eprint!("{summary}");
     }

@@ -38,7 +38,10 @@ fn commands_run(output: &str) -> (Vec<String>, Vec<String>) {
             None => {}
         }
     }
-    assert!(stopped.is_none(), "commands stay stopped at the end:\n{output}");
+    assert!(
+        stopped.is_none(),
+        "commands stay stopped at the end:\n{output}"
+    );
     (run, fenced)
 }
 
@@ -81,7 +84,11 @@ fn workflow_commands_in_logs_are_fenced_and_outputs_are_appended() {
     assert_eq!(run.code, Some(1), "{}", run.stderr);
 
     let fenced = assert_only_ours(&run.stdout);
-    for evil in ["::error::evil one", "  ::warning::evil two", "x ##[error]evil three"] {
+    for evil in [
+        "::error::evil one",
+        "  ::warning::evil two",
+        "x ##[error]evil three",
+    ] {
         assert!(
             fenced.iter().any(|l| l == evil),
             "{evil:?} is not echoed between a stop-commands line and its resume line:\n{}",
@@ -178,7 +185,11 @@ fn a_huge_log_is_echoed_as_a_bounded_tail_without_reading_it_whole() {
         "the whole log stays on disk"
     );
     let fenced = assert_only_ours(&run.stdout);
-    assert!(fenced.iter().any(|l| l == "the last line"), "{}", run.stdout);
+    assert!(
+        fenced.iter().any(|l| l == "the last line"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(fenced.iter().filter(|l| *l == "y").count(), 198);
     let note = fenced.last().unwrap();
     assert!(
@@ -240,8 +251,16 @@ fn merge_github_is_fenced_bounded_and_writes_outputs() {
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stdout.len() < 512 * 1024, "{} bytes", run.stdout.len());
     let fenced = assert_only_ours(&run.stdout);
-    for evil in ["::error::evil one", "  ::warning::evil two", "::error::evil four"] {
-        assert!(fenced.iter().any(|l| l == evil), "{evil:?}:\n{}", run.stdout);
+    for evil in [
+        "::error::evil one",
+        "  ::warning::evil two",
+        "::error::evil four",
+    ] {
+        assert!(
+            fenced.iter().any(|l| l == evil),
+            "{evil:?}:\n{}",
+            run.stdout
+        );
     }
     assert!(
         run.stdout.contains("::error title=qa%3A evil fail::"),

@@ -38,7 +38,10 @@ fn shard_reports_record_their_shard_and_plan() {
     assert_eq!(one["shard"]["count"], 3);
     assert_eq!(three["shard"]["index"], 3);
     let digest = one["shard"]["plan_digest"].as_str().unwrap();
-    assert!(digest.starts_with("sha256:") && digest.len() == 71, "{digest}");
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 71,
+        "{digest}"
+    );
     assert_eq!(three["shard"]["plan_digest"], digest);
     // The same plan in another checkout (another path) has the same digest.
     let elsewhere = repo_with(GATES);
@@ -70,7 +73,11 @@ fn merge_fails_on_a_missing_repeated_or_foreign_shard() {
     // 1/3 with 3/3: shard 2 is missing (this said `pass` before).
     let run = merge(&repo, &[&s1, &s3]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("shard 2/3 is missing"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("shard 2/3 is missing"),
+        "{}",
+        run.stderr
+    );
 
     // A shard given twice.
     let run = merge(&repo, &[&s1, &again, &s2, &s3]);
@@ -86,17 +93,23 @@ fn merge_fails_on_a_missing_repeated_or_foreign_shard() {
     );
 
     // A shard of another plan: the same shard after xtask.toml changed.
-    repo.write("xtask.toml", &format!("{GATES}[gates.d]\nrun = 'true'\n"));
+    repo.write("xtask.toml", format!("{GATES}[gates.d]\nrun = 'true'\n"));
     let foreign = shard(&repo, d, "foreign.json", Some("2/3"));
     let run = merge(&repo, &[&s1, &s3, &foreign]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains(&format!("{} is from another plan (digest sha256:", name(&foreign))),
+        run.stderr.contains(&format!(
+            "{} is from another plan (digest sha256:",
+            name(&foreign)
+        )),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("shard 2/3 is missing"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("shard 2/3 is missing"),
+        "{}",
+        run.stderr
+    );
 
     // Sharded and unsharded reports mixed.
     let run = merge(&repo, &[&s1, &s2, &s3, &whole]);

@@ -425,7 +425,8 @@ fn github_actions_get_a_step_summary_annotations_and_folded_logs() {
     assert!(text.contains("- tests: **fail** — "), "{text}");
     // The failed gate's log is folded (fenced against workflow commands); a pass has no group.
     assert!(
-        run.stdout.contains("::group::tests (fail)\n::stop-commands::")
+        run.stdout
+            .contains("::group::tests (fail)\n::stop-commands::")
             && run.stdout.contains(
                 "\n$ sh -c 'echo 1 passed; echo 1 failed >&2; exit 1'\n1 passed\n1 failed\n\
                  [qa] the whole log is "

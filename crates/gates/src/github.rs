@@ -201,8 +201,7 @@ pub fn github_commands(
         }
         if matches!(g.status, Status::Fail | Status::Timeout) {
             let tail = g.log_tail.as_deref().map(|t| {
-                let (kept, _) =
-                    last_lines(t.as_bytes(), ANNOTATION_LINES, ANNOTATION_BYTES);
+                let (kept, _) = last_lines(t.as_bytes(), ANNOTATION_LINES, ANNOTATION_BYTES);
                 format!("\n{}", String::from_utf8_lossy(kept))
             });
             let message = format!(

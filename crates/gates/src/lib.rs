@@ -27,8 +27,7 @@ pub use config::load as load_config;
 pub use detect::{Detected, detect};
 pub use github::{
     ECHO_BYTES, ECHO_LINES, Echo, Tokens, fenced, fenced_if_needed, github_commands, log_echo,
-    output_lines,
-    report_echo, write_output as write_github_output,
+    output_lines, report_echo, write_output as write_github_output,
 };
 pub use model::{Command, Gate, Plan, Status};
 pub use report::{

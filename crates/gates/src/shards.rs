@@ -165,10 +165,7 @@ pub fn check_merge(reports: &[(&Path, &Report)]) -> Result<(), Vec<String>> {
     }
 }
 
-fn most_common<T: PartialEq + Clone>(items: impl Iterator<Item = T>) -> T
-where
-    T: Default,
-{
+fn most_common<T: PartialEq + Clone + Default>(items: impl Iterator<Item = T>) -> T {
     let items: Vec<T> = items.collect();
     let mut best: Option<(&T, usize)> = None;
     for item in &items {
@@ -244,7 +241,11 @@ mod tests {
             ["a claims to be shard 0/1, which no `--shard` writes (1 <= K <= N)"]
         );
         assert_eq!(
-            check(&[("a", s(1, 2, "d")), ("b", s(1, 2, "d")), ("c", s(2, 2, "d"))]),
+            check(&[
+                ("a", s(1, 2, "d")),
+                ("b", s(1, 2, "d")),
+                ("c", s(2, 2, "d"))
+            ]),
             ["shard 1/2 given twice: a, b"]
         );
         assert_eq!(
@@ -259,7 +260,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            check(&[("a", s(1, 2, "d")), ("b", s(2, 3, "d")), ("c", s(2, 2, "d"))]),
+            check(&[
+                ("a", s(1, 2, "d")),
+                ("b", s(2, 3, "d")),
+                ("c", s(2, 2, "d"))
+            ]),
             [
                 "b is shard 2/3 but a is shard 1/2: every shard must come from the same `--shard K/N`"
             ]

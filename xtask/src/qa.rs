@@ -69,7 +69,8 @@ pub(crate) struct Args {
     #[arg(long, value_name = "REF")]
     changed_since: Option<String>,
 
-    /// Run shard K of N: a deterministic share of the gates, each with what it needs.
+    /// Run shard K of N: a deterministic share of the gates, each with what it needs (the JSON
+    /// report records K/N and a digest of the plan, which `qa report merge` checks).
     #[arg(long, value_name = "K/N")]
     shard: Option<gates::Shard>,
 }
@@ -137,6 +138,9 @@ enum BaselineCommand {
 #[derive(Debug, clap::Subcommand)]
 enum ReportCommand {
     /// Merge JSON reports of shards into one and write it in any format.
+    ///
+    /// Shards' reports must make one whole run: one plan digest and one N, each shard 1..=N
+    /// exactly once (else exit 1, naming the files). Unsharded reports merge without that check.
     #[command(
         after_help = "Example:\n  cargo xtask qa report merge shards/*.json --markdown qa.md --junit qa.xml --github"
     )]
@@ -153,8 +157,9 @@ enum ReportCommand {
         /// Write the merged JUnit XML.
         #[arg(long, value_name = "PATH")]
         junit: Option<PathBuf>,
-        /// GitHub Actions output: append the notes to $GITHUB_STEP_SUMMARY and print an
-        /// annotation per failure.
+        /// GitHub Actions output: append the notes to $GITHUB_STEP_SUMMARY, print the kept log
+        /// tails (fenced) and an annotation per failure, append `outcome` and `failed` to
+        /// $GITHUB_OUTPUT.
         #[arg(long)]
         github: bool,
     },
@@ -212,7 +217,9 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         );
     }
     let mut plan = gates::select(&loaded.plan, &args.gates)?;
+    let mut shard_info = None;
     if let Some(shard) = args.shard {
+        shard_info = Some(gates::ShardInfo::new(shard, &plan));
         plan = gates::shard(&plan, shard);
     }
     if let Some(jobs) = args.jobs {
@@ -245,10 +252,11 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         use_cache: !args.no_cache,
         changed,
     };
-    let mut terminal = Terminal::stderr();
-    let report = gates::run(&repo, &plan, &config, &mut terminal);
-    terminal.summary(&report);
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let mut terminal = Terminal::stderr().github(github);
+    let mut report = gates::run(&repo, &plan, &config, &mut terminal);
+    report.shard = shard_info;
+    terminal.summary(&report);
     let outputs = Outputs {
         json: args.json,
         markdown: args.markdown,
@@ -257,10 +265,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     };
     gates::write_reports(&report, &outputs)?;
     if github {
-        print!(
-            "{}",
-            gates::github_commands(&report, &|g| gates::read_log(repo.root(), g))
-        );
+        github_output(&report, &|g| gates::log_echo(repo.root(), g))?;
     }
     Ok(match report.outcome {
         Outcome::Pass => Exit::Success,
@@ -312,17 +317,50 @@ fn merge(paths: &[PathBuf], outputs: Outputs, github: bool) -> anyhow::Result<Ex
         .iter()
         .map(|p| gates::read_report(p))
         .collect::<Result<Vec<_>, _>>()?;
+    let named: Vec<(&Path, &gates::Report)> =
+        paths.iter().map(PathBuf::as_path).zip(&reports).collect();
+    if let Err(problems) = gates::check_merge(&named) {
+        for problem in problems {
+            eprintln!("qa report merge: {problem}");
+        }
+        return Ok(Exit::Failure);
+    }
     let merged = gates::merge(&reports);
     gates::write_reports(&merged, &outputs)?;
     if github {
-        print!("{}", gates::github_commands(&merged, &|_| None));
+        github_output(&merged, &gates::report_echo)?;
     }
-    eprint!("{}", gates::summary(&merged, false));
+    let summary = gates::summary(&merged, false);
+    if github {
+        eprint!(
+            "{}",
+            gates::fenced_if_needed(&summary, &gates::Tokens::new())
+        );
+    } else {
+        eprint!("{summary}");
+    }
     Ok(match merged.outcome {
         Outcome::Pass => Exit::Success,
         Outcome::Fail => Exit::Failure,
         Outcome::Interrupted => Exit::Interrupted,
     })
+}
+
+/// Under GitHub Actions: the workflow commands on stdout (each gate that did not pass, its log
+/// tail fenced in a group; an annotation per failure) and `outcome`/`failed` appended to
+/// `$GITHUB_OUTPUT` when it names a file.
+fn github_output(
+    report: &gates::Report,
+    echo: &dyn Fn(&gates::GateReport) -> Option<gates::Echo>,
+) -> anyhow::Result<()> {
+    print!(
+        "{}",
+        gates::github_commands(report, echo, &gates::Tokens::new())
+    );
+    if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+        gates::write_github_output(Path::new(&path), report)?;
+    }
+    Ok(())
 }
 
 fn reproduce(gate: &gates::Gate, builtins: &Builtins) -> String {

@@ -11,26 +11,33 @@ mod builtin;
 mod cache;
 mod config;
 mod detect;
+mod github;
 pub mod makefile;
 mod model;
 mod report;
 mod run;
 mod schedule;
 mod select;
+mod shards;
 mod term;
 
 pub use baseline::{BaselineReport, Mode as BaselineMode};
 pub use builtin::{Builtin, Builtins};
 pub use config::load as load_config;
 pub use detect::{Detected, detect};
+pub use github::{
+    ECHO_BYTES, ECHO_LINES, Echo, Tokens, fenced, fenced_if_needed, github_commands, log_echo,
+    output_lines, report_echo, write_output as write_github_output,
+};
 pub use model::{Command, Gate, Plan, Status};
 pub use report::{
     Counts, GateReport, Outcome, Outputs, Report, SCHEMA_PATH, SCHEMA_VERSION, baseline_cell,
-    github_commands, json_schema, junit, markdown, markdown_line, merge, write_reports,
+    json_schema, junit, markdown, markdown_line, merge, write_reports,
 };
-pub use run::{Observer, RunConfig, Silent, log_file_name, read_log, rfc3339, run, tail};
+pub use run::{Observer, RunConfig, Silent, log_file_name, rfc3339, run, tail};
 pub use schedule::{Decision, State, decide};
 pub use select::{Shard, changed_files, shard, shard_of, unaffected};
+pub use shards::{ShardInfo, check_merge, plan_digest};
 pub use term::{Terminal, end_line, list, list_json, summary};
 
 use std::path::{Path, PathBuf};

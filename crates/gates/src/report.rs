@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::baseline::BaselineReport;
 use crate::model::Status;
+use crate::shards::ShardInfo;
 
 /// The version of the JSON report's shape; raised on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -30,6 +31,10 @@ pub struct Report {
     pub duration_s: f64,
     /// How many gates could run at once.
     pub jobs: usize,
+    /// For a shard's report (`qa --shard K/N`): which shard, and a digest of the plan it was
+    /// cut from; absent for an unsharded run and a merged report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
     /// `pass`: every required gate passed or was skipped; `fail`: a required gate failed, was
     /// blocked, timed out or could not start; `interrupted`: Ctrl-C stopped the run.
     pub outcome: Outcome,
@@ -128,6 +133,7 @@ impl Report {
             started_at,
             duration_s,
             jobs,
+            shard: None,
             outcome,
             counts,
             gates,
@@ -346,68 +352,6 @@ fn xml_safe(text: &str) -> String {
         .collect()
 }
 
-/// GitHub Actions workflow commands for the run: each gate's log folded in a `::group::`, then
-/// an `::error` annotation per failed or timed-out gate. `logs` gives a gate's whole log.
-pub fn github_commands(report: &Report, logs: &dyn Fn(&GateReport) -> Option<String>) -> String {
-    let mut out = String::new();
-    for g in &report.gates {
-        let Some(log) = logs(g) else { continue };
-        out.push_str(&format!(
-            "::group::{} ({})\n$ {}\n",
-            g.name,
-            g.status.as_str(),
-            g.command
-        ));
-        // A log line that looks like a workflow command must not be executed.
-        for line in log.lines() {
-            if line.starts_with("::") {
-                out.push(' ');
-            }
-            out.push_str(line);
-            out.push('\n');
-        }
-        out.push_str("::endgroup::\n");
-    }
-    for g in &report.gates {
-        for d in g.baseline.iter().flat_map(|b| &b.new_diagnostics) {
-            out.push_str(&format!(
-                "::error file={},line={},title={}::{}\n",
-                escape_property(&d.file),
-                d.line,
-                escape_property(&format!("qa: {} new {}", g.name, d.code)),
-                escape_data(&d.message)
-            ));
-        }
-        if matches!(g.status, Status::Fail | Status::Timeout) {
-            let message = format!(
-                "{}\nReproduce: {}{}",
-                g.reason.as_deref().unwrap_or(g.status.as_str()),
-                g.command,
-                g.log_tail
-                    .as_deref()
-                    .map(|t| format!("\n{t}"))
-                    .unwrap_or_default()
-            );
-            out.push_str(&format!(
-                "::error title={}::{}\n",
-                escape_property(&format!("qa: {} {}", g.name, g.status.as_str())),
-                escape_data(&message)
-            ));
-        }
-    }
-    out
-}
-
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
 /// Which report files to write.
 #[derive(Debug, Default, Clone)]
 pub struct Outputs {
@@ -435,7 +379,7 @@ pub fn write_reports(report: &Report, outputs: &Outputs) -> Result<(), FsError> 
     Ok(())
 }
 
-fn append(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+pub(crate) fn append(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -535,29 +479,6 @@ mod tests {
         assert_eq!(
             skipped.attribute("message"),
             Some("`cargo-deny` is not on PATH")
-        );
-    }
-
-    #[test]
-    fn github_commands_fold_logs_and_annotate_failures() {
-        let mut t = gate("tests", Status::Fail);
-        t.reason = Some("exited 1".into());
-        t.log_tail = Some("boom: 50% done".into());
-        let report = Report::new(
-            "x".into(),
-            1.0,
-            1,
-            false,
-            vec![t, gate("fmt", Status::Pass)],
-        );
-        let out = github_commands(&report, &|g| {
-            Some(format!("log of {}\n::error::fake\n", g.name))
-        });
-        assert_eq!(
-            out,
-            "::group::tests (fail)\n$ cargo test --workspace\nlog of tests\n ::error::fake\n::endgroup::\n\
-             ::group::fmt (pass)\n$ cargo test --workspace\nlog of fmt\n ::error::fake\n::endgroup::\n\
-             ::error title=qa%3A tests fail::exited 1%0AReproduce: cargo test --workspace%0Aboom: 50%25 done\n"
         );
     }
 }

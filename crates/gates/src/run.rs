@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
@@ -470,15 +470,6 @@ pub fn tail(path: &Path, lines: usize) -> Option<String> {
     let kept = &all[all.len().saturating_sub(lines)..];
     let out = kept.join("\n");
     (!out.trim().is_empty()).then_some(out)
-}
-
-/// The whole log of a gate, lossily decoded, when it has one.
-pub fn read_log(root: &Path, gate: &GateReport) -> Option<String> {
-    let log = gate.log.as_ref()?;
-    let path: PathBuf = root.join(log);
-    std::fs::read(&path)
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 /// RFC 3339 in UTC, to the second: `2026-11-24T12:50:25Z`.

@@ -20,6 +20,9 @@ const SHOWN_LINES: usize = 15;
 pub struct Terminal {
     color: bool,
     live: Option<(MultiProgress, HashMap<String, ProgressBar>)>,
+    /// Under GitHub Actions: each block printed that holds `::` or `##[` is fenced with
+    /// `::stop-commands::`, so gate names, reasons and log lines never act as workflow commands.
+    fence: Option<crate::github::Tokens>,
 }
 
 impl Terminal {
@@ -35,15 +38,35 @@ impl Terminal {
                     HashMap::new(),
                 )
             }),
+            fence: None,
         }
+    }
+
+    /// Fences everything this view prints against GitHub Actions' workflow commands.
+    pub fn github(mut self, on: bool) -> Terminal {
+        self.fence = on.then(crate::github::Tokens::new);
+        self
     }
 
     /// Prints the summary table.
     pub fn summary(&self, report: &Report) {
-        let _ = write!(std::io::stderr(), "{}", summary(report, self.color));
+        let text = summary(report, self.color);
+        let text = match &self.fence {
+            Some(tokens) => crate::github::fenced_if_needed(&text, tokens),
+            None => text,
+        };
+        let _ = write!(std::io::stderr(), "{text}");
     }
 
     fn line(&self, text: &str) {
+        let fenced;
+        let text = match &self.fence {
+            Some(tokens) => {
+                fenced = crate::github::fenced_if_needed(text, tokens);
+                fenced.trim_end()
+            }
+            None => text,
+        };
         match &self.live {
             Some((multi, _)) => {
                 let _ = multi.println(text);

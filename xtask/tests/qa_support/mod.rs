@@ -23,6 +23,7 @@ pub fn command(repo: &GitRepo, args: &[&str]) -> Command {
         .arg(repo.root())
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
         .env_remove("CARGO_TARGET_DIR")
         .env("NO_COLOR", "1");
     cmd

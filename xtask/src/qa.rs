@@ -224,12 +224,15 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         } else {
             gates::list(&plan, &|g| reproduce(g, &builtins))
         };
-        print!("{text}");
+        crate::out::print(text)?;
         return Ok(Exit::Success);
     }
     if args.json.as_deref() == Some(Path::new("-")) {
         anyhow::bail!("--json needs a PATH (only `--list --json` prints to stdout)");
     }
+    let Some(_lock) = run_lock(&repo)? else {
+        return Ok(Exit::Interrupted);
+    };
     let changed = match &args.changed_since {
         Some(base) => Some((base.clone(), gates::changed_files(&repo, base)?)),
         None => None,
@@ -257,10 +260,9 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     };
     gates::write_reports(&report, &outputs)?;
     if github {
-        print!(
-            "{}",
-            gates::github_commands(&report, &|g| gates::read_log(repo.root(), g))
-        );
+        crate::out::print(gates::github_commands(&report, &|g| {
+            gates::read_log(repo.root(), g)
+        }))?;
     }
     Ok(match report.outcome {
         Outcome::Pass => Exit::Success,
@@ -277,6 +279,9 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
     let builtins = builtins();
     let loaded = gates::load_plan(repo, &builtins)?;
     let plan = gates::select_baselined(&loaded.plan, &names)?;
+    let Some(_lock) = run_lock(repo)? else {
+        return Ok(Exit::Interrupted);
+    };
     let config = RunConfig {
         builtins: &builtins,
         fail_fast: false,
@@ -286,7 +291,7 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
     };
     let mut terminal = Terminal::stderr();
     let report = gates::run(repo, &plan, &config, &mut terminal);
-    print!("{}", gates::baseline::status_table(&report));
+    crate::out::print(gates::baseline::status_table(&report))?;
     Ok(match report.outcome {
         Outcome::Interrupted => Exit::Interrupted,
         _ if mode == BaselineMode::Update
@@ -299,6 +304,22 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
         }
         _ => Exit::Success,
     })
+}
+
+/// Takes `target/xtask/qa.lock` for a run, so that two runs in one repository never share
+/// logs, cache entries or baselines: the second says so and waits. `None`: Ctrl-C while waiting.
+fn run_lock(repo: &Repo) -> anyhow::Result<Option<repo::lock::RunLock>> {
+    let path = repo.xtask_dir().join("qa.lock");
+    let shown = path.strip_prefix(repo.root()).unwrap_or(&path).display();
+    let waiting = |pid: Option<u32>| {
+        let pid = pid.map_or_else(|| "unknown".to_string(), |p| p.to_string());
+        eprintln!("qa: waiting for another qa run in this repository ({shown}, pid {pid})...");
+    };
+    match repo::lock::RunLock::acquire(&path, waiting) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(repo::lock::LockError::Interrupted) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn step_summary() -> Option<PathBuf> {
@@ -315,7 +336,7 @@ fn merge(paths: &[PathBuf], outputs: Outputs, github: bool) -> anyhow::Result<Ex
     let merged = gates::merge(&reports);
     gates::write_reports(&merged, &outputs)?;
     if github {
-        print!("{}", gates::github_commands(&merged, &|_| None));
+        crate::out::print(gates::github_commands(&merged, &|_| None))?;
     }
     eprint!("{}", gates::summary(&merged, false));
     Ok(match merged.outcome {

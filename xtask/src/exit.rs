@@ -21,7 +21,9 @@ pub(crate) fn report(result: anyhow::Result<Exit>) -> ExitCode {
         Ok(Exit::Failure) => ExitCode::from(1),
         Ok(Exit::Interrupted) => ExitCode::from(130),
         Err(e) if e.downcast_ref::<crate::out::StdoutError>().is_some() => {
-            let e = e.downcast_ref::<crate::out::StdoutError>().expect("checked");
+            let e = e
+                .downcast_ref::<crate::out::StdoutError>()
+                .expect("checked");
             eprintln!("error: {e}");
             ExitCode::from(1)
         }

@@ -70,7 +70,10 @@ fn sighup_and_sigquit_end_the_gates_write_the_reports_and_exit_130() {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(130), "{sig}: {stderr}");
-        assert!(wait_for(5.0, || gone(pid)), "{sig}: the gate's sleep {pid} runs on");
+        assert!(
+            wait_for(5.0, || gone(pid)),
+            "{sig}: the gate's sleep {pid} runs on"
+        );
         let report = json_report(&json);
         assert_eq!(report["outcome"], "interrupted", "{sig}");
         assert_eq!(
@@ -115,7 +118,10 @@ fn ctrl_c_ends_a_gate_that_ignores_sigterm_within_a_second() {
         took < Duration::from_millis(1500),
         "xtask took {took:?} to exit after SIGINT\n{stderr}"
     );
-    assert!(wait_for(2.0, || gone(pid)), "the gate's sleep {pid} runs on");
+    assert!(
+        wait_for(2.0, || gone(pid)),
+        "the gate's sleep {pid} runs on"
+    );
 }
 
 #[test]
@@ -147,7 +153,9 @@ fn a_second_run_waits_for_the_first_and_neither_log_is_damaged() {
         let slow = gate(&report, "slow");
         assert_eq!(slow["status"], "fail", "{stderr}");
         assert_eq!(slow["log"], "target/xtask/qa/slow.log");
-        let tail = slow["log_tail"].as_str().expect("a failed gate keeps its tail");
+        let tail = slow["log_tail"]
+            .as_str()
+            .expect("a failed gate keeps its tail");
         intact(tail, json);
     }
     intact(&std::fs::read_to_string(&log).unwrap(), &log);
@@ -164,11 +172,20 @@ fn a_second_run_waits_for_the_first_and_neither_log_is_damaged() {
 
 /// The lines of one run of the `slow` gate, whole: one shell's pid, numbers in order up to 199.
 fn intact(text: &str, what: &Path) {
-    assert!(!text.contains('\0'), "{}: NUL bytes\n{text:?}", what.display());
+    assert!(
+        !text.contains('\0'),
+        "{}: NUL bytes\n{text:?}",
+        what.display()
+    );
     let lines: Vec<&str> = text.lines().collect();
     let pids: std::collections::BTreeSet<&str> =
         lines.iter().filter_map(|l| l.split(' ').next()).collect();
-    assert_eq!(pids.len(), 1, "{}: lines of two runs\n{text}", what.display());
+    assert_eq!(
+        pids.len(),
+        1,
+        "{}: lines of two runs\n{text}",
+        what.display()
+    );
     let numbers: Vec<u32> = lines
         .iter()
         .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
@@ -192,7 +209,8 @@ fn a_symlinked_lock_file_is_refused_and_listing_needs_no_lock() {
     let run = xtask(&repo, &["qa"]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
-        run.stderr.contains("target/xtask/qa.lock is a symlink; remove it"),
+        run.stderr
+            .contains("target/xtask/qa.lock is a symlink; remove it"),
         "{}",
         run.stderr
     );

@@ -483,7 +483,11 @@ mod tests {
         assert_eq!(done.end, End::Exited(0));
         assert_eq!(done.stdout, b"hi\n");
         assert_eq!(done.stderr, b"err\n");
-        assert!(done.duration < Duration::from_secs(30), "{:?}", done.duration);
+        assert!(
+            done.duration < Duration::from_secs(30),
+            "{:?}",
+            done.duration
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `cargo xtask qa [GATE...]`: runs the repository's quality gates (xtask.toml, or detected
 //! ones) as a dependency graph and reports each gate's end; writes logs to
 //! `target/xtask/qa/NAME.log` and the reports asked for (`--json`, `--markdown`, `--junit`,
-//! the GitHub step summary). `qa --list` prints the graph, `qa init` writes the detected gates
+//! the GitHub step summary), holding `target/xtask/qa.lock` for the run (a second run waits).
+//! `qa --list` prints the graph, `qa init` writes the detected gates
 //! to xtask.toml, `qa schema` regenerates the JSON report's schema.
 
 use std::path::{Path, PathBuf};

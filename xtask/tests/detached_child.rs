@@ -94,7 +94,7 @@ fn format_a_formatter_that_leaves_a_detached_child() {
     );
     repo.write(
         "fmt.sh",
-        &format!(
+        format!(
             "{}\nfor f in \"$@\"; do tr a-z A-Z < \"$f\" > \"$f.tmp\" && cat \"$f.tmp\" > \"$f\" \
              && rm \"$f.tmp\"; done\necho formatted\n",
             detach(&pids)

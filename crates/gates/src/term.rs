@@ -38,8 +38,15 @@ impl Terminal {
         }
     }
 
-    /// Prints the summary table.
+    /// Prints the summary table, after clearing any live line left (none should be: each gate
+    /// clears its own as it ends, interrupted or not).
     pub fn summary(&self, report: &Report) {
+        if let Some((multi, bars)) = &self.live {
+            for bar in bars.values() {
+                bar.finish_and_clear();
+            }
+            let _ = multi.clear();
+        }
         let _ = write!(std::io::stderr(), "{}", summary(report, self.color));
     }
 

@@ -13,12 +13,20 @@ pub(crate) enum Exit {
     Interrupted,
 }
 
-/// Prints an error (exit 2) or maps the outcome to its exit code.
+/// Prints an error (exit 2; exit 1 when stdout could not be written) or maps the outcome to
+/// its exit code.
 pub(crate) fn report(result: anyhow::Result<Exit>) -> ExitCode {
     match result {
         Ok(Exit::Success) => ExitCode::SUCCESS,
         Ok(Exit::Failure) => ExitCode::from(1),
         Ok(Exit::Interrupted) => ExitCode::from(130),
+        Err(e) if e.downcast_ref::<crate::out::StdoutError>().is_some() => {
+            let e = e
+                .downcast_ref::<crate::out::StdoutError>()
+                .expect("checked");
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

@@ -118,8 +118,11 @@ struct ApplyArgs {
 
 pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     let repo = repo::Repo::discover(root)?;
+    // What goes to stdout, printed at the end through `out::print` (a closed pipe or a full
+    // disk never panics).
+    let mut text: Vec<u8> = Vec::new();
     let result = match args.command {
-        Some(Command::Check { json, formatter }) => check(&repo, json, formatter),
+        Some(Command::Check { json, formatter }) => check(&repo, json, formatter, &mut text),
         Some(Command::Plan {
             max_files,
             max_lines,
@@ -133,17 +136,17 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
                 update,
             };
             stagefmt::plan(&repo, &options).and_then(|outcome| {
-                stagefmt::render_plan(&outcome, &mut std::io::stdout()).map_err(io)?;
+                stagefmt::render_plan(&outcome, &mut text).map_err(io)?;
                 Ok(Exit::Success)
             })
         }
-        Some(Command::Apply(apply_args)) => apply(&repo, apply_args),
+        Some(Command::Apply(apply_args)) => apply(&repo, apply_args, &mut text),
         Some(Command::Status { json }) => {
             stagefmt::status(&repo, &stagefmt::StatusOptions::default()).and_then(|report| {
                 if json {
-                    println!("{:#}", report.to_json());
+                    writeln!(text, "{:#}", report.to_json()).map_err(io)?;
                 } else {
-                    report.render(&mut std::io::stdout()).map_err(io)?;
+                    report.render(&mut text).map_err(io)?;
                 }
                 Ok(Exit::Success)
             })
@@ -155,8 +158,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
                 _ => Annotations::Auto,
             };
             let options = stagefmt::EnforceOptions { annotations };
-            let mut out = std::io::stdout().lock();
-            stagefmt::enforce(&repo, &options, &mut out).map(|o| {
+            stagefmt::enforce(&repo, &options, &mut text).map(|o| {
                 if o.passed {
                     Exit::Success
                 } else {
@@ -169,8 +171,9 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
                 "nothing to do: pass --batch ID or --next N, or a command (check, plan, apply, status, enforce); see `cargo xtask format --help`"
             )
         }
-        None => apply(&repo, args.apply),
+        None => apply(&repo, args.apply, &mut text),
     };
+    crate::out::print(&text)?;
     match result {
         Ok(exit) => Ok(exit),
         Err(e) if e.is_interrupted() => {
@@ -181,7 +184,12 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     }
 }
 
-fn check(repo: &repo::Repo, json: bool, formatters: Vec<String>) -> Result<Exit, FormatError> {
+fn check(
+    repo: &repo::Repo,
+    json: bool,
+    formatters: Vec<String>,
+    out: &mut Vec<u8>,
+) -> Result<Exit, FormatError> {
     let config = stagefmt::FormatConfig::load(repo)?;
     if config.formatters.is_empty() {
         return Err(FormatError::Other(
@@ -196,11 +204,10 @@ fn check(repo: &repo::Repo, json: bool, formatters: Vec<String>) -> Result<Exit,
             versions: false,
         },
     )?;
-    let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{:#}", stagefmt::check_json(&report)).map_err(io)?;
     } else {
-        stagefmt::render_check(&report, &mut out).map_err(io)?;
+        stagefmt::render_check(&report, out).map_err(io)?;
     }
     Ok(if report.clean() {
         Exit::Success
@@ -209,7 +216,7 @@ fn check(repo: &repo::Repo, json: bool, formatters: Vec<String>) -> Result<Exit,
     })
 }
 
-fn apply(repo: &repo::Repo, args: ApplyArgs) -> Result<Exit, FormatError> {
+fn apply(repo: &repo::Repo, args: ApplyArgs, out: &mut Vec<u8>) -> Result<Exit, FormatError> {
     let selection = match args.next {
         Some(n) => Selection::Next(n as usize),
         None if args.batch.is_empty() => {
@@ -227,7 +234,8 @@ fn apply(repo: &repo::Repo, args: ApplyArgs) -> Result<Exit, FormatError> {
     let outcome = stagefmt::apply(repo, &options)?;
     for r in &outcome.results {
         match &r.error {
-            None => println!(
+            None => writeln!(
+                out,
                 "done    {}: {} of {} file(s) reformatted{}",
                 r.id,
                 r.changed.len(),
@@ -237,8 +245,13 @@ fn apply(repo: &repo::Repo, args: ApplyArgs) -> Result<Exit, FormatError> {
                     .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
                     .unwrap_or_default()
             ),
-            Some(e) => println!("FAILED  {}: {e} (no file of the batch was changed)", r.id),
+            Some(e) => writeln!(
+                out,
+                "FAILED  {}: {e} (no file of the batch was changed)",
+                r.id
+            ),
         }
+        .map_err(io)?;
     }
     Ok(if outcome.interrupted {
         Exit::Interrupted

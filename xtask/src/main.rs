@@ -8,6 +8,7 @@
 
 mod exit;
 mod format;
+mod out;
 mod qa;
 mod reference;
 mod sbom;

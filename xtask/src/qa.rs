@@ -1,7 +1,8 @@
 //! `cargo xtask qa [GATE...]`: runs the repository's quality gates (xtask.toml, or detected
 //! ones) as a dependency graph and reports each gate's end; writes logs to
 //! `target/xtask/qa/NAME.log` and the reports asked for (`--json`, `--markdown`, `--junit`,
-//! the GitHub step summary). `qa --list` prints the graph, `qa init` writes the detected gates
+//! the GitHub step summary), holding `target/xtask/qa.lock` for the run (a second run waits).
+//! `qa --list` prints the graph, `qa init` writes the detected gates
 //! to xtask.toml, `qa schema` regenerates the JSON report's schema.
 
 use std::path::{Path, PathBuf};
@@ -231,12 +232,15 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         } else {
             gates::list(&plan, &|g| reproduce(g, &builtins))
         };
-        print!("{text}");
+        crate::out::print(text)?;
         return Ok(Exit::Success);
     }
     if args.json.as_deref() == Some(Path::new("-")) {
         anyhow::bail!("--json needs a PATH (only `--list --json` prints to stdout)");
     }
+    let Some(_lock) = run_lock(&repo)? else {
+        return Ok(Exit::Interrupted);
+    };
     let changed = match &args.changed_since {
         Some(base) => Some((base.clone(), gates::changed_files(&repo, base)?)),
         None => None,
@@ -282,6 +286,9 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
     let builtins = builtins();
     let loaded = gates::load_plan(repo, &builtins)?;
     let plan = gates::select_baselined(&loaded.plan, &names)?;
+    let Some(_lock) = run_lock(repo)? else {
+        return Ok(Exit::Interrupted);
+    };
     let config = RunConfig {
         builtins: &builtins,
         fail_fast: false,
@@ -291,7 +298,7 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
     };
     let mut terminal = Terminal::stderr();
     let report = gates::run(repo, &plan, &config, &mut terminal);
-    print!("{}", gates::baseline::status_table(&report));
+    crate::out::print(gates::baseline::status_table(&report))?;
     Ok(match report.outcome {
         Outcome::Interrupted => Exit::Interrupted,
         _ if mode == BaselineMode::Update
@@ -304,6 +311,22 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
         }
         _ => Exit::Success,
     })
+}
+
+/// Takes `target/xtask/qa.lock` for a run, so that two runs in one repository never share
+/// logs, cache entries or baselines: the second says so and waits. `None`: Ctrl-C while waiting.
+fn run_lock(repo: &Repo) -> anyhow::Result<Option<repo::lock::RunLock>> {
+    let path = repo.xtask_dir().join("qa.lock");
+    let shown = path.strip_prefix(repo.root()).unwrap_or(&path).display();
+    let waiting = |pid: Option<u32>| {
+        let pid = pid.map_or_else(|| "unknown".to_string(), |p| p.to_string());
+        eprintln!("qa: waiting for another qa run in this repository ({shown}, pid {pid})...");
+    };
+    match repo::lock::RunLock::acquire(&path, waiting) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(repo::lock::LockError::Interrupted) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn step_summary() -> Option<PathBuf> {
@@ -353,10 +376,11 @@ fn github_output(
     report: &gates::Report,
     echo: &dyn Fn(&gates::GateReport) -> Option<gates::Echo>,
 ) -> anyhow::Result<()> {
-    print!(
-        "{}",
-        gates::github_commands(report, echo, &gates::Tokens::new())
-    );
+    crate::out::print(gates::github_commands(
+        report,
+        echo,
+        &gates::Tokens::new(),
+    ))?;
     if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
         gates::write_github_output(Path::new(&path), report)?;
     }

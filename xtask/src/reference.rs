@@ -2,7 +2,6 @@
 //! pages (`man --out DIR`) and the Markdown CLI reference `docs/reference/cli.md`
 //! (`cli-reference [--check]`), all generated from the clap definitions so they cannot drift.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -39,9 +38,10 @@ pub(crate) struct CliReferenceArgs {
 
 /// Prints completions for the installed binary's name, `xtask`.
 pub(crate) fn completions(mut cli: Command, args: &CompletionsArgs) -> anyhow::Result<Exit> {
-    let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut cli, "xtask", &mut out);
-    out.flush()?;
+    // clap_complete panics on a write error: generate into memory, then print.
+    let mut text = Vec::new();
+    clap_complete::generate(args.shell, &mut cli, "xtask", &mut text);
+    crate::out::print(text)?;
     Ok(Exit::Success)
 }
 
@@ -52,7 +52,7 @@ pub(crate) fn man(cli: Command, args: &ManArgs) -> anyhow::Result<Exit> {
     let mut written = Vec::new();
     write_man_pages(&cli, "xtask", &args.out, &mut written)?;
     for path in written {
-        println!("{}", path.display());
+        crate::out::print(format!("{}\n", path.display()))?;
     }
     Ok(Exit::Success)
 }
@@ -78,7 +78,7 @@ pub(crate) fn cli_reference(
         return Ok(Exit::Failure);
     }
     repo::fs::write_atomic(&path, fresh.as_bytes())?;
-    println!("wrote {}", path.display());
+    crate::out::print(format!("wrote {}\n", path.display()))?;
     Ok(Exit::Success)
 }
 

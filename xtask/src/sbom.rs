@@ -120,12 +120,12 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             }
             for w in &outcome.written {
                 let shown = w.path.strip_prefix(repo.root()).unwrap_or(&w.path);
-                println!(
-                    "wrote {} ({}: {} components)",
+                crate::out::print(format!(
+                    "wrote {} ({}: {} components)\n",
                     shown.display(),
                     w.subject,
                     w.components
-                );
+                ))?;
             }
             Ok(Exit::Success)
         }

@@ -48,8 +48,15 @@ impl Terminal {
         self
     }
 
-    /// Prints the summary table.
+    /// Prints the summary table, after clearing any live line left (none should be: each gate
+    /// clears its own as it ends, interrupted or not).
     pub fn summary(&self, report: &Report) {
+        if let Some((multi, bars)) = &self.live {
+            for bar in bars.values() {
+                bar.finish_and_clear();
+            }
+            let _ = multi.clear();
+        }
         let text = summary(report, self.color);
         let text = match &self.fence {
             Some(tokens) => crate::github::fenced_if_needed(&text, tokens),

@@ -6,7 +6,9 @@
 pub mod config;
 mod discover;
 pub mod fs;
+pub mod lock;
 pub mod process;
+mod watchdog;
 
 pub use config::{ConfigError, ConfigFile};
 pub use discover::{Repo, RepoError};

@@ -4,10 +4,22 @@
 //!
 //! When a child exits, whatever it left running in its process group is ended too, so a
 //! command's processes never outlive it.
+//!
+//! Signals: once [`install_interrupt_handler`] ran, SIGINT, SIGTERM, SIGHUP and SIGQUIT only set
+//! the flag behind [`interrupted`]; every running command's group then gets SIGTERM and, after
+//! [`INTERRUPT_GRACE`] (not the timeout's [`DEFAULT_GRACE`]), SIGKILL, so Ctrl-C ends everything
+//! within a second even when a child ignores SIGTERM. A signal we cannot catch (SIGKILL) is
+//! covered by a watchdog (`watchdog.rs`): each group is announced to it as it starts, and it
+//! ends the groups still running when this process is gone. A process that left its group
+//! (`setsid`, a daemon) is out of reach of all of these.
+//!
+//! Captured output is read until the command's process group has ended, not until end of
+//! file: a process left behind outside the group (`setsid cmd &`) may hold the pipes open for
+//! ever, and must not hang the caller (`process/capture.rs`).
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -20,8 +32,16 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
+use crate::watchdog;
+
+mod capture;
+
 /// How long a process group gets between SIGTERM and SIGKILL.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
+
+/// The grace once we are interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT): short, so that the
+/// user gets the prompt back within a second whatever the children do.
+pub const INTERRUPT_GRACE: Duration = Duration::from_millis(500);
 
 /// A command: a program and its arguments, a working directory and extra environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,23 +223,21 @@ pub fn run(cmd: &Cmd, options: RunOptions) -> Result<Finished, SpawnError> {
     }
     let started = Instant::now();
     let mut child = command.spawn().map_err(|e| spawn_error(cmd, e))?;
+    let pgid = Pid::from_raw(child.id() as i32);
+    watchdog::watch(pgid.as_raw());
     // Dropping `command` closes our copies of the log file descriptors.
     drop(command);
-    let readers = capture.then(|| {
-        (
-            read_all(child.stdout.take().expect("piped")),
-            read_all(child.stderr.take().expect("piped")),
+    let reader = capture.then(|| {
+        capture::start(
+            child.stdout.take().expect("piped"),
+            child.stderr.take().expect("piped"),
         )
     });
-    let pgid = Pid::from_raw(child.id() as i32);
     let end = wait(child, pgid, options.timeout, options.grace, started);
-    let (stdout, stderr) = match readers {
-        Some((out, err)) => (
-            out.join().unwrap_or_default(),
-            err.join().unwrap_or_default(),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
+    watchdog::unwatch(pgid.as_raw());
+    // The group is gone: take what it wrote, without waiting for an end of file that a
+    // process outside the group may hold back.
+    let (stdout, stderr) = reader.map(capture::Reader::finish).unwrap_or_default();
     Ok(Finished {
         end,
         duration: started.elapsed(),
@@ -239,17 +257,20 @@ pub fn which(program: &str) -> Option<PathBuf> {
         .find(|p| is_executable(p))
 }
 
-/// Installs the SIGINT/SIGTERM handler behind [`interrupted`]. Once installed, Ctrl-C no
-/// longer kills this process: every running command is ended and the caller finishes its
-/// reports, then exits 130.
+/// Installs the SIGINT/SIGTERM/SIGHUP/SIGQUIT handler behind [`interrupted`]. Once installed,
+/// none of them kills this process: every running command is ended and the caller finishes
+/// its reports, then exits 130.
 pub fn install_interrupt_handler() -> io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
     let flag = interrupt_flag();
-    signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(flag))?;
-    signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(flag))?;
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+        signal_hook::flag::register(signal, Arc::clone(flag))?;
+    }
     Ok(())
 }
 
-/// Whether Ctrl-C (or SIGTERM) has reached this process since the handler was installed.
+/// Whether Ctrl-C (or SIGTERM, SIGHUP, SIGQUIT) has reached this process since the handler
+/// was installed.
 pub fn interrupted() -> bool {
     interrupt_flag().load(Ordering::SeqCst)
 }
@@ -323,15 +344,20 @@ fn end_of(status: ExitStatus) -> End {
     }
 }
 
-/// SIGTERM to the group, then SIGKILL once `grace` has passed with any member still alive.
+/// SIGTERM to the group, then SIGKILL once `grace` has passed with any member still alive;
+/// once we are interrupted, the grace is at most [`INTERRUPT_GRACE`].
 fn terminate_group(pgid: Pid, grace: Duration) {
     if killpg(pgid, Signal::SIGTERM).is_err() {
         return;
     }
-    let until = Instant::now() + grace;
-    while Instant::now() < until {
+    let sent = Instant::now();
+    loop {
         if !group_alive(pgid) {
             return;
+        }
+        let waited = sent.elapsed();
+        if waited >= grace || (waited >= INTERRUPT_GRACE && interrupted()) {
+            break;
         }
         thread::sleep(Duration::from_millis(10));
     }
@@ -340,14 +366,6 @@ fn terminate_group(pgid: Pid, grace: Duration) {
 
 fn group_alive(pgid: Pid) -> bool {
     killpg(pgid, None).is_ok()
-}
-
-fn read_all(mut stream: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
-    thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stream.read_to_end(&mut buf);
-        buf
-    })
 }
 
 fn spawn_error(cmd: &Cmd, source: io::Error) -> SpawnError {
@@ -446,6 +464,30 @@ mod tests {
             thread::sleep(Duration::from_millis(10));
         }
         assert!(gone(), "grandchild {pid} still alive");
+    }
+
+    #[test]
+    fn a_detached_child_holding_the_pipes_does_not_hang_a_capture() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let script = format!(
+            "setsid sh -c 'echo $$ > {}; exec sleep 1000' & echo hi; echo err >&2",
+            pidfile.display()
+        );
+        let options = RunOptions::capture().timeout(Some(Duration::from_secs(60)));
+        let done = run(&sh(&script), options).unwrap();
+        let pid = std::fs::read_to_string(&pidfile).ok();
+        if let Some(pid) = pid.as_deref().and_then(|p| p.trim().parse::<i32>().ok()) {
+            let _ = nix::sys::signal::kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        assert_eq!(done.end, End::Exited(0));
+        assert_eq!(done.stdout, b"hi\n");
+        assert_eq!(done.stderr, b"err\n");
+        assert!(
+            done.duration < Duration::from_secs(30),
+            "{:?}",
+            done.duration
+        );
     }
 
     #[test]

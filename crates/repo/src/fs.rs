@@ -9,15 +9,28 @@ use std::io::{self, Write};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// An IO error with the path and the operation that failed.
-#[derive(Debug, thiserror::Error)]
-#[error("failed to {op} {}: {source}", path.display())]
+/// An IO error with the path and the operation that failed. Its message already ends with
+/// the cause, so it reports no separate `source` (an error chain would print the cause twice).
+#[derive(Debug)]
 pub struct FsError {
     pub op: &'static str,
     pub path: PathBuf,
-    #[source]
     pub source: io::Error,
 }
+
+impl std::fmt::Display for FsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "failed to {} {}: {}",
+            self.op,
+            self.path.display(),
+            self.source
+        )
+    }
+}
+
+impl std::error::Error for FsError {}
 
 impl FsError {
     pub fn new(op: &'static str, path: &Path, source: io::Error) -> FsError {

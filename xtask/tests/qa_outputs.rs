@@ -195,6 +195,51 @@ fn dev_null_as_output_stays_the_null_device() {
 }
 
 #[test]
+fn dev_stdout_as_output_writes_into_the_pipe() {
+    // /dev/stdout -> /proc/self/fd/1 -> a pipe, which has no path to rename over.
+    let repo = repo_with(GATES);
+    let run = xtask(&repo, &["qa", "--json", "/dev/stdout"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(gate(&report, "ok")["status"], "pass");
+    let out = sbom(&python_repo(), Path::new("/dev/stdout"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CycloneDX"));
+}
+
+#[test]
+fn a_merged_report_writes_through_a_symlink_and_into_dev_null() {
+    let repo = repo_with(GATES);
+    let shard = repo.path("shard.json");
+    let run = xtask(&repo, &["qa", "--json", shard.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("merged.json");
+    let link = repo.path("merged-link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let run = xtask(
+        &repo,
+        &[
+            "qa",
+            "report",
+            "merge",
+            shard.to_str().unwrap(),
+            "--json",
+            link.to_str().unwrap(),
+            "--markdown",
+            "/dev/null",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(is_symlink(&link) && dev_null_is_a_char_device());
+    assert_eq!(gate(&json_report(&target), "ok")["status"], "pass");
+}
+
+#[test]
 fn a_directory_as_output_is_an_error_naming_it() {
     let repo = repo_with(GATES);
     let dir = repo.path("reports");

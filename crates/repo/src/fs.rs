@@ -218,26 +218,45 @@ fn destination(path: &Path) -> Result<Dest, FsError> {
             Err(e) => return Err(FsError::new("inspect", &cur, e)),
         };
         let kind = meta.file_type();
-        if kind.is_symlink() {
-            hops += 1;
-            if hops > 40 {
-                return Err(refused("write", path, "too many levels of symbolic links"));
-            }
-            let target = fs::read_link(&cur).map_err(|e| FsError::new("read the link", &cur, e))?;
-            cur = parent_of(&cur).join(target);
-        } else if kind.is_file() {
-            return Ok(Dest::Replace(cur));
-        } else if kind.is_fifo() || kind.is_char_device() {
-            return Ok(Dest::Through(cur));
-        } else if kind.is_dir() {
-            return Err(refused("write", path, "it is a directory; name a file"));
-        } else {
-            return Err(refused(
-                "write",
-                path,
-                "it is a block device or a socket, not a file; name a file",
-            ));
+        if !kind.is_symlink() {
+            return classify(kind, cur, path);
         }
+        match fs::metadata(&cur) {
+            // The link resolves: the kernel follows it, even /proc's links to pipes, which have
+            // no path (`/dev/stdout` in a pipeline).
+            Ok(m) if m.is_file() => {
+                let target =
+                    fs::canonicalize(&cur).map_err(|e| FsError::new("resolve", &cur, e))?;
+                return Ok(Dest::Replace(target));
+            }
+            Ok(m) => return classify(m.file_type(), cur, path),
+            // Dangling: followed by hand, to create its target.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(FsError::new("inspect", &cur, e)),
+        }
+        hops += 1;
+        if hops > 40 {
+            return Err(refused("write", path, "too many levels of symbolic links"));
+        }
+        let target = fs::read_link(&cur).map_err(|e| FsError::new("read the link", &cur, e))?;
+        cur = parent_of(&cur).join(target);
+    }
+}
+
+/// How to write `cur`, a path that is not a symlink (or a link that resolves), for `path`.
+fn classify(kind: fs::FileType, cur: PathBuf, path: &Path) -> Result<Dest, FsError> {
+    if kind.is_file() {
+        Ok(Dest::Replace(cur))
+    } else if kind.is_fifo() || kind.is_char_device() {
+        Ok(Dest::Through(cur))
+    } else if kind.is_dir() {
+        Err(refused("write", path, "it is a directory; name a file"))
+    } else {
+        Err(refused(
+            "write",
+            path,
+            "it is a block device or a socket, not a file; name a file",
+        ))
     }
 }
 

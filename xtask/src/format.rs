@@ -168,7 +168,8 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         }
         None if args.apply.batch.is_empty() && args.apply.next.is_none() => {
             anyhow::bail!(
-                "nothing to do: pass --batch ID or --next N, or a command (check, plan, apply, status, enforce); see `cargo xtask format --help`"
+                "nothing to do: pass --batch ID or --next N, or a command (check, plan, apply, status, enforce); see `{}`",
+                repo::invocation::current().command("format --help")
             )
         }
         None => apply(&repo, args.apply, &mut text),

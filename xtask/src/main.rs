@@ -16,7 +16,7 @@ mod sbom;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Quality gates, staged formatting and SBOMs for a repository.
 #[derive(Debug, Parser)]
@@ -64,7 +64,11 @@ enum Task {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage lines and every printed command name what the user ran (`repo::invocation`).
+    let invocation = repo::invocation::Invocation::detect();
+    let matches = Cli::command().bin_name(invocation.program()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    repo::invocation::set(invocation.with_root(cli.root.as_deref()));
     if let Err(e) = repo::process::install_interrupt_handler() {
         eprintln!("warning: cannot handle Ctrl-C: {e}");
     }

@@ -168,15 +168,16 @@ enum ReportCommand {
 
 /// The built-in gates this binary offers (`run = "builtin:NAME"`): its own `format enforce` and
 /// `sbom` tasks, each run as a child process of this executable with its output in the gate's
-/// log.
+/// log, reproduced with the invocation the user ran (`repo::invocation`).
 fn builtins() -> Builtins {
+    let inv = repo::invocation::current();
     Builtins::new()
         .with(
             "format-check",
-            "cargo xtask format enforce",
+            &inv.command("format enforce"),
             &["format", "enforce"],
         )
-        .with("sbom", "cargo xtask sbom", &["sbom"])
+        .with("sbom", &inv.command("sbom"), &["sbom"])
 }
 
 pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
@@ -211,10 +212,10 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     let loaded = gates::load_plan(&repo, &builtins)?;
     if let Some(detected) = &loaded.detected {
         eprintln!(
-            "qa: no xtask.toml; detected {}: gates {} (`cargo xtask qa init` writes them to \
-             xtask.toml)",
+            "qa: no xtask.toml; detected {}: gates {} (`{}` writes them to xtask.toml)",
             detected.kinds.join(" and "),
-            detected.gates.join(", ")
+            detected.gates.join(", "),
+            repo::invocation::current().command("qa init")
         );
     }
     let mut plan = gates::select(&loaded.plan, &args.gates)?;

@@ -112,7 +112,8 @@ fn python_rollout_end_to_end() {
     assert_eq!(r.code, 2, "{r}");
     assert!(
         r.stderr
-            .contains("already has 2 done batch(es); run `cargo xtask format plan --update`"),
+            .contains("already has 2 done batch(es); run `cargo xtask --root ")
+            && r.stderr.contains(" format plan --update` to re-plan"),
         "{r}"
     );
     let r = xtask(&repo, &["format", "plan", "--update", "--max-files", "25"]);

@@ -53,13 +53,15 @@ fn builtin_gates_run_the_format_and_sbom_tasks() {
             gate["command"].as_str().unwrap().to_string(),
         )
     };
-    // New code that is not formatted fails the format gate and blocks what needs it.
+    // New code that is not formatted fails the format gate and blocks what needs it. Each
+    // reproduces as the user ran qa: `cargo xtask`, with the `--root` they gave.
+    let inv = format!("cargo xtask --root {}", repo.root().display());
     assert_eq!(
         status("format"),
-        ("fail".into(), "cargo xtask format enforce".into())
+        ("fail".into(), format!("{inv} format enforce"))
     );
     assert_eq!(status("after-format").0, "blocked");
-    assert_eq!(status("sbom"), ("pass".into(), "cargo xtask sbom".into()));
+    assert_eq!(status("sbom"), ("pass".into(), format!("{inv} sbom")));
     let log = repo.read("target/xtask/qa/format.log");
     assert!(
         log.contains("src/lib.rs"),
@@ -118,7 +120,11 @@ fn a_builtin_gate_times_out_and_its_children_end_with_it() {
     assert_eq!(gate("sbom")["status"], "timeout");
     let command = gate("sbom")["command"].as_str().unwrap().to_string();
     assert!(
-        command.starts_with("CARGO=") && command.ends_with("hang.sh cargo xtask sbom"),
+        command.starts_with("CARGO=")
+            && command.ends_with(&format!(
+                "hang.sh cargo xtask --root {} sbom",
+                repo.root().display()
+            )),
         "the reproduce command carries the gate's env: {command}"
     );
     assert_eq!(gate("after")["status"], "blocked");

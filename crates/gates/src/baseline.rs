@@ -599,8 +599,8 @@ pub fn judge(
         (
             exit_ok,
             Some(format!(
-                "no baseline stored; `cargo xtask qa baseline update {gate}` records the current \
-                 {} {what}",
+                "no baseline stored; `{}` records the current {} {what}",
+                repo::invocation::current().command(&format!("qa baseline update {gate}")),
                 report.current
             )),
         )

@@ -2,7 +2,7 @@
 //! process (`<this executable> --root ROOT ARGS...`). A built-in thereby has everything any
 //! other gate has (its log, a timeout, Ctrl-C, an exit code, a baseline) and this crate never
 //! depends on the task crates that provide them. Wiring one is one line:
-//! `Builtins::new().with("sbom", "cargo xtask sbom", &["sbom"])`.
+//! `Builtins::new().with("sbom", "xtask sbom", &["sbom"])`.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -21,13 +21,15 @@ pub struct Builtin {
 
 impl Builtin {
     /// The command that runs the built-in on the repository at `root`: this executable (as
-    /// the operating system reports it) with `--root ROOT` and the built-in's arguments.
+    /// the operating system reports it) with `--root ROOT` and the built-in's arguments, told
+    /// how the user ran the parent (`XTASK_INVOCATION`) so its hints name the same command.
     pub fn cmd(&self, root: &Path) -> std::io::Result<Cmd> {
         let exe = std::env::current_exe()?;
         Ok(Cmd::new(exe)
             .arg("--root")
             .arg(root)
             .args(self.args.iter().map(OsString::from))
+            .env(repo::invocation::ENV, repo::invocation::current().prefix())
             .cwd(root))
     }
 }

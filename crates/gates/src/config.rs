@@ -154,6 +154,15 @@ fn build(
                 format!("gate `{name}`: `install` is a hint for `tool`; set `tool` too"),
             ));
         }
+        if let Some(key) = gate.env.keys().find(|k| !repo::process::is_env_name(k)) {
+            return Err(file.error_at(
+                Some(spanned.span()),
+                format!(
+                    "gate `{name}`: env key `{key}` is not a variable name; use letters, digits \
+                     and `_`, not starting with a digit"
+                ),
+            ));
+        }
         let baseline = match &gate.baseline {
             None => None,
             Some(b) => Some(baseline_spec(file, name, b)?),

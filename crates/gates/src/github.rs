@@ -243,7 +243,7 @@ pub fn output_lines(report: &Report) -> String {
 /// Appends [`output_lines`] to the `$GITHUB_OUTPUT` file (never replacing what earlier steps
 /// wrote there).
 pub fn write_output(path: &Path, report: &Report) -> Result<(), FsError> {
-    crate::report::append(path, output_lines(report).as_bytes())
+    repo::fs::append(path, output_lines(report).as_bytes())
 }
 
 /// Escapes a workflow command's data: `%`, CR and LF.

@@ -97,14 +97,15 @@ impl Gate {
     }
 
     /// The exact command to reproduce the gate, quoted so it pastes into a POSIX shell.
-    /// `builtin_command` is what reproduces a built-in (e.g. `cargo xtask format enforce`).
+    /// `builtin_command` is what reproduces a built-in (e.g. `xtask format enforce`); without
+    /// it, `qa NAME` after the invocation the user ran (`repo::invocation::current`).
     pub fn reproduce(&self, builtin_command: Option<&str>) -> String {
         let line = match &self.command {
             Command::Builtin(name) => {
                 // A built-in runs on the root given by `--root` (config refuses a `cwd` for it).
-                let line = builtin_command
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("cargo xtask qa {}", quote(name.as_ref())));
+                let line = builtin_command.map(str::to_string).unwrap_or_else(|| {
+                    repo::invocation::current().command(&format!("qa {}", quote(name.as_ref())))
+                });
                 return self
                     .env
                     .iter()

@@ -2,8 +2,7 @@
 //! generated from these types), and the renderings built from it: Markdown notes, JUnit XML,
 //! GitHub Actions workflow commands. Rendering is pure; writing happens in [`write_reports`].
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use repo::fs::{FsError, write_atomic};
@@ -362,7 +361,8 @@ pub struct Outputs {
     pub github_step_summary: Option<PathBuf>,
 }
 
-/// Writes every report asked for (atomically; the step summary is appended to).
+/// Writes every report asked for through `repo::fs::write_atomic` (a symlink, FIFO or device
+/// is written through, never replaced); the step summary is appended to.
 pub fn write_reports(report: &Report, outputs: &Outputs) -> Result<(), FsError> {
     if let Some(path) = &outputs.json {
         write_atomic(path, report.to_json().as_bytes())?;
@@ -374,19 +374,9 @@ pub fn write_reports(report: &Report, outputs: &Outputs) -> Result<(), FsError> 
         write_atomic(path, junit(report).as_bytes())?;
     }
     if let Some(path) = &outputs.github_step_summary {
-        append(path, markdown(report).as_bytes())?;
+        repo::fs::append(path, markdown(report).as_bytes())?;
     }
     Ok(())
-}
-
-pub(crate) fn append(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| FsError::new("open for appending", path, e))?;
-    file.write_all(bytes)
-        .map_err(|e| FsError::new("append to", path, e))
 }
 
 #[cfg(test)]

@@ -303,10 +303,12 @@ fn cached_or_run(
              (key {key}); `--no-cache` reruns it\n",
             entry.passed_at, entry.duration_s
         );
-        if let Some(dir) = log.parent() {
-            let _ = repo::fs::create_dir_all(dir);
+        if let Some(dir) = log.parent()
+            && repo::fs::create_dir_nofollow(dir, repo.target_dir()).is_ok()
+            && let Ok(mut file) = repo::fs::create_file_nofollow(log)
+        {
+            let _ = std::io::Write::write_all(&mut file, note.as_bytes());
         }
-        let _ = std::fs::write(log, &note);
         return Ran {
             status: Status::Pass,
             reason: Some(format!("cached: passed at {}", entry.passed_at)),
@@ -346,14 +348,15 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: Bas
         baseline: None,
         cached: false,
     };
+    // No symlink is followed under target/: a planted link must not send the log elsewhere.
     if let Some(dir) = log.parent()
-        && let Err(e) = repo::fs::create_dir_all(dir)
+        && let Err(e) = repo::fs::create_dir_nofollow(dir, repo.target_dir())
     {
         return error(e.to_string());
     }
-    let file = match File::create(log) {
+    let file = match repo::fs::create_file_nofollow(log) {
         Ok(f) => f,
-        Err(e) => return error(format!("cannot create the log {}: {e}", log.display())),
+        Err(e) => return error(format!("cannot create the log: {e}")),
     };
     let builtin = match &gate.command {
         Command::Builtin(name) => Some(name.as_str()),

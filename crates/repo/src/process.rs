@@ -84,15 +84,33 @@ impl Cmd {
 
     /// The command line as one would paste it into a POSIX shell: environment assignments,
     /// then each word quoted only when it needs to be. The working directory is not included.
+    /// A key that is not a shell variable name is passed through `env 'K=V'`, so the line
+    /// never runs a key as a command.
     pub fn display(&self) -> String {
-        let env = self
+        let odd = self
             .env
             .iter()
-            .map(|(k, v)| format!("{}={}", k.to_string_lossy(), quote(v)));
+            .any(|(k, _)| !is_env_name(&k.to_string_lossy()));
+        let env = self.env.iter().map(|(k, v)| {
+            if odd {
+                let mut pair = k.clone();
+                pair.push("=");
+                pair.push(v);
+                quote(&pair)
+            } else {
+                format!("{}={}", k.to_string_lossy(), quote(v))
+            }
+        });
         let words = std::iter::once(&self.program)
             .chain(&self.args)
             .map(|w| quote(w));
-        env.chain(words).collect::<Vec<_>>().join(" ")
+        let prefix = odd.then(|| "env".to_string());
+        prefix
+            .into_iter()
+            .chain(env)
+            .chain(words)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     fn to_command(&self) -> Command {
@@ -106,6 +124,16 @@ impl Cmd {
         command.process_group(0);
         command
     }
+}
+
+/// Whether `key` is a name a POSIX shell takes in a `KEY=value` assignment:
+/// `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_env_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Quotes one word for a POSIX shell, leaving it bare when it is safe.
@@ -509,5 +537,7 @@ mod tests {
             r"RUSTDOCFLAGS='-D warnings' cargo doc --workspace 'it'\''s here'"
         );
         assert_eq!(split("a 'b c' \"d\"").unwrap(), ["a", "b c", "d"]);
+        let odd = Cmd::new("true").env("A;touch x;B", "1").env("OK", "2");
+        assert_eq!(odd.display(), "env 'A;touch x;B=1' OK=2 true");
     }
 }

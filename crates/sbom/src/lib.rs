@@ -115,8 +115,9 @@ pub enum SbomError {
     #[error("--python {}: not a file", .0.display())]
     NoSuchLockfile(PathBuf),
     #[error(
-        "{}: missing; `cargo xtask sbom` never resolves dependencies itself: run `cargo generate-lockfile` (or a build) and commit the lockfile",
-        .0.display()
+        "{}: missing; `{}` never resolves dependencies itself: run `cargo generate-lockfile` (or a build) and commit the lockfile",
+        .0.display(),
+        repo::invocation::current().command("sbom")
     )]
     NoLockfile(PathBuf),
     #[error("`{command}` failed:\n{stderr}")]

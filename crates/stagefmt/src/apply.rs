@@ -119,7 +119,10 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
                     if !meta.is_ok_and(|m| m.is_file()) {
                         refused.push((
                             f.clone(),
-                            "does not exist (run `cargo xtask format plan --update`)".to_string(),
+                            format!(
+                                "does not exist (run `{}`)",
+                                repo::invocation::current().command("format plan --update")
+                            ),
                         ));
                     }
                 }
@@ -245,7 +248,10 @@ fn select(plan: &Plan, selection: &Selection) -> Result<Vec<String>, FormatError
                         repo::config::did_you_mean(id, plan.batches.iter().map(|b| b.id.as_str()))
                             .map(|s| format!(" (did you mean `{s}`?)"))
                             .unwrap_or_else(|| {
-                                "; `cargo xtask format status` lists the batches".to_string()
+                                format!(
+                                    "; `{}` lists the batches",
+                                    repo::invocation::current().command("format status")
+                                )
                             });
                     return Err(FormatError::UnknownBatch {
                         id: id.clone(),

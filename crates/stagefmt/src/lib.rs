@@ -48,8 +48,9 @@ pub enum FormatError {
     #[error("formatter `{formatter}`: {message}")]
     Tool { formatter: String, message: String },
     #[error(
-        "no plan: {} does not exist; run `cargo xtask format plan` first",
-        PLAN_PATH
+        "no plan: {} does not exist; run `{}` first",
+        PLAN_PATH,
+        repo::invocation::current().command("format plan")
     )]
     NoPlan,
     #[error("unknown batch `{id}`{hint}")]

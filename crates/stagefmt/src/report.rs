@@ -50,8 +50,9 @@ pub fn plan(repo: &repo::Repo, options: &PlanOptions) -> Result<PlanOutcome, For
             .count();
         if done > 0 {
             return Err(FormatError::Other(format!(
-                "{} already has {done} done batch(es); run `cargo xtask format plan --update` to re-plan around them",
-                crate::PLAN_PATH
+                "{} already has {done} done batch(es); run `{}` to re-plan around them",
+                crate::PLAN_PATH,
+                repo::invocation::current().command("format plan --update")
             )));
         }
     }
@@ -225,8 +226,9 @@ fn render_enforce(
                 "::error file={},title=Not formatted::{}",
                 escape_property(&paths::show(&o.path)),
                 escape_data(&format!(
-                    "{}; run `cargo xtask format check` to see the changes",
-                    offender_reason(o)
+                    "{}; run `{}` to see the changes",
+                    offender_reason(o),
+                    repo::invocation::current().command("format check")
                 ))
             )?;
         }
@@ -242,7 +244,8 @@ fn render_enforce(
     if !outcome.passed {
         writeln!(
             out,
-            "hint: format them with the formatter, or for a whole batch `cargo xtask format --batch ID --allow-dirty`"
+            "hint: format them with the formatter, or for a whole batch `{}`",
+            repo::invocation::current().command("format --batch ID --allow-dirty")
         )?;
     }
     Ok(())

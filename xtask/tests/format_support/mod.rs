@@ -48,6 +48,9 @@ pub(crate) fn xtask_path(
         .arg(repo.root())
         .env("PATH", path)
         .env("SOURCE_DATE_EPOCH", "1795521600")
+        // Printed commands read `cargo xtask --root REPO ...` whatever started the tests.
+        .env("CARGO", env!("CARGO"))
+        .env_remove("XTASK_INVOCATION")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("CARGO_TARGET_DIR")
         .envs(env.iter().copied())

@@ -15,12 +15,16 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// The `xtask` command on `repo`, with a clean CI environment.
+/// The `xtask` command on `repo`, with a clean CI environment. It runs as under
+/// `cargo xtask` (`CARGO` set, the binary in its target directory), whatever started the
+/// tests, so printed commands read `cargo xtask --root REPO ...`.
 pub fn command(repo: &GitRepo, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.args(args)
         .arg("--root")
         .arg(repo.root())
+        .env("CARGO", env!("CARGO"))
+        .env_remove("XTASK_INVOCATION")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_OUTPUT")

@@ -72,6 +72,16 @@ pub(crate) struct Args {
     /// Run shard K of N: a deterministic share of the gates, each with what it needs.
     #[arg(long, value_name = "K/N")]
     shard: Option<gates::Shard>,
+
+    /// Fail the run when a required gate is skipped because its tool is missing, or when no
+    /// gate ran at all. On by default under CI (`CI` set, not `false` or `0`).
+    #[arg(long, overrides_with = "no_require_tools")]
+    require_tools: bool,
+
+    /// Let a run pass with gates skipped for a missing tool, also under CI (the summary still
+    /// lists them).
+    #[arg(long, overrides_with = "require_tools")]
+    no_require_tools: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -245,8 +255,18 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         use_cache: !args.no_cache,
         changed,
     };
+    let strict = gates::Strict::resolve(
+        match (args.require_tools, args.no_require_tools) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        loaded.require_tools,
+        gates::ci_env(),
+    );
     let mut terminal = Terminal::stderr();
-    let report = gates::run(&repo, &plan, &config, &mut terminal);
+    let mut report = gates::run(&repo, &plan, &config, &mut terminal);
+    gates::require_checked(&mut report, &strict);
     terminal.summary(&report);
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let outputs = Outputs {
@@ -287,18 +307,31 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
     let mut terminal = Terminal::stderr();
     let report = gates::run(repo, &plan, &config, &mut terminal);
     print!("{}", gates::baseline::status_table(&report));
-    Ok(match report.outcome {
-        Outcome::Interrupted => Exit::Interrupted,
-        _ if mode == BaselineMode::Update
-            && report
-                .gates
-                .iter()
-                .any(|g| g.baseline.as_ref().is_some_and(|b| !b.stored)) =>
-        {
-            Exit::Failure
+    if report.outcome == Outcome::Interrupted {
+        return Ok(Exit::Interrupted);
+    }
+    // Every baselined gate must have been measured and stored; one that was not (its tool
+    // stopped on a syntax error, is missing, or printed nothing to read) stores nothing.
+    let unmeasured: Vec<&gates::GateReport> = plan
+        .gates
+        .iter()
+        .zip(&report.gates)
+        .filter(|(gate, r)| {
+            gate.baseline.is_some() && !r.baseline.as_ref().is_some_and(|b| b.stored)
+        })
+        .map(|(_, r)| r)
+        .collect();
+    if mode == BaselineMode::Update && !unmeasured.is_empty() {
+        for g in &unmeasured {
+            eprintln!(
+                "qa baseline update: `{}` was not measured, nothing stored: {}",
+                g.name,
+                g.reason.as_deref().unwrap_or(g.status.as_str())
+            );
         }
-        _ => Exit::Success,
-    })
+        return Ok(Exit::Failure);
+    }
+    Ok(Exit::Success)
 }
 
 fn step_summary() -> Option<PathBuf> {

@@ -6,6 +6,7 @@
 //! Entry points: [`load_plan`] (validated before anything runs), [`Plan::restrict`] for
 //! `qa GATE...`, [`run`] then [`write_reports`], and [`init`] for `qa init`.
 
+mod available;
 pub mod baseline;
 mod builtin;
 mod cache;
@@ -18,6 +19,7 @@ mod run;
 mod schedule;
 mod select;
 mod term;
+mod verdict;
 
 pub use baseline::{BaselineReport, Mode as BaselineMode};
 pub use builtin::{Builtin, Builtins};
@@ -32,6 +34,7 @@ pub use run::{Observer, RunConfig, Silent, log_file_name, read_log, rfc3339, run
 pub use schedule::{Decision, State, decide};
 pub use select::{Shard, changed_files, shard, shard_of, unaffected};
 pub use term::{Terminal, end_line, list, list_json, summary};
+pub use verdict::{Strict, ci_env, did_not_run, require_checked};
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +70,8 @@ pub struct Loaded {
     pub plan: Plan,
     /// Set when there was no `xtask.toml` and the gates were detected.
     pub detected: Option<Detected>,
+    /// `[qa] require_tools`, when xtask.toml sets it.
+    pub require_tools: Option<bool>,
 }
 
 /// The number of cores, the default of `[qa] jobs`.
@@ -82,6 +87,7 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
         Some(file) => Ok(Loaded {
             plan: config::load(file, &names, default_jobs())?,
             detected: None,
+            require_tools: config::require_tools(file)?,
         }),
         None => {
             let detected = detect(repo);
@@ -97,6 +103,7 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
             Ok(Loaded {
                 plan,
                 detected: Some(detected),
+                require_tools: None,
             })
         }
     }

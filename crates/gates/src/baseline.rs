@@ -314,13 +314,18 @@ fn ruff_json(output: &str) -> Result<Vec<Raw>, String> {
         })
         .collect();
     if !unparsed.is_empty() {
+        let files: std::collections::HashSet<&str> = items
+            .iter()
+            .filter(|i| ruff_syntax_error(i.code.as_deref(), &i.message))
+            .map(|i| i.filename.as_str())
+            .collect();
         return Err(format!(
             "ruff could not parse {} (invalid-syntax), so its output does not measure the debt: \
              {}",
-            if unparsed.len() == 1 {
-                "a file"
+            if files.len() == 1 {
+                "a file".to_string()
             } else {
-                "some files"
+                format!("{} files", files.len())
             },
             shown(&unparsed)
         ));

@@ -27,15 +27,28 @@ pub struct Detected {
 }
 
 /// Detects the gates of `repo` from its files: the Makefile's `qa` target when there is one,
-/// else the project files.
-pub fn detect(repo: &Repo) -> Detected {
+/// else the project files. A `qa` target whose recipe only make can decide (a conditional,
+/// `include`, `$(shell ...)`) is an error naming its line, not a silent fall back to other
+/// gates.
+pub fn detect(repo: &Repo) -> Result<Detected, QaError> {
     if let Some((name, text)) = read_makefile(repo)
         && makefile::targets(&text).iter().any(|t| t == MAKE_TARGET)
-        && let Ok(detected) = from_makefile(name, &text, MAKE_TARGET)
     {
-        return detected;
+        match from_makefile(name, &text, MAKE_TARGET) {
+            Ok(detected) => return Ok(detected),
+            Err(e @ QaError::NoGates(_)) if makefile_refused(&text) => return Err(e),
+            Err(_) => {}
+        }
     }
-    detect_project(repo)
+    Ok(detect_project(repo))
+}
+
+/// Whether importing the `qa` target failed on something only make can decide.
+fn makefile_refused(text: &str) -> bool {
+    matches!(
+        makefile::import(text, MAKE_TARGET),
+        Err(makefile::MakefileError::Unsupported { .. })
+    )
 }
 
 /// The gates of one Makefile target of `repo` (`qa init --make-target NAME`).

@@ -90,7 +90,7 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
             require_tools: config::require_tools(file)?,
         }),
         None => {
-            let detected = detect(repo);
+            let detected = detect(repo)?;
             let file = ConfigFile::parse(Path::new("(detected gates)"), detected.toml.clone())?;
             let plan = config::load(&file, &names, default_jobs())?;
             if plan.gates.is_empty() {
@@ -199,7 +199,7 @@ pub fn init(repo: &Repo, force: bool, make_target: Option<&str>) -> Result<Init,
     }
     let detected = match make_target {
         Some(target) => detect::detect_make_target(repo, target)?,
-        None => detect(repo),
+        None => detect(repo)?,
     };
     if detected.gates.is_empty() {
         return Err(QaError::NoGates(format!(

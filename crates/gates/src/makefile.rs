@@ -747,9 +747,11 @@ fn kind_of(program: &str, args: &[&str]) -> String {
 fn install_hint(program: &str) -> String {
     match program {
         "cargo" => "install Rust with rustup (https://rustup.rs)".to_string(),
-        "make" | "sh" | "bash" | "git" | "docker" => {
+        "make" | "sh" | "bash" | "git" | "docker" | "grep" | "sed" | "awk" | "find" | "diff"
+        | "ls" | "cat" | "xargs" | "jq" | "curl" | "shellcheck" => {
             format!("install {program} with your system's package manager")
         }
+        "npm" | "npx" | "node" => "install Node.js (https://nodejs.org)".to_string(),
         "detect-secrets" => "pip install detect-secrets".to_string(),
         "pytest" | "py.test" => "pip install pytest".to_string(),
         "pre-commit" => "pip install pre-commit".to_string(),

@@ -284,3 +284,21 @@ fn python_gate(prefix: &str, name: &str, run: &str, tool: &str) -> (String, Stri
     );
     (name, block)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ini_sections_are_read_for_mypy_targets() {
+        let text = "[metadata]\nfiles = x\n\n[mypy]\nstrict = True\nfiles: src, tests\n";
+        assert!(ini_has_section(text, "mypy"));
+        assert!(ini_section_has(text, "mypy", &["files"]));
+        assert!(!ini_section_has(
+            "[metadata]\nfiles = x\n[mypy]\n",
+            "mypy",
+            &["files"]
+        ));
+        assert!(!ini_has_section("[mypy-tests.*]\n", "mypy"));
+    }
+}

@@ -74,6 +74,16 @@ pub(crate) struct Args {
     /// report records K/N and a digest of the plan, which `qa report merge` checks).
     #[arg(long, value_name = "K/N")]
     shard: Option<gates::Shard>,
+
+    /// Fail the run when a required gate is skipped because its tool is missing, or when no
+    /// gate ran at all. On by default under CI (`CI` set, not `false` or `0`).
+    #[arg(long, overrides_with = "no_require_tools")]
+    require_tools: bool,
+
+    /// Let a run pass with gates skipped for a missing tool, also under CI (the summary still
+    /// lists them).
+    #[arg(long, overrides_with = "require_tools")]
+    no_require_tools: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -257,9 +267,19 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         use_cache: !args.no_cache,
         changed,
     };
+    let strict = gates::Strict::resolve(
+        match (args.require_tools, args.no_require_tools) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        loaded.require_tools,
+        gates::ci_env(),
+    );
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let mut terminal = Terminal::stderr().github(github);
     let mut report = gates::run(&repo, &plan, &config, &mut terminal);
+    gates::require_checked(&mut report, &strict);
     report.shard = shard_info;
     terminal.summary(&report);
     let outputs = Outputs {
@@ -300,18 +320,31 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
     let mut terminal = Terminal::stderr();
     let report = gates::run(repo, &plan, &config, &mut terminal);
     crate::out::print(gates::baseline::status_table(&report))?;
-    Ok(match report.outcome {
-        Outcome::Interrupted => Exit::Interrupted,
-        _ if mode == BaselineMode::Update
-            && report
-                .gates
-                .iter()
-                .any(|g| g.baseline.as_ref().is_some_and(|b| !b.stored)) =>
-        {
-            Exit::Failure
+    if report.outcome == Outcome::Interrupted {
+        return Ok(Exit::Interrupted);
+    }
+    // Every baselined gate must have been measured and stored; one that was not (its tool
+    // stopped on a syntax error, is missing, or printed nothing to read) stores nothing.
+    let unmeasured: Vec<&gates::GateReport> = plan
+        .gates
+        .iter()
+        .zip(&report.gates)
+        .filter(|(gate, r)| {
+            gate.baseline.is_some() && !r.baseline.as_ref().is_some_and(|b| b.stored)
+        })
+        .map(|(_, r)| r)
+        .collect();
+    if mode == BaselineMode::Update && !unmeasured.is_empty() {
+        for g in &unmeasured {
+            eprintln!(
+                "qa baseline update: `{}` was not measured, nothing stored: {}",
+                g.name,
+                g.reason.as_deref().unwrap_or(g.status.as_str())
+            );
         }
-        _ => Exit::Success,
-    })
+        return Ok(Exit::Failure);
+    }
+    Ok(Exit::Success)
 }
 
 /// Takes `target/xtask/qa.lock` for a run, so that two runs in one repository never share

@@ -204,3 +204,63 @@ fn the_committed_report_schema_is_fresh() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Zero-config calls mypy as its own config intends: plain `mypy` when `files` names what to
+/// check (`mypy .` would also check `scripts/`, which has errors), `mypy .` when nothing does.
+#[test]
+fn detected_mypy_follows_its_files_setting_with_real_mypy() {
+    let venv = testkit::Venv::test();
+    venv.bin("mypy"); // installed from tools/python/test.txt, or the test fails here
+    let repo = GitRepo::new();
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"app\"\nversion = \"0\"\n\n[tool.mypy]\nfiles = [\"app\"]\n",
+    );
+    repo.write("app/__init__.py", "def f() -> int:\n    return 1\n");
+    repo.write("scripts/tool.py", "x: int = \"not an int\"\n");
+    repo.commit("init");
+    let path = venv.path_env();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("qa.json");
+    let run = xtask_env(
+        &repo,
+        &["qa", "--json", json.to_str().unwrap()],
+        &[("PATH", path.as_os_str())],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let report = json_report(&json);
+    assert_eq!(gate(&report, "types")["command"], "mypy");
+    assert_eq!(gate(&report, "types")["status"], "pass");
+
+    // The same in mypy.ini, which mypy reads before pyproject.toml.
+    repo.write("mypy.ini", "[mypy]\nfiles = app\n");
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"app\"\nversion = \"0\"\n\n[tool.mypy]\n",
+    );
+    let run = xtask_env(
+        &repo,
+        &["qa", "--json", json.to_str().unwrap(), "--no-cache"],
+        &[("PATH", path.as_os_str())],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(gate(&json_report(&json), "types")["command"], "mypy");
+
+    // Without `files`, mypy needs a target: `.`, which finds the error in scripts/.
+    std::fs::remove_file(repo.path("mypy.ini")).unwrap();
+    let run = xtask_env(
+        &repo,
+        &["qa", "--json", json.to_str().unwrap(), "--no-cache"],
+        &[("PATH", path.as_os_str())],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report = json_report(&json);
+    assert_eq!(gate(&report, "types")["command"], "mypy .");
+    assert!(
+        gate(&report, "types")["log_tail"]
+            .as_str()
+            .unwrap()
+            .contains("scripts/tool.py"),
+        "{report}"
+    );
+}

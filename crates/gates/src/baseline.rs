@@ -218,6 +218,7 @@ pub fn measure(
 ) -> Result<Measured, String> {
     let output = output.replace("\r\n", "\n");
     match spec {
+        Spec::Count(_) if let Some(why) = stopped(&output) => Err(why),
         Spec::Count(re) => match re.captures_iter(&output).last() {
             Some(c) => {
                 let text = c.get(1).map_or("", |m| m.as_str());
@@ -299,6 +300,36 @@ fn ruff_json(output: &str) -> Result<Vec<Raw>, String> {
     }
     let items: Vec<Item> = serde_json::from_str(&output[start..=end])
         .map_err(|e| format!("ruff's JSON output does not parse: {e}"))?;
+    // A file ruff cannot parse is not checked at all: its other rules did not run on it.
+    let unparsed: Vec<String> = items
+        .iter()
+        .filter(|i| ruff_syntax_error(i.code.as_deref(), &i.message))
+        .map(|i| {
+            format!(
+                "{}:{}: {}",
+                i.filename,
+                i.location.row,
+                normalise(&i.message)
+            )
+        })
+        .collect();
+    if !unparsed.is_empty() {
+        let files: std::collections::HashSet<&str> = items
+            .iter()
+            .filter(|i| ruff_syntax_error(i.code.as_deref(), &i.message))
+            .map(|i| i.filename.as_str())
+            .collect();
+        return Err(format!(
+            "ruff could not parse {} (invalid-syntax), so its output does not measure the debt: \
+             {}",
+            if files.len() == 1 {
+                "a file".to_string()
+            } else {
+                format!("{} files", files.len())
+            },
+            shown(&unparsed)
+        ));
+    }
     Ok(items
         .into_iter()
         .map(|i| {
@@ -310,6 +341,56 @@ fn ruff_json(output: &str) -> Result<Vec<Raw>, String> {
             )
         })
         .collect())
+}
+
+/// ruff's parse failure: the `invalid-syntax` code (ruff 0.9 and later), or no code and a
+/// `SyntaxError:` message (earlier).
+fn ruff_syntax_error(code: Option<&str>, message: &str) -> bool {
+    match code {
+        Some(code) => code == "invalid-syntax",
+        None => message.starts_with("SyntaxError"),
+    }
+}
+
+/// Why a tool's text output measures nothing: mypy's "errors prevented further checking", or
+/// ruff's `invalid-syntax` (concise, full and `--statistics` output). For count baselines,
+/// whose pattern would otherwise read the parse errors as debt.
+fn stopped(output: &str) -> Option<String> {
+    if let Some(line) = output
+        .lines()
+        .find(|l| l.contains("errors prevented further checking"))
+    {
+        return Some(format!(
+            "mypy could not check the code, so its output does not measure the debt: `{}` \
+             (fix the error it names first; see its log)",
+            line.trim()
+        ));
+    }
+    let unparsed: Vec<&str> = output
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .any(|w| w.trim_end_matches(':') == "invalid-syntax")
+                || l.contains(": SyntaxError: ")
+        })
+        .map(str::trim)
+        .collect();
+    (!unparsed.is_empty()).then(|| {
+        format!(
+            "ruff could not parse the code (invalid-syntax), so its output does not measure the \
+             debt: {}",
+            shown(&unparsed)
+        )
+    })
+}
+
+/// The first three of `items`, and how many more.
+fn shown<S: AsRef<str>>(items: &[S]) -> String {
+    let first: Vec<&str> = items.iter().take(3).map(AsRef::as_ref).collect();
+    match items.len() - first.len() {
+        0 => first.join("; "),
+        n => format!("{} (and {n} more)", first.join("; ")),
+    }
 }
 
 /// `path` relative to `root`, also when only their canonical forms share the prefix.

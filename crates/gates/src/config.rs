@@ -30,6 +30,8 @@ pub(crate) struct RawFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawQa {
     pub(crate) jobs: Option<Spanned<i64>>,
+    /// Whether a required gate skipped for a missing tool fails the run (default: under CI).
+    pub(crate) require_tools: Option<bool>,
 }
 
 /// `[gates.NAME]`, as written.
@@ -44,6 +46,7 @@ pub(crate) struct RawGate {
     pub(crate) owner: Option<String>,
     pub(crate) timeout: Option<Spanned<f64>>,
     pub(crate) tool: Option<String>,
+    pub(crate) module: Option<String>,
     pub(crate) install: Option<String>,
     #[serde(default)]
     pub(crate) env: IndexMap<String, String>,
@@ -85,6 +88,12 @@ pub fn load(
 ) -> Result<Plan, ConfigError> {
     let raw: RawFile = file.section()?;
     build(file, raw, builtins, default_jobs)
+}
+
+/// `[qa] require_tools`, when the file sets it.
+pub(crate) fn require_tools(file: &ConfigFile) -> Result<Option<bool>, ConfigError> {
+    let raw: RawFile = file.section()?;
+    Ok(raw.qa.and_then(|qa| qa.require_tools))
 }
 
 fn build(
@@ -148,7 +157,7 @@ fn build(
                 ));
             }
         };
-        if gate.install.is_some() && gate.tool.is_none() {
+        if gate.install.is_some() && gate.tool.is_none() && gate.module.is_none() {
             return Err(file.error_at(
                 Some(spanned.span()),
                 format!("gate `{name}`: `install` is a hint for `tool`; set `tool` too"),
@@ -160,6 +169,17 @@ fn build(
                 format!(
                     "gate `{name}`: env key `{key}` is not a variable name; use letters, digits \
                      and `_`, not starting with a digit"
+                ),
+            ));
+        }
+        if let Some(module) = &gate.module
+            && !crate::available::is_module_name(module)
+        {
+            return Err(file.error_at(
+                Some(spanned.span()),
+                format!(
+                    "gate `{name}`: `module = \"{module}\"` is not a Python module name \
+                     (dotted identifiers, e.g. `detect_secrets`)"
                 ),
             ));
         }
@@ -194,6 +214,7 @@ fn build(
             owner: gate.owner.clone(),
             timeout,
             tool: gate.tool.clone(),
+            module: gate.module.clone(),
             install: gate.install.clone(),
             env: gate
                 .env
@@ -442,7 +463,7 @@ mod tests {
             (
                 "[gates.a]\nrun = 'true'\ntiemout = 3\n",
                 "xtask.toml:3:1: unknown key `tiemout` (did you mean `timeout`?); expected one of \
-                 `run`, `shell`, `needs`, `owner`, `timeout`, `tool`, `install`, `env`, `cwd`, \
+                 `run`, `shell`, `needs`, `owner`, `timeout`, `tool`, `module`, `install`, `env`, `cwd`, \
                  `lock`, `allow_failure`, `baseline`, `inputs` or `paths`",
             ),
             (

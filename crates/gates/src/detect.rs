@@ -27,15 +27,28 @@ pub struct Detected {
 }
 
 /// Detects the gates of `repo` from its files: the Makefile's `qa` target when there is one,
-/// else the project files.
-pub fn detect(repo: &Repo) -> Detected {
+/// else the project files. A `qa` target whose recipe only make can decide (a conditional,
+/// `include`, `$(shell ...)`) is an error naming its line, not a silent fall back to other
+/// gates.
+pub fn detect(repo: &Repo) -> Result<Detected, QaError> {
     if let Some((name, text)) = read_makefile(repo)
         && makefile::targets(&text).iter().any(|t| t == MAKE_TARGET)
-        && let Ok(detected) = from_makefile(name, &text, MAKE_TARGET)
     {
-        return detected;
+        match from_makefile(name, &text, MAKE_TARGET) {
+            Ok(detected) => return Ok(detected),
+            Err(e @ QaError::NoGates(_)) if makefile_refused(&text) => return Err(e),
+            Err(_) => {}
+        }
     }
-    detect_project(repo)
+    Ok(detect_project(repo))
+}
+
+/// Whether importing the `qa` target failed on something only make can decide.
+fn makefile_refused(text: &str) -> bool {
+    matches!(
+        makefile::import(text, MAKE_TARGET),
+        Err(makefile::MakefileError::Unsupported { .. })
+    )
 }
 
 /// The gates of one Makefile target of `repo` (`qa init --make-target NAME`).
@@ -58,12 +71,20 @@ fn read_makefile(repo: &Repo) -> Option<(&'static str, String)> {
 }
 
 fn from_makefile(file: &str, text: &str, target: &str) -> Result<Detected, QaError> {
-    let imported =
-        makefile::import(text, target).map_err(|e| QaError::NoGates(format!("{file}: {e}")))?;
+    let imported = makefile::import(text, target).map_err(|e| {
+        QaError::NoGates(match e.line() {
+            Some(line) => format!("{file}:{line}: {e}"),
+            None => format!("{file}: {e}"),
+        })
+    })?;
     let mut toml = header();
     toml.push_str(&format!(
         "# Imported from the `{target}` target of {file}: one gate per command.\n"
     ));
+    for note in &imported.left_out {
+        toml.push_str(&format!("# Left out {note}.\n"));
+    }
+    let imported = imported.gates;
     for gate in &imported {
         toml.push('\n');
         toml.push_str(&imported_block(gate));
@@ -90,12 +111,29 @@ fn imported_block(gate: &ImportedGate) -> String {
     if gate.shell {
         block.push_str("shell = true\n");
     }
-    if let Some((tool, install)) = &gate.tool {
-        block.push_str(&format!(
-            "tool = {}\ninstall = {}\n",
-            quoted(tool),
-            quoted(install)
-        ));
+    if let Some(cwd) = &gate.cwd {
+        block.push_str(&format!("cwd = {}\n", quoted(cwd)));
+    }
+    if !gate.env.is_empty() {
+        let env: Vec<String> = gate
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", quoted(v)))
+            .collect();
+        block.push_str(&format!("env = {{ {} }}\n", env.join(", ")));
+    }
+    if let Some(tool) = &gate.tool {
+        block.push_str(&format!("tool = {}\n", quoted(tool)));
+    }
+    if let Some(module) = &gate.module {
+        block.push_str(&format!("module = {}\n", quoted(module)));
+    }
+    if let Some(install) = gate
+        .install
+        .as_ref()
+        .filter(|_| gate.tool.is_some() || gate.module.is_some())
+    {
+        block.push_str(&format!("install = {}\n", quoted(install)));
     }
     if !gate.needs.is_empty() {
         let needs: Vec<String> = gate.needs.iter().map(|n| quoted(n)).collect();
@@ -128,7 +166,8 @@ fn detect_project(repo: &Repo) -> Detected {
         let has = |name: &str| tool.is_some_and(|t| t.contains_key(name));
         let file = |name: &str| repo.path(name).is_file();
         let ruff = has("ruff") || file("ruff.toml") || file(".ruff.toml");
-        let mypy = has("mypy") || file("mypy.ini") || file(".mypy.ini");
+        let mypy_targets = mypy_config_targets(repo, &doc);
+        let mypy = mypy_targets.is_some();
         let pytest = has("pytest") || file("pytest.ini") || file("conftest.py");
         let found: Vec<&str> = [("ruff", ruff), ("mypy", mypy), ("pytest", pytest)]
             .iter()
@@ -148,8 +187,10 @@ fn detect_project(repo: &Repo) -> Detected {
             blocks.push(python_gate(prefix, "format", "ruff format --check", "ruff"));
             blocks.push(python_gate(prefix, "lint", "ruff check", "ruff"));
         }
-        if mypy {
-            blocks.push(python_gate(prefix, "types", "mypy .", "mypy"));
+        if let Some(targets) = mypy_targets {
+            // Plain `mypy` when its config names what to check: `mypy .` would override it.
+            let run = if targets { "mypy" } else { "mypy ." };
+            blocks.push(python_gate(prefix, "types", run, "mypy"));
         }
         if pytest {
             blocks.push(python_gate(prefix, "tests", "pytest", "pytest"));
@@ -165,6 +206,50 @@ fn detect_project(repo: &Repo) -> Detected {
         gates: blocks.into_iter().map(|(n, _)| n).collect(),
         toml,
     }
+}
+
+/// The mypy configuration mypy itself would read (the first of mypy.ini, .mypy.ini,
+/// pyproject.toml's `[tool.mypy]`, setup.cfg's `[mypy]`): `None` when there is none, else
+/// whether it names what to check (`files`, `modules` or `packages`), so that plain `mypy`
+/// runs. Without those, mypy needs a target, and the gate checks `.`.
+fn mypy_config_targets(repo: &Repo, pyproject: &toml::Table) -> Option<bool> {
+    const KEYS: [&str; 3] = ["files", "modules", "packages"];
+    for name in ["mypy.ini", ".mypy.ini"] {
+        if let Ok(text) = std::fs::read_to_string(repo.path(name)) {
+            return Some(ini_section_has(&text, "mypy", &KEYS));
+        }
+    }
+    if let Some(mypy) = pyproject
+        .get("tool")
+        .and_then(|t| t.get("mypy"))
+        .and_then(toml::Value::as_table)
+    {
+        return Some(KEYS.iter().any(|k| mypy.contains_key(*k)));
+    }
+    let setup = std::fs::read_to_string(repo.path("setup.cfg")).ok()?;
+    ini_has_section(&setup, "mypy").then(|| ini_section_has(&setup, "mypy", &KEYS))
+}
+
+fn ini_has_section(text: &str, section: &str) -> bool {
+    text.lines().any(|l| l.trim() == format!("[{section}]"))
+}
+
+/// Whether `[section]` of an INI file sets one of `keys` (`key = ...` or `key: ...`).
+fn ini_section_has(text: &str, section: &str, keys: &[&str]) -> bool {
+    let mut inside = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line == format!("[{section}]");
+        } else if inside
+            && let Some(key) = line.split(['=', ':']).next()
+            && line.contains(['=', ':'])
+            && keys.contains(&key.trim())
+        {
+            return true;
+        }
+    }
+    false
 }
 
 fn cargo_gates() -> Vec<(String, String)> {
@@ -198,4 +283,22 @@ fn python_gate(prefix: &str, name: &str, run: &str, tool: &str) -> (String, Stri
         "[gates.{name}]\nrun = \"{run}\"\ntool = \"{tool}\"\ninstall = \"pip install {tool}\"\n"
     );
     (name, block)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ini_sections_are_read_for_mypy_targets() {
+        let text = "[metadata]\nfiles = x\n\n[mypy]\nstrict = True\nfiles: src, tests\n";
+        assert!(ini_has_section(text, "mypy"));
+        assert!(ini_section_has(text, "mypy", &["files"]));
+        assert!(!ini_section_has(
+            "[metadata]\nfiles = x\n[mypy]\n",
+            "mypy",
+            &["files"]
+        ));
+        assert!(!ini_has_section("[mypy-tests.*]\n", "mypy"));
+    }
 }

@@ -189,6 +189,12 @@ pub fn github_commands(
         out.push_str(&fenced(&body, tokens));
         out.push_str("::endgroup::\n");
     }
+    if let Some(reason) = &report.outcome_reason {
+        out.push_str(&format!(
+            "::error title=qa: fail::{}\n",
+            escape_data(reason)
+        ));
+    }
     for g in &report.gates {
         for d in g.baseline.iter().flat_map(|b| &b.new_diagnostics) {
             out.push_str(&format!(

@@ -6,6 +6,7 @@
 //! Entry points: [`load_plan`] (validated before anything runs), [`Plan::restrict`] for
 //! `qa GATE...`, [`run`] then [`write_reports`], and [`init`] for `qa init`.
 
+mod available;
 pub mod baseline;
 mod builtin;
 mod cache;
@@ -20,6 +21,7 @@ mod schedule;
 mod select;
 mod shards;
 mod term;
+mod verdict;
 
 pub use baseline::{BaselineReport, Mode as BaselineMode};
 pub use builtin::{Builtin, Builtins};
@@ -39,6 +41,7 @@ pub use schedule::{Decision, State, decide};
 pub use select::{Shard, changed_files, shard, shard_of, unaffected};
 pub use shards::{ShardInfo, check_merge, plan_digest};
 pub use term::{Terminal, end_line, list, list_json, summary};
+pub use verdict::{Strict, ci_env, did_not_run, require_checked};
 
 use std::path::{Path, PathBuf};
 
@@ -74,6 +77,8 @@ pub struct Loaded {
     pub plan: Plan,
     /// Set when there was no `xtask.toml` and the gates were detected.
     pub detected: Option<Detected>,
+    /// `[qa] require_tools`, when xtask.toml sets it.
+    pub require_tools: Option<bool>,
 }
 
 /// The number of cores, the default of `[qa] jobs`.
@@ -89,9 +94,10 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
         Some(file) => Ok(Loaded {
             plan: config::load(file, &names, default_jobs())?,
             detected: None,
+            require_tools: config::require_tools(file)?,
         }),
         None => {
-            let detected = detect(repo);
+            let detected = detect(repo)?;
             let file = ConfigFile::parse(Path::new("(detected gates)"), detected.toml.clone())?;
             let plan = config::load(&file, &names, default_jobs())?;
             if plan.gates.is_empty() {
@@ -104,6 +110,7 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
             Ok(Loaded {
                 plan,
                 detected: Some(detected),
+                require_tools: None,
             })
         }
     }
@@ -199,7 +206,7 @@ pub fn init(repo: &Repo, force: bool, make_target: Option<&str>) -> Result<Init,
     }
     let detected = match make_target {
         Some(target) => detect::detect_make_target(repo, target)?,
-        None => detect(repo),
+        None => detect(repo)?,
     };
     if detected.gates.is_empty() {
         return Err(QaError::NoGates(format!(

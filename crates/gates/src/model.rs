@@ -61,6 +61,9 @@ pub struct Gate {
     pub timeout: Option<Duration>,
     /// The program that must be on `PATH`; missing, the gate is skipped with `install`.
     pub tool: Option<String>,
+    /// A Python module the gate's interpreter must import; missing, the gate is skipped with
+    /// `install` (see `crate::available`).
+    pub module: Option<String>,
     pub install: Option<String>,
     pub env: Vec<(String, String)>,
     /// Working directory relative to the repository root.
@@ -276,6 +279,7 @@ impl Gate {
             owner: None,
             timeout: None,
             tool: None,
+            module: None,
             install: None,
             env: vec![],
             cwd: None,

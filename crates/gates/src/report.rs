@@ -35,8 +35,19 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
     /// `pass`: every required gate passed or was skipped; `fail`: a required gate failed, was
-    /// blocked, timed out or could not start; `interrupted`: Ctrl-C stopped the run.
+    /// blocked, timed out or could not start, or `require_tools` holds and the run checked
+    /// nothing or skipped a required gate for a missing tool (see `outcome_reason`);
+    /// `interrupted`: Ctrl-C stopped the run.
     pub outcome: Outcome,
+    /// Why the outcome is what it is when the gates alone do not say: a run that checked
+    /// nothing, or a required gate skipped for a missing tool while `require_tools` holds.
+    #[serde(default)]
+    pub outcome_reason: Option<String>,
+    /// What makes a required gate skipped for a missing tool (and a run that checked nothing)
+    /// fail this run: `CI=true`, `--require-tools` or `[qa] require_tools = true`; null when
+    /// nothing does (a developer machine: the summary lists what did not run).
+    #[serde(default)]
+    pub require_tools: Option<String>,
     /// How many gates ended in each status.
     pub counts: Counts,
     /// Every gate of the run, in declaration order.
@@ -97,6 +108,10 @@ pub struct GateReport {
     /// True when the result came from the cache: same inputs, argv, env and tool version as a
     /// run that passed.
     pub cached: bool,
+    /// For a gate skipped because what it needs is missing: the `tool` not on PATH, or the
+    /// Python `module` its interpreter cannot import.
+    #[serde(default)]
+    pub missing_tool: Option<String>,
 }
 
 impl Report {
@@ -134,6 +149,8 @@ impl Report {
             jobs,
             shard: None,
             outcome,
+            outcome_reason: None,
+            require_tools: None,
             counts,
             gates,
         }
@@ -171,7 +188,10 @@ pub fn merge(reports: &[Report]) -> Report {
     let duration = reports.iter().map(|r| r.duration_s).fold(0.0, f64::max);
     let jobs = reports.iter().map(|r| r.jobs).max().unwrap_or(1);
     let interrupted = reports.iter().any(|r| r.outcome == Outcome::Interrupted);
-    Report::new(started_at, duration, jobs, interrupted, gates)
+    let mut merged = Report::new(started_at, duration, jobs, interrupted, gates);
+    let because = reports.iter().find_map(|r| r.require_tools.clone());
+    crate::verdict::require_checked(&mut merged, &crate::verdict::Strict { because });
+    merged
 }
 
 /// The JSON Schema of [`Report`], as committed at [`SCHEMA_PATH`].
@@ -261,6 +281,9 @@ pub fn markdown(report: &Report) -> String {
         c.timeout,
         c.error
     );
+    if let Some(note) = crate::verdict::note(report) {
+        out.push_str(&format!("**{note}**\n\n"));
+    }
     for g in &report.gates {
         out.push_str(&markdown_line(g));
         out.push('\n');
@@ -400,6 +423,7 @@ mod tests {
             log_tail: None,
             baseline: None,
             cached: false,
+            missing_tool: None,
         }
     }
 

@@ -141,11 +141,12 @@ pub fn run(
                 }
                 for i in decision.start {
                     let gate = &plan.gates[i];
-                    if let Some(reason) = missing_tool(gate) {
+                    if let Some(missing) = crate::available::missing(gate, repo.root()) {
                         states[i] = State::Done(Status::Skipped);
                         let mut r = base_report(repo, plan, config, i, None);
                         r.status = Status::Skipped;
-                        r.reason = Some(reason);
+                        r.reason = Some(missing.reason);
+                        r.missing_tool = Some(missing.what);
                         observer.finished(&r);
                         reports[i] = Some(r);
                         continue;
@@ -262,6 +263,7 @@ fn base_report(
         log_tail: None,
         baseline: None,
         cached: false,
+        missing_tool: None,
     }
 }
 
@@ -270,17 +272,6 @@ fn display_path(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
-}
-
-fn missing_tool(gate: &Gate) -> Option<String> {
-    let tool = gate.tool.as_ref()?;
-    if process::which(tool).is_some() {
-        return None;
-    }
-    Some(match &gate.install {
-        Some(hint) => format!("`{tool}` is not on PATH; install it: {hint}"),
-        None => format!("`{tool}` is not on PATH"),
-    })
 }
 
 /// Answers from the cache when the gate passed before with the same key, else runs it and

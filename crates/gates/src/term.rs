@@ -215,6 +215,10 @@ pub fn summary(report: &Report, color: bool) -> String {
         c.timeout,
         c.error
     ));
+    if let Some(note) = crate::verdict::note(report) {
+        out.push_str(&note);
+        out.push('\n');
+    }
     out
 }
 

@@ -316,6 +316,7 @@ mod tests {
             log_tail: None,
             baseline: None,
             cached: false,
+            missing_tool: None,
         }
     }
 

@@ -9,7 +9,9 @@
 //! ```
 //!
 //! Writes `.xtask/format-plan.toml` (plan, apply) and, with `--commit`, commits and
-//! `.git-blame-ignore-revs`. The work is done by the `stagefmt` crate.
+//! `.git-blame-ignore-revs`. `plan` and apply hold the plan lock (`.git/xtask/format.lock`)
+//! for the whole run (a second one waits, then reads the plan afresh), so no run loses
+//! another's marks. The work is done by the `stagefmt` crate.
 
 use std::io::Write;
 use std::path::Path;
@@ -121,6 +123,16 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     // What goes to stdout, printed at the end through `out::print` (a closed pipe or a full
     // disk never panics).
     let mut text: Vec<u8> = Vec::new();
+    // Commands that rewrite the plan hold the plan lock from reading it to writing it.
+    let writes_plan = match &args.command {
+        Some(Command::Plan { .. } | Command::Apply(_)) => true,
+        Some(_) => false,
+        None => !args.apply.batch.is_empty() || args.apply.next.is_some(),
+    };
+    let _lock = match writes_plan.then(|| plan_lock(&repo)).transpose()? {
+        Some(None) => return Ok(Exit::Interrupted),
+        lock => lock.flatten(),
+    };
     let result = match args.command {
         Some(Command::Check { json, formatter }) => check(&repo, json, formatter, &mut text),
         Some(Command::Plan {
@@ -261,6 +273,23 @@ fn apply(repo: &repo::Repo, args: ApplyArgs, out: &mut Vec<u8>) -> Result<Exit, 
     } else {
         Exit::Failure
     })
+}
+
+/// Takes the plan lock (`stagefmt::lock_plan`): a second run that would rewrite the plan says
+/// so and waits, then reads the plan afresh. `None`: Ctrl-C while waiting.
+fn plan_lock(repo: &repo::Repo) -> anyhow::Result<Option<repo::lock::RunLock>> {
+    let waiting = |path: &Path, pid: Option<u32>| {
+        let shown = path.strip_prefix(repo.root()).unwrap_or(path).display();
+        let pid = pid.map_or_else(|| "unknown".to_string(), |p| p.to_string());
+        eprintln!(
+            "format: waiting for another format run that writes the plan in this repository ({shown}, pid {pid})..."
+        );
+    };
+    match stagefmt::lock_plan(repo, waiting) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(repo::lock::LockError::Interrupted) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn io(e: std::io::Error) -> FormatError {

@@ -4,6 +4,7 @@
 //!
 //! Nothing here knows about gates, formatters or SBOMs; the task crates build on these pieces.
 
+pub mod beneath;
 pub mod config;
 mod discover;
 pub mod fs;

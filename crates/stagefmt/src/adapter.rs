@@ -284,9 +284,10 @@ impl Ruff {
         root: &Path,
         files: &[PathBuf],
     ) -> Result<Vec<Formatted>, FormatError> {
+        let beneath = repo::beneath::RootDir::open(root)?;
         let read: Vec<(PathBuf, Vec<u8>)> = files
             .par_iter()
-            .map(|f| Ok((f.clone(), repo::fs::read(&root.join(f))?)))
+            .map(|f| Ok((f.clone(), beneath.read(f)?)))
             .collect::<Result<_, FormatError>>()?;
         let (by_diff, by_copy): (Vec<_>, Vec<_>) = read
             .into_iter()
@@ -518,10 +519,11 @@ pub fn format_scratch(
     let pid = std::process::id();
     // (scratch path, scratch path relative to the root, real path, original contents)
     type Made = (PathBuf, PathBuf, PathBuf, Vec<u8>);
+    let beneath = repo::beneath::RootDir::open(root)?;
     let made: Vec<Result<Made, FormatError>> = files
         .par_iter()
         .map(|rel| {
-            let original = repo::fs::read(&root.join(rel))?;
+            let original = beneath.read(rel)?;
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let mut name = OsString::from(format!("{SCRATCH_PREFIX}{pid}-{n}-"));
             name.push(rel.file_name().unwrap_or_default());

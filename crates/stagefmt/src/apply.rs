@@ -7,13 +7,15 @@
 //! formatter never writes a real file (ruff prints diffs that are applied in memory, refusing a
 //! file whose diff does not match its bytes; other formatters run on scratch copies), so a
 //! formatter that fails, crashes, is killed or hangs leaves the real files as they were; results are written through a temp file renamed over
-//! each file (`repo::fs::write_atomic_unsynced`: permissions and line endings kept, no fsync per
-//! file since the originals are committed), and a batch whose write fails half-way is restored.
+//! each file (`repo::beneath::RootDir::write_atomic_unsynced`: resolved beneath the root through
+//! no symlink, permissions and line endings kept, no fsync per file since the originals are
+//! committed), and a batch whose write fails half-way is restored.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use repo::beneath::RootDir;
 
 use crate::adapter::{Formatted, adapter};
 use crate::config::FormatConfig;
@@ -144,11 +146,12 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
             .collect();
         refuse(&refused)?;
     }
+    let beneath = RootDir::open(root)?;
     let mut results: Vec<BatchResult> = formatted
         .into_par_iter()
         .map(|(id, formatted)| {
             let batch = plan.batch(&id).expect("selected");
-            result(batch, formatted.and_then(|f| write_batch(root, &f)))
+            result(batch, formatted.and_then(|f| write_batch(&beneath, &f)))
         })
         .collect();
     results.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
@@ -370,34 +373,32 @@ fn result(batch: &Batch, done: Result<Vec<PathBuf>, FormatError>) -> BatchResult
     }
 }
 
-/// Writes a batch's formatted files, each atomically, after checking that nobody changed the
-/// file meanwhile; a write that fails puts back the files already written.
-fn write_batch(root: &Path, formatted: &[Formatted]) -> Result<Vec<PathBuf>, FormatError> {
-    let mut written: Vec<(&Path, &[u8])> = Vec::new();
-    let mut changed = Vec::new();
-    for f in formatted {
-        if f.formatted == f.original {
-            continue;
-        }
-        let path = root.join(&f.path);
-        let result = match repo::fs::read(&path) {
-            Ok(now) if now == f.original => {
-                repo::fs::write_atomic_unsynced(&path, &f.formatted).map_err(FormatError::from)
-            }
-            Ok(_) => Err(FormatError::Refused {
+/// Writes a batch's formatted files, each atomically and beneath the root through no symlink
+/// ([`repo::beneath`]), after checking every target first (still a regular file reached
+/// through no symlink, unchanged since it was read), so a refused file fails the batch before
+/// any write; a write that fails puts back the files already written.
+fn write_batch(root: &RootDir, formatted: &[Formatted]) -> Result<Vec<PathBuf>, FormatError> {
+    let changed: Vec<&Formatted> = formatted
+        .iter()
+        .filter(|f| f.formatted != f.original)
+        .collect();
+    for f in &changed {
+        if root.read(&f.path)? != f.original {
+            return Err(FormatError::Refused {
                 path: f.path.clone(),
                 reason: "changed while it was being formatted".to_string(),
-            }),
-            Err(e) => Err(e.into()),
-        };
-        if let Err(e) = result {
-            for (p, original) in written {
-                let _ = repo::fs::write_atomic(&root.join(p), original);
-            }
-            return Err(e);
+            });
         }
-        written.push((&f.path, &f.original));
-        changed.push(f.path.clone());
     }
-    Ok(changed)
+    let mut written: Vec<&Formatted> = Vec::new();
+    for f in &changed {
+        if let Err(e) = root.write_atomic_unsynced(&f.path, &f.formatted) {
+            for w in written {
+                let _ = root.write_atomic(&w.path, &w.original);
+            }
+            return Err(e.into());
+        }
+        written.push(f);
+    }
+    Ok(changed.iter().map(|f| f.path.clone()).collect())
 }

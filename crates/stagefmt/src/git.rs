@@ -30,6 +30,20 @@ fn run(cmd: &Cmd) -> Result<Vec<u8>, FormatError> {
     Ok(done.stdout)
 }
 
+/// The git directory of the work tree holding `root` (absolute), `None` outside one.
+pub(crate) fn git_dir(root: &Path) -> Option<PathBuf> {
+    let done = process::run(
+        &git(root).args(["rev-parse", "--absolute-git-dir"]),
+        RunOptions::capture(),
+    )
+    .ok()?;
+    let out = done.stdout.strip_suffix(b"\n")?;
+    if !done.end.success() || out.is_empty() {
+        return None;
+    }
+    Some(PathBuf::from(OsString::from_vec(out.to_vec())))
+}
+
 /// Which of `files` (relative to `root`) have uncommitted changes, staged, unstaged or
 /// untracked; `None` when `root` is not in a git work tree.
 pub(crate) fn dirty(
@@ -113,6 +127,7 @@ pub(crate) fn ignore_revs(
             text.push_str(&format!("# cargo xtask format: batch {batch}\n{hash}\n"));
         }
     }
-    repo::fs::write_atomic(&path, text.as_bytes())?;
+    repo::beneath::RootDir::open(&root.join(&cdup))?
+        .write_atomic(Path::new(BLAME_IGNORE), text.as_bytes())?;
     Ok(rel)
 }

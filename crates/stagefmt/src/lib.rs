@@ -13,6 +13,7 @@ pub mod config;
 pub mod diff;
 pub mod files;
 mod git;
+mod lock;
 pub mod patch;
 pub mod paths;
 pub mod plan;
@@ -23,6 +24,7 @@ pub use adapter::RunFailure;
 pub use apply::{ApplyOptions, ApplyOutcome, BatchResult, Selection, apply};
 pub use check::{CheckOptions, CheckReport, FormatterCheck, PendingFile, check};
 pub use config::{FormatConfig, FormatterConfig, Kind};
+pub use lock::{lock_plan, plan_lock_path};
 pub use plan::{Batch, PLAN_PATH, Plan, PlanError, Status};
 pub use planner::{Limits, Pending};
 pub use report::{

@@ -277,9 +277,10 @@ impl Plan {
         Plan::parse(Path::new(PLAN_PATH), &text).map(Some)
     }
 
-    /// Writes the plan atomically to `root/.xtask/format-plan.toml`.
+    /// Writes the plan atomically to `root/.xtask/format-plan.toml`, through no symlink.
     pub fn save(&self, root: &Path) -> Result<(), repo::fs::FsError> {
-        repo::fs::write_atomic(&root.join(PLAN_PATH), self.to_toml().as_bytes())
+        repo::beneath::RootDir::open(root)?
+            .write_atomic(Path::new(PLAN_PATH), self.to_toml().as_bytes())
     }
 }
 

@@ -126,7 +126,7 @@ open(sys.argv[2], "w").write(f"{ideal} {t}\n")
 EOF
 read -r IDEAL GREEDY <"$WORK/ideal"
 for _ in $(seq "$RUNS"); do
-  measure sleeps "$XTASK" qa --root "$S" --jobs 2
+  measure sleeps "$XTASK" qa --root "$S" --jobs 2 --no-cache
 done
 SLEEPS=$(median sleeps)
 

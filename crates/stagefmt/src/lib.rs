@@ -7,9 +7,11 @@
 //! ([`planner`]) is pure; walking, spawning and writing happen in the other modules.
 
 pub mod adapter;
+mod adhoc;
 mod apply;
 mod check;
 pub mod config;
+mod considered;
 pub mod diff;
 pub mod files;
 mod git;
@@ -18,6 +20,7 @@ pub mod paths;
 pub mod plan;
 pub mod planner;
 mod report;
+pub mod unparseable;
 
 pub use adapter::RunFailure;
 pub use apply::{ApplyOptions, ApplyOutcome, BatchResult, Selection, apply};
@@ -26,8 +29,8 @@ pub use config::{FormatConfig, FormatterConfig, Kind};
 pub use plan::{Batch, PLAN_PATH, Plan, PlanError, Status};
 pub use planner::{Limits, Pending};
 pub use report::{
-    Annotations, EnforceOptions, EnforceOutcome, Offender, PlanOptions, PlanOutcome, StatusOptions,
-    StatusReport, check_json, enforce, plan, render_check, render_plan, status,
+    Annotations, EnforceOptions, EnforceOutcome, Offender, Place, PlanOptions, PlanOutcome,
+    StatusOptions, StatusReport, check_json, enforce, plan, render_check, render_plan, status,
 };
 
 use std::path::PathBuf;

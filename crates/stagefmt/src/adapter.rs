@@ -146,9 +146,7 @@ impl Adapter for Rustfmt {
             check_interrupted(&cmd, done.end)?;
             let stdout = String::from_utf8_lossy(&done.stdout);
             let stderr = String::from_utf8_lossy(&done.stderr);
-            if self.cargo {
-                out.considered = Some(crate::considered::rustfmt_verbose(&stdout));
-            }
+            let considered = crate::considered::rustfmt_verbose(&stdout);
             for (name, lines) in diff::rustfmt(&stdout) {
                 if let Some(file) = names.get(name.as_str()) {
                     out.pending.insert(file.clone(), lines);
@@ -174,6 +172,10 @@ impl Adapter for Rustfmt {
                         )
                     });
                 }
+            }
+            if self.cargo {
+                // rustfmt lists no `Formatting` line for a file it cannot parse.
+                out.considered = Some(considered + out.broken.len());
             }
             match done.end {
                 End::Exited(0) => {}

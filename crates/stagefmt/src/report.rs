@@ -710,7 +710,10 @@ pub fn check_json(report: &CheckReport) -> serde_json::Value {
             "version": f.version,
             "checked": f.checked,
             "pending": f.pending.iter().map(|p| json!({"path": paths::encode(&p.path), "lines": p.lines})).collect::<Vec<_>>(),
-            "broken": f.broken.iter().map(|(p, e)| json!({"path": paths::encode(p), "error": e})).collect::<Vec<_>>(),
+            "broken": f.broken.iter().map(|(p, e)| {
+                let (line, column) = unparseable::line_column(e);
+                json!({"path": paths::encode(p), "error": e, "line": line, "column": column, "message": unparseable::split(e).1})
+            }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }

@@ -299,11 +299,17 @@ fn plan_update_keeps_every_setting_of_the_plan() {
         ],
     );
     assert_eq!(r.code, 0, "{r}");
-    // A recorded version the update must keep.
+    // A version change is noted until an update records the installed version.
     let plan = repo
         .read(".xtask/format-plan.toml")
         .replace("version = \"ruff 0.17.6\"", "version = \"ruff 0.17.5\"");
     repo.write(".xtask/format-plan.toml", &plan);
+    let r = xtask(&repo, &["format", "status"]);
+    assert!(
+        r.stdout
+            .contains("note: ruff changed since the plan was made (ruff 0.17.5 -> ruff 0.17.6)"),
+        "{r}"
+    );
     repo.write("app/fresh/new.py", "a=1\n");
     let r = xtask(&repo, &["format", "plan", "--update"]);
     assert_eq!(r.code, 0, "{r}");
@@ -312,7 +318,9 @@ fn plan_update_keeps_every_setting_of_the_plan() {
         updated.contains("max_files = 3\nmax_lines = 50\nby_owner = true\n"),
         "{updated}"
     );
-    assert!(updated.contains("version = \"ruff 0.17.5\""), "{updated}");
+    assert!(updated.contains("version = \"ruff 0.17.6\""), "{updated}");
+    let r = xtask(&repo, &["format", "status"]);
+    assert!(!r.stdout.contains("note:"), "{r}");
     let block = batch_block(&updated, "app/fresh");
     assert!(block.contains("owner = \"@app-team\""), "{block}");
     // What the command line gives wins, and is recorded.

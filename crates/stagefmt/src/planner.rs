@@ -51,9 +51,9 @@ pub fn plan(pending: &[Pending], limits: Limits, formatters: &BTreeMap<String, S
 /// Re-plans after the tree moved: done batches stay frozen (minus files that no longer
 /// exist); pending batches keep only their files that are still pending; pending files no
 /// batch holds get new batches, whose ids never reuse an existing one. `present` is every
-/// file that exists now. The formatter versions the plan recorded are kept (a formatter new
-/// to the plan gets its version); `limits` are the caller's (the plan's own unless the user
-/// gave others).
+/// file that exists now. `limits` are the caller's (the plan's own unless the user gave
+/// others); the formatter versions become the installed ones (how a version change that
+/// `format status` notes is acknowledged).
 pub fn update(
     previous: &Plan,
     pending: &[Pending],
@@ -88,13 +88,8 @@ pub fn update(
         .cloned()
         .collect();
     let taken: BTreeSet<String> = previous.batches.iter().map(|b| b.id.clone()).collect();
-    let mut all_formatters = formatters.clone();
-    all_formatters.extend(
-        previous
-            .formatters
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone())),
-    );
+    let mut all_formatters = previous.formatters.clone();
+    all_formatters.extend(formatters.iter().map(|(k, v)| (k.clone(), v.clone())));
     let prefixed = all_formatters.len() > 1;
     batches.extend(new_batches(&fresh, limits, &taken, prefixed));
     sort(&mut batches);

@@ -335,7 +335,7 @@ fn plan_update_keeps_every_setting_of_the_plan() {
 
 #[test]
 fn check_counts_the_files_the_formatter_considers() {
-    // ruff: `extend-exclude`d and `exclude`d folders are not counted, by either ruff.
+    // ruff: an `extend-exclude`d folder is not counted, by either ruff.
     let repo = GitRepo::new();
     repo.write(
         "pyproject.toml",
@@ -346,6 +346,8 @@ fn check_counts_the_files_the_formatter_considers() {
     }
     repo.write("src/a.py", "a=1\n");
     repo.write("src/b.py", "b = 1\n");
+    // ruff 0.17 formats Python blocks in Markdown too: not a file of this formatter.
+    repo.write("README.md", "# Demo\n\n```python\nx=1\n```\n");
     repo.commit("initial");
     for venv in ["test", "ruff-old"] {
         let r = with_ruff(venv, &repo, &["format", "check"]);

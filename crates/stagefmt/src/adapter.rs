@@ -398,8 +398,11 @@ impl Ruff {
         paths: &[PathBuf],
         no_cache: bool,
     ) -> Result<(Cmd, process::Finished), FormatError> {
+        // Over the whole tree `--verbose` logs each file ruff takes (crate::considered).
+        let whole_tree = paths.len() == 1 && paths[0] == Path::new(".");
         let cmd = Cmd::new("ruff")
             .args(["format", "--diff", "--force-exclude"])
+            .args(whole_tree.then_some("--verbose"))
             .args(no_cache.then_some("--no-cache"))
             .arg("--")
             .args(paths.iter().map(|f| f.as_os_str().to_owned()))
@@ -442,12 +445,13 @@ fn parse_ruff(
         }
     }
     let stderr = String::from_utf8_lossy(&done.stderr);
-    out.considered = match crate::considered::ruff_summary(&stderr) {
-        Some(n) => Some(n + out.broken.len()),
+    let ours = |p: &str| names.contains_key(p);
+    // ruff's log of the files it took (unparseable ones included), else its summary (which
+    // leaves them out).
+    out.considered = crate::considered::ruff_included(&stderr, &ours)
+        .or_else(|| crate::considered::ruff_summary(&stderr).map(|n| n + out.broken.len()))
         // Nothing for ruff to look at (every file excluded) prints no summary.
-        None if stderr.contains("No Python files found") => Some(0),
-        None => None,
-    };
+        .or_else(|| stderr.contains("No Python files found").then_some(0));
     match done.end {
         End::Exited(0 | 1) => Ok(out),
         End::Exited(2) if !out.broken.is_empty() => Ok(out),

@@ -35,6 +35,27 @@ pub(crate) fn ruff_summary(stderr: &str) -> Option<usize> {
     found
 }
 
+/// With `--verbose` over the whole tree, ruff logs each file it takes (`Included path via
+/// `include`: "PATH"`), notebooks and Markdown included: the count of those that are `ours`
+/// (the files our globs take), so `1 of 48` is never `.md` files ruff formats but we do not.
+/// `None` when ruff logged no such line.
+pub(crate) fn ruff_included(stderr: &str, ours: &dyn Fn(&str) -> bool) -> Option<usize> {
+    let mut seen = false;
+    let mut n = 0;
+    for line in stderr.lines() {
+        let Some(at) = line.find("Included path via ") else {
+            continue;
+        };
+        let Some((_, path)) = line[at..].split_once("`: ") else {
+            continue;
+        };
+        seen = true;
+        let path = path.trim().trim_matches('"');
+        n += usize::from(ours(path));
+    }
+    seen.then_some(n)
+}
+
 /// The files `rustfmt -v` (through `cargo fmt -- -v`) formatted: one `Formatting PATH` line
 /// each, the exact set cargo fmt walks.
 pub(crate) fn rustfmt_verbose(stdout: &str) -> usize {
@@ -56,5 +77,8 @@ mod tests {
         assert_eq!(ruff_summary("12 files would be reformatted\n"), Some(12));
         assert_eq!(ruff_summary("warning: No Python files found\n"), None);
         assert_eq!(ruff_summary("2 files would be reformatted, soon\n"), None);
+        let log = "[x][DEBUG] Included path via `include`: \"/r/a.py\"\n[x][DEBUG] Included path via `include`: \"/r/README.md\"\n";
+        assert_eq!(ruff_included(log, &|p| p.ends_with(".py")), Some(1));
+        assert_eq!(ruff_included("nothing\n", &|_| true), None);
     }
 }

@@ -3,7 +3,8 @@
 //! ```text
 //! cargo xtask format check [--json]              which files each formatter would change
 //! cargo xtask format plan [--max-files N] [--max-lines N] [--by-owner] [--update]
-//! cargo xtask format --batch ID[,ID...] | --next N [--allow-dirty] [--commit]
+//! cargo xtask format --batch ID[,ID...] | --next N [--allow-dirty] [--commit] [--reapply]
+//! cargo xtask format --file PATH... [--allow-dirty]  format these files, plan unchanged
 //! cargo xtask format status [--json]             rollout progress and drift
 //! cargo xtask format enforce                     CI: done batches and new files formatted
 //! ```
@@ -29,6 +30,8 @@ use crate::exit::Exit;
         cargo xtask format check                    what each formatter would change\n  \
         cargo xtask format plan --max-files 25      split it into batches\n  \
         cargo xtask format --next 2 --commit        apply the next two batches, one commit each\n  \
+        cargo xtask format --batch lib --reapply    format a done batch's files again\n  \
+        cargo xtask format --file app/new.py        format chosen files (plan unchanged)\n  \
         cargo xtask format status                   rollout progress and drift\n  \
         cargo xtask format enforce                  CI: done batches and new files formatted"
 )]
@@ -104,12 +107,19 @@ struct ApplyArgs {
         long,
         value_name = "ID",
         value_delimiter = ',',
-        conflicts_with = "next"
+        conflicts_with_all = ["next", "file"]
     )]
     batch: Vec<String>,
     /// Apply the next N pending batches.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "file")]
     next: Option<u64>,
+    /// Format these files (repeatable): a drifted file of a done batch, or new code. Each goes
+    /// to its batch's formatter, or the one whose globs take it; the plan is not changed.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["commit", "reapply"])]
+    file: Vec<std::path::PathBuf>,
+    /// With --batch: accept done batches and format their files again (they stay done).
+    #[arg(long, requires = "batch")]
+    reapply: bool,
     /// Format files that have uncommitted changes too.
     #[arg(long)]
     allow_dirty: bool,
@@ -178,9 +188,12 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
                 }
             })
         }
-        None if args.apply.batch.is_empty() && args.apply.next.is_none() => {
+        None if args.apply.batch.is_empty()
+            && args.apply.next.is_none()
+            && args.apply.file.is_empty() =>
+        {
             anyhow::bail!(
-                "nothing to do: pass --batch ID or --next N, or a command (check, plan, apply, status, enforce); see `{}`",
+                "nothing to do: pass --batch ID, --next N or --file PATH, or a command (check, plan, apply, status, enforce); see `{}`",
                 repo::invocation::current().command("format --help")
             )
         }
@@ -232,9 +245,10 @@ fn check(
 fn apply(repo: &repo::Repo, args: ApplyArgs, out: &mut Vec<u8>) -> Result<Exit, FormatError> {
     let selection = match args.next {
         Some(n) => Selection::Next(n as usize),
+        None if !args.file.is_empty() => Selection::Files(args.file),
         None if args.batch.is_empty() => {
             return Err(FormatError::Other(
-                "pass --batch ID[,ID...] or --next N".to_string(),
+                "pass --batch ID[,ID...], --next N or --file PATH".to_string(),
             ));
         }
         None => Selection::Ids(args.batch),
@@ -243,6 +257,7 @@ fn apply(repo: &repo::Repo, args: ApplyArgs, out: &mut Vec<u8>) -> Result<Exit, 
         selection,
         allow_dirty: args.allow_dirty,
         commit: args.commit,
+        reapply: args.reapply,
     };
     let outcome = stagefmt::apply(repo, &options)?;
     for r in &outcome.results {

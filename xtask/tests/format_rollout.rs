@@ -14,7 +14,7 @@ fn python_rollout_end_to_end() {
     assert_eq!(r.code, 1, "{r}");
     assert!(
         r.stdout
-            .starts_with("ruff: 140 of 146 file(s) would be reformatted"),
+            .starts_with("ruff: 140 of 145 file(s) would be reformatted"),
         "{r}"
     );
 
@@ -30,13 +30,15 @@ fn python_rollout_end_to_end() {
     let ids = batch_ids(&first);
     assert_eq!(
         ids,
+        // Named after their directory; app/billing and app/ui (10 files each) share `app`;
+        // app/core/store/sql (30 files) is cut 15 + 15, never 25 + 5 spilled elsewhere.
         [
-            "app-billing",
-            "app-core",
-            "app-core-engine-1",
-            "app-core-engine-2",
-            "app-core-store-sql",
             "app",
+            "app/core",
+            "app/core/engine-1",
+            "app/core/engine-2",
+            "app/core/store/sql-1",
+            "app/core/store/sql-2",
             "lib",
             "tools"
         ],
@@ -46,9 +48,10 @@ fn python_rollout_end_to_end() {
     repo.commit("plan");
 
     // Two batches in parallel touch exactly their files.
-    let r = xtask(&repo, &["format", "--batch", "app-billing,lib"]);
+    assert_eq!(batch_files(&first, "app/core/store/sql-1").len(), 15);
+    let r = xtask(&repo, &["format", "--batch", "app,lib"]);
     assert_eq!(r.code, 0, "{r}");
-    let mut expected: Vec<String> = batch_files(&first, "app-billing");
+    let mut expected: Vec<String> = batch_files(&first, "app");
     expected.extend(batch_files(&first, "lib"));
     expected.push(".xtask/format-plan.toml".to_string());
     expected.sort();
@@ -119,7 +122,7 @@ fn python_rollout_end_to_end() {
     let r = xtask(&repo, &["format", "plan", "--update", "--max-files", "25"]);
     assert_eq!(r.code, 0, "{r}");
     let updated = repo.read(".xtask/format-plan.toml");
-    for id in ["app-billing", "lib"] {
+    for id in ["app", "lib"] {
         assert_eq!(
             batch_block(&updated, id),
             batch_block(&plan, id),
@@ -169,9 +172,9 @@ fn rust_rollout_end_to_end() {
     assert_eq!(
         batch_ids(&plan),
         [
-            "crates-alpha-src",
-            "crates-beta-src",
-            "crates-beta-src-nested"
+            "crates/alpha/src",
+            "crates/beta/src",
+            "crates/beta/src/nested"
         ],
         "{plan}"
     );
@@ -179,7 +182,7 @@ fn rust_rollout_end_to_end() {
     // skip_children: formatting `nested/mod.rs` leaves `nested/deep.rs` alone.
     let r = xtask(
         &repo,
-        &["format", "--batch", "crates-alpha-src,crates-beta-src"],
+        &["format", "--batch", "crates/alpha/src,crates/beta/src"],
     );
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(
@@ -210,7 +213,7 @@ fn rust_rollout_end_to_end() {
         changed_files(&repo)
     );
     let log = repo.git(&["log", "--format=%s"]);
-    assert!(log.starts_with("format: record the commits of batches crates-beta-src-nested in .git-blame-ignore-revs\nformat: apply batch `crates-beta-src-nested` (rustfmt, 2 of 2 files in crates/beta/src/nested)\n"), "{log}");
+    assert!(log.starts_with("format: record the commits of batches crates/beta/src/nested in .git-blame-ignore-revs\nformat: apply batch `crates/beta/src/nested` (rustfmt, 2 of 2 files in crates/beta/src/nested)\n"), "{log}");
     let head1 = repo.git(&["rev-parse", "HEAD~1"]);
     assert!(repo.read(".git-blame-ignore-revs").contains(head1.trim()));
     assert!(

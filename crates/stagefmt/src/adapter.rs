@@ -32,6 +32,8 @@ const ARG_BYTES: usize = 96 * 1024;
 pub struct CheckOutput {
     pub pending: BTreeMap<PathBuf, usize>,
     pub broken: BTreeMap<PathBuf, String>,
+    /// How many files the tool itself considered, when it says (crate::considered).
+    pub considered: Option<usize>,
 }
 
 /// The files a formatter takes, computed on first call (a walk of the repository).
@@ -104,8 +106,9 @@ impl Adapter for Rustfmt {
 
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
         let (outputs, files): (Vec<(Cmd, process::Finished)>, &[PathBuf]) = if self.cargo {
+            // `-v` lists each file cargo fmt formats: the count of what it considers.
             let cmd = Cmd::new("cargo")
-                .args(["fmt", "--all", "--check", "--", "--color", "never"])
+                .args(["fmt", "--all", "--check", "--", "--color", "never", "-v"])
                 .cwd(root);
             let (done, files) = rayon::join(
                 || run(&cmd, &self.config, "cargo (rustup component add rustfmt)"),
@@ -143,25 +146,36 @@ impl Adapter for Rustfmt {
             check_interrupted(&cmd, done.end)?;
             let stdout = String::from_utf8_lossy(&done.stdout);
             let stderr = String::from_utf8_lossy(&done.stderr);
+            let considered = crate::considered::rustfmt_verbose(&stdout);
             for (name, lines) in diff::rustfmt(&stdout) {
                 if let Some(file) = names.get(name.as_str()) {
                     out.pending.insert(file.clone(), lines);
                 }
             }
-            // A file that does not parse: `error: ...` then ` --> PATH:LINE:COL`.
+            // A file that does not parse: `error: ...` then ` --> PATH:LINE:COL`; kept as
+            // `LINE:COL: MESSAGE` (crate::unparseable).
             let mut message = None;
             for line in stderr.lines() {
                 if let Some(m) = line.strip_prefix("error: ") {
                     message = Some(m.to_string());
                 } else if let Some(at) = line.trim_start().strip_prefix("--> ")
-                    && let Some(file) = names.iter().find_map(|(n, f)| {
-                        at.strip_prefix(n).filter(|r| r.starts_with(':')).map(|_| f)
+                    && let Some((file, place)) = names.iter().find_map(|(n, f)| {
+                        at.strip_prefix(n)
+                            .and_then(|r| r.strip_prefix(':'))
+                            .map(|place| (f, place))
                     })
                 {
-                    out.broken
-                        .entry(file.clone())
-                        .or_insert_with(|| message.clone().unwrap_or_else(|| at.to_string()));
+                    out.broken.entry(file.clone()).or_insert_with(|| {
+                        format!(
+                            "{place}: {}",
+                            message.as_deref().unwrap_or("does not parse")
+                        )
+                    });
                 }
+            }
+            if self.cargo {
+                // rustfmt lists no `Formatting` line for a file it cannot parse.
+                out.considered = Some(considered + out.broken.len());
             }
             match done.end {
                 End::Exited(0) => {}
@@ -250,8 +264,12 @@ impl Adapter for Ruff {
                 parse_ruff(&cmd, &done, &names)
             })
             .collect::<Result<_, FormatError>>()?;
-        let mut out = CheckOutput::default();
+        let mut out = CheckOutput {
+            considered: Some(0),
+            ..CheckOutput::default()
+        };
         for r in results {
+            out.considered = out.considered.zip(r.considered).map(|(a, b)| a + b);
             out.pending.extend(r.pending);
             out.broken.extend(r.broken);
         }
@@ -381,8 +399,11 @@ impl Ruff {
         paths: &[PathBuf],
         no_cache: bool,
     ) -> Result<(Cmd, process::Finished), FormatError> {
+        // Over the whole tree `--verbose` logs each file ruff takes (crate::considered).
+        let whole_tree = paths.len() == 1 && paths[0] == Path::new(".");
         let cmd = Cmd::new("ruff")
             .args(["format", "--diff", "--force-exclude"])
+            .args(whole_tree.then_some("--verbose"))
             .args(no_cache.then_some("--no-cache"))
             .arg("--")
             .args(paths.iter().map(|f| f.as_os_str().to_owned()))
@@ -419,12 +440,19 @@ fn parse_ruff(
             .filter(|(n, _)| rest.strip_prefix(*n).is_some_and(|r| r.starts_with(':')))
             .max_by_key(|(n, _)| n.len());
         if let Some((n, file)) = hit {
-            out.broken.insert(
-                file.clone(),
-                format!("does not parse: {}", &rest[n.len() + 1..]),
-            );
+            // `LINE:COL: MESSAGE` (crate::unparseable).
+            out.broken
+                .insert(file.clone(), rest[n.len() + 1..].to_string());
         }
     }
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    let ours = |p: &str| names.contains_key(p);
+    // ruff's log of the files it took (unparseable ones included), else its summary (which
+    // leaves them out).
+    out.considered = crate::considered::ruff_included(&stderr, &ours)
+        .or_else(|| crate::considered::ruff_summary(&stderr).map(|n| n + out.broken.len()))
+        // Nothing for ruff to look at (every file excluded) prints no summary.
+        .or_else(|| stderr.contains("No Python files found").then_some(0));
     match done.end {
         End::Exited(0 | 1) => Ok(out),
         End::Exited(2) if !out.broken.is_empty() => Ok(out),

@@ -28,6 +28,8 @@ pub enum Selection {
     Ids(Vec<String>),
     /// The next N pending batches, in plan order.
     Next(usize),
+    /// These files (`--file`), whatever batch they are in, or none; the plan is not changed.
+    Files(Vec<PathBuf>),
 }
 
 /// How to apply.
@@ -38,6 +40,8 @@ pub struct ApplyOptions {
     pub allow_dirty: bool,
     /// One commit per batch, appended to `.git-blame-ignore-revs`.
     pub commit: bool,
+    /// Accept done batches too, and format their files again (`--reapply`); they stay done.
+    pub reapply: bool,
 }
 
 /// What happened to each batch.
@@ -70,8 +74,16 @@ impl ApplyOutcome {
 pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, FormatError> {
     let root = repo.root();
     let config = FormatConfig::load(repo)?;
-    let mut plan = Plan::load(root)?.ok_or(FormatError::NoPlan)?;
-    let ids = select(&plan, &options.selection)?;
+    let adhoc = matches!(options.selection, Selection::Files(_));
+    let mut plan = match Plan::load(root)? {
+        Some(plan) => plan,
+        None if adhoc => Plan::default(),
+        None => return Err(FormatError::NoPlan),
+    };
+    let ids = match &options.selection {
+        Selection::Files(files) => crate::adhoc::add_batches(&mut plan, &config, files)?,
+        selection => select(&plan, selection, options.reapply)?,
+    };
     // Validate everything before any real file is touched: paths and files now; uncommitted
     // changes (a `git status`) while the formatter works on scratch copies, before writing.
     let dirty_check = || -> Result<Option<BTreeSet<PathBuf>>, FormatError> {
@@ -161,9 +173,20 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
         interrupted,
     };
 
+    if adhoc {
+        // `--file`: the plan is not changed.
+        return Ok(outcome);
+    }
     let date = crate::today();
+    // A batch done before (`--reapply`) keeps its date and commit.
+    let done_before: BTreeSet<String> = (plan.batches.iter())
+        .filter(|b| b.status.is_done())
+        .map(|b| b.id.clone())
+        .collect();
     let mark_done = |plan: &mut Plan, id: &str, commit: Option<String>| {
-        if let Some(b) = plan.batches.iter_mut().find(|b| b.id == id) {
+        if let Some(b) = plan.batches.iter_mut().find(|b| b.id == id)
+            && !done_before.contains(id)
+        {
             b.status = Status::Done {
                 commit,
                 date: date.clone(),
@@ -225,8 +248,8 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
     Ok(outcome)
 }
 
-/// The batch ids to apply, validated: known, not done, each once.
-fn select(plan: &Plan, selection: &Selection) -> Result<Vec<String>, FormatError> {
+/// The batch ids to apply, validated: known, not done (unless `reapply`), each once.
+fn select(plan: &Plan, selection: &Selection, reapply: bool) -> Result<Vec<String>, FormatError> {
     match selection {
         Selection::Next(n) => {
             let ids: Vec<String> = plan
@@ -261,8 +284,12 @@ fn select(plan: &Plan, selection: &Selection) -> Result<Vec<String>, FormatError
                         hint,
                     });
                 };
-                if batch.status.is_done() {
-                    return Err(FormatError::Other(format!("batch `{id}` is already done")));
+                if batch.status.is_done() && !reapply {
+                    return Err(FormatError::Other(format!(
+                        "batch `{id}` is already done; to format its files again run `{}`",
+                        repo::invocation::current()
+                            .command(&format!("format --batch {id} --reapply"))
+                    )));
                 }
                 if !out.contains(id) {
                     out.push(id.clone());
@@ -270,6 +297,7 @@ fn select(plan: &Plan, selection: &Selection) -> Result<Vec<String>, FormatError
             }
             Ok(out)
         }
+        Selection::Files(_) => Ok(Vec::new()),
     }
 }
 

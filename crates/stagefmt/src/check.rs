@@ -111,7 +111,11 @@ pub fn check(
                 name: f.name.clone(),
                 kind: f.kind,
                 version,
-                checked: files()?.len(),
+                // What the tool considered (its own excludes), else what our globs took.
+                checked: match found.considered {
+                    Some(n) => n,
+                    None => files()?.len(),
+                },
                 pending: found
                     .pending
                     .into_iter()

@@ -21,6 +21,8 @@ pub struct FormatConfig {
     pub max_files: usize,
     pub max_lines: usize,
     pub by_owner: bool,
+    /// `unparseable`: whether `format enforce` fails on a file the formatter cannot parse.
+    pub unparseable: crate::unparseable::Policy,
     pub formatters: Vec<FormatterConfig>,
 }
 
@@ -59,6 +61,7 @@ struct RawFormat {
     max_files: Option<usize>,
     max_lines: Option<usize>,
     by_owner: Option<bool>,
+    unparseable: Option<crate::unparseable::Policy>,
     /// Seconds.
     timeout: Option<f64>,
     #[serde(default)]
@@ -194,6 +197,7 @@ impl FormatConfig {
         config.max_files = raw.max_files.unwrap_or(DEFAULT_MAX_FILES);
         config.max_lines = raw.max_lines.unwrap_or(DEFAULT_MAX_LINES);
         config.by_owner = raw.by_owner.unwrap_or(false);
+        config.unparseable = raw.unparseable.unwrap_or_default();
         if config.max_files == 0 || config.max_lines == 0 {
             return Err(err(
                 span,
@@ -227,6 +231,7 @@ impl FormatConfig {
             max_files: DEFAULT_MAX_FILES,
             max_lines: DEFAULT_MAX_LINES,
             by_owner: false,
+            unparseable: crate::unparseable::Policy::default(),
             formatters,
         }
     }

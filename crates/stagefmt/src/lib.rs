@@ -7,9 +7,11 @@
 //! ([`planner`]) is pure; walking, spawning and writing happen in the other modules.
 
 pub mod adapter;
+mod adhoc;
 mod apply;
 mod check;
 pub mod config;
+mod considered;
 pub mod diff;
 pub mod files;
 mod git;
@@ -19,6 +21,7 @@ pub mod paths;
 pub mod plan;
 pub mod planner;
 mod report;
+pub mod unparseable;
 
 pub use adapter::RunFailure;
 pub use apply::{ApplyOptions, ApplyOutcome, BatchResult, Selection, apply};
@@ -28,8 +31,8 @@ pub use lock::{lock_plan, plan_lock_path};
 pub use plan::{Batch, PLAN_PATH, Plan, PlanError, Status};
 pub use planner::{Limits, Pending};
 pub use report::{
-    Annotations, EnforceOptions, EnforceOutcome, Offender, PlanOptions, PlanOutcome, StatusOptions,
-    StatusReport, check_json, enforce, plan, render_check, render_plan, status,
+    Annotations, EnforceOptions, EnforceOutcome, Offender, Place, PlanOptions, PlanOutcome,
+    StatusOptions, StatusReport, check_json, enforce, plan, render_check, render_plan, status,
 };
 
 use std::path::PathBuf;

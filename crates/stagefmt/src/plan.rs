@@ -23,6 +23,9 @@ pub struct Plan {
     pub by_owner: bool,
     /// Formatter name to its version line when the plan was made (empty when unknown).
     pub formatters: BTreeMap<String, String>,
+    /// Files a formatter could not parse when the plan was made (or last updated), in no
+    /// batch; sorted. `format enforce` does not fail on them while they stay unparseable.
+    pub unparseable: Vec<PathBuf>,
     pub batches: Vec<Batch>,
 }
 
@@ -97,6 +100,13 @@ impl Plan {
         out.push_str(&format!("max_files = {}\n", self.max_files));
         out.push_str(&format!("max_lines = {}\n", self.max_lines));
         out.push_str(&format!("by_owner = {}\n", self.by_owner));
+        if !self.unparseable.is_empty() {
+            out.push_str("unparseable = [\n");
+            for f in &self.unparseable {
+                out.push_str(&format!("  {},\n", quote(&paths::encode(f))));
+            }
+            out.push_str("]\n");
+        }
         for (name, version) in &self.formatters {
             let key = if !name.is_empty()
                 && name
@@ -167,8 +177,26 @@ impl Plan {
                 .into_iter()
                 .map(|(k, v)| (k, v.version))
                 .collect(),
+            unparseable: Vec::new(),
             batches: Vec::new(),
         };
+        for f in raw.unparseable {
+            let text_span = f.span();
+            let file = paths::decode(f.get_ref())
+                .filter(|p| paths::check_relative(p).is_ok())
+                .ok_or_else(|| {
+                    err(
+                        Some(text_span),
+                        format!(
+                            "unparseable file `{}` is not a plain path inside the repository",
+                            f.get_ref()
+                        ),
+                    )
+                })?;
+            plan.unparseable.push(file);
+        }
+        plan.unparseable.sort();
+        plan.unparseable.dedup();
         let mut seen_files: BTreeMap<PathBuf, String> = BTreeMap::new();
         for spanned in raw.batch {
             let span = spanned.span();
@@ -292,6 +320,8 @@ struct RawPlan {
     max_lines: usize,
     by_owner: bool,
     #[serde(default)]
+    unparseable: Vec<toml::Spanned<String>>,
+    #[serde(default)]
     formatter: BTreeMap<String, RawFormatter>,
     #[serde(default)]
     batch: Vec<toml::Spanned<RawBatch>>,
@@ -353,6 +383,7 @@ mod tests {
             max_lines: 2000,
             by_owner: false,
             formatters: [("ruff".to_string(), "ruff 0.17.6".to_string())].into(),
+            unparseable: vec!["tools/broken.py".into()],
             batches: vec![
                 Batch {
                     id: "pkg-a".into(),

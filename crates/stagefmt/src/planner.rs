@@ -1,10 +1,14 @@
 //! The batch planner: a pure function (no IO) from pending files to a plan.
 //!
-//! A batch is a module (a directory subtree) when it fits the limits (files and changed
-//! lines); a module too big is split by its subdirectories, then by files; small sibling
-//! modules are merged up to the limits. With `by_owner` the files of different CODEOWNERS
-//! owners never share a batch. Ids come from the module path (`pkg/sub` gives `pkg-sub`,
-//! several batches of one module get `-1`, `-2`...), and the same inputs give the same plan.
+//! A batch is a directory subtree when it fits the limits (files and changed lines). A
+//! subtree too big is split: the files directly in its directory stay one batch when they fit
+//! (else they are cut into even pieces: 26 files with a limit of 25 give 13 + 13), and each
+//! subdirectory is planned the same way. A unit that fills half a batch or more keeps a batch
+//! of its own; smaller sibling units share batches, in path order, up to the limits. With
+//! `by_owner` the files of different CODEOWNERS owners never share a batch. A batch is named
+//! after its files' common directory (`apps/billing`; at the root `root-files`, or what it
+//! holds: `root-files+docs`), numbered `-1`, `-2`... only when several batches share a name;
+//! the same inputs give the same plan.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -36,6 +40,7 @@ pub fn plan(pending: &[Pending], limits: Limits, formatters: &BTreeMap<String, S
         max_lines: limits.max_lines,
         by_owner: limits.by_owner,
         formatters: formatters.clone(),
+        unparseable: Vec::new(),
         batches: Vec::new(),
     };
     out.batches = new_batches(pending, limits, &BTreeSet::new(), formatters.len() > 1);
@@ -46,7 +51,9 @@ pub fn plan(pending: &[Pending], limits: Limits, formatters: &BTreeMap<String, S
 /// Re-plans after the tree moved: done batches stay frozen (minus files that no longer
 /// exist); pending batches keep only their files that are still pending; pending files no
 /// batch holds get new batches, whose ids never reuse an existing one. `present` is every
-/// file that exists now.
+/// file that exists now. `limits` are the caller's (the plan's own unless the user gave
+/// others); the formatter versions become the installed ones (how a version change that
+/// `format status` notes is acknowledged).
 pub fn update(
     previous: &Plan,
     pending: &[Pending],
@@ -93,6 +100,7 @@ pub fn update(
         max_lines: limits.max_lines,
         by_owner: limits.by_owner,
         formatters: all_formatters,
+        unparseable: previous.unparseable.clone(),
         batches,
     }
 }
@@ -128,29 +136,31 @@ fn new_batches(
     for ((formatter, owner), mut files) in groups {
         files.sort_unstable();
         files.dedup_by(|a, b| a.0 == b.0);
-        for g in split(&files, 0, Path::new(""), limits) {
+        for mut g in split(&files, 0, Path::new(""), limits) {
+            g.files.sort_unstable();
+            g.module = common_dir(&g.files);
             let owner = (limits.by_owner && !owner.is_empty()).then(|| owner.to_string());
             raw.push((formatter.to_string(), owner, g));
         }
     }
-    // Ids: the module's slug, numbered when several batches share it.
-    let base = |formatter: &str, module: &Path| {
-        let slug = slug(module);
+    // Ids: the common directory, numbered when several batches share it.
+    let base = |formatter: &str, g: &Group<'_>| {
+        let name = name(&g.module, &g.files);
         if prefixed {
-            format!("{formatter}-{slug}")
+            format!("{formatter}:{name}")
         } else {
-            slug
+            name
         }
     };
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for (f, _, g) in &raw {
-        *counts.entry(base(f, &g.module)).or_default() += 1;
+        *counts.entry(base(f, g)).or_default() += 1;
     }
     let mut taken = taken.clone();
     let mut next: BTreeMap<String, usize> = BTreeMap::new();
     let mut out = Vec::with_capacity(raw.len());
     for (formatter, owner, g) in raw {
-        let base = base(&formatter, &g.module);
+        let base = base(&formatter, &g);
         let id = if counts[&base] == 1 && !taken.contains(&base) {
             base
         } else {
@@ -182,6 +192,9 @@ struct Group<'a> {
     module: PathBuf,
     files: Vec<&'a Path>,
     lines: usize,
+    /// Small enough to share a batch with small siblings (under half of both limits, and not
+    /// a piece of a directory that had to be split).
+    mergeable: bool,
 }
 
 impl Group<'_> {
@@ -191,7 +204,20 @@ impl Group<'_> {
     }
 }
 
-/// Splits the files under `module` (`depth` components deep; sorted) into batches.
+/// Whether `files` (with `lines` changed lines) fit one batch.
+fn fits(files: usize, lines: usize, limits: Limits) -> bool {
+    files <= limits.max_files && lines <= limits.max_lines
+}
+
+/// Whether a whole unit is small enough to be merged with small siblings.
+fn small(files: usize, lines: usize, limits: Limits) -> bool {
+    files * 2 < limits.max_files && lines * 2 < limits.max_lines
+}
+
+/// Splits the files under `module` (`depth` components deep; sorted) into batches: the whole
+/// subtree when it fits; otherwise the files directly in `module` (kept together when they
+/// fit, else cut into even pieces) and each subdirectory planned the same way, then the small
+/// ones among these merged in path order up to the limits.
 fn split<'a>(
     files: &[(&'a Path, usize)],
     depth: usize,
@@ -199,14 +225,16 @@ fn split<'a>(
     limits: Limits,
 ) -> Vec<Group<'a>> {
     let lines: usize = files.iter().map(|f| f.1).sum();
-    if files.len() <= limits.max_files && lines <= limits.max_lines {
+    if fits(files.len(), lines, limits) {
         return vec![Group {
-            module: common_dir(files, module, depth),
+            module: module.to_path_buf(),
             files: files.iter().map(|f| f.0).collect(),
             lines,
+            mergeable: small(files.len(), lines, limits),
         }];
     }
-    // Units in path order: each file directly in `module`, and each subdirectory's batches.
+    // The files directly in `module`, and each subdirectory's files (contiguous when sorted).
+    let mut own: Vec<(&'a Path, usize)> = Vec::new();
     let mut units: Vec<Group<'a>> = Vec::new();
     let mut i = 0;
     while i < files.len() {
@@ -214,11 +242,7 @@ fn split<'a>(
         let mut comps = path.components().skip(depth);
         let first = comps.next().expect("a path under its module");
         if comps.next().is_none() {
-            units.push(Group {
-                module: module.to_path_buf(),
-                files: vec![path],
-                lines: files[i].1,
-            });
+            own.push(files[i]);
             i += 1;
             continue;
         }
@@ -231,36 +255,78 @@ fn split<'a>(
             }
             j += 1;
         }
-        let sub = module.join(first);
-        units.extend(split(&files[i..j], depth + 1, &sub, limits));
+        units.extend(split(&files[i..j], depth + 1, &module.join(first), limits));
         i = j;
     }
-    // Merge neighbours while they fit.
+    let mut all = pieces(&own, module, limits);
+    all.extend(units);
+    // Units that fill half a batch or more stay alone; small ones share batches.
     let mut out: Vec<Group<'a>> = Vec::new();
-    for unit in units {
-        match out.last_mut() {
-            Some(last) if last.fits(&unit, limits) => {
-                if last.module != unit.module {
-                    last.module = module.to_path_buf();
-                }
+    let mut open: Option<usize> = None;
+    for unit in all {
+        if !unit.mergeable {
+            out.push(unit);
+            continue;
+        }
+        match open {
+            Some(k) if out[k].fits(&unit, limits) => {
+                let last = &mut out[k];
                 last.files.extend(unit.files);
                 last.lines += unit.lines;
             }
-            _ => out.push(unit),
+            _ => {
+                open = Some(out.len());
+                out.push(unit);
+            }
         }
     }
     out
 }
 
-/// The deepest directory holding every file (at least `module`).
-fn common_dir(files: &[(&Path, usize)], module: &Path, depth: usize) -> PathBuf {
-    let first = files[0].0;
-    let last = files[files.len() - 1].0;
+/// The files directly in `module`: one unit when they fit, else pieces as even as the limits
+/// allow (26 files with a limit of 25 are two pieces of 13), never merged with others.
+fn pieces<'a>(own: &[(&'a Path, usize)], module: &Path, limits: Limits) -> Vec<Group<'a>> {
+    if own.is_empty() {
+        return Vec::new();
+    }
+    let lines: usize = own.iter().map(|f| f.1).sum();
+    if fits(own.len(), lines, limits) {
+        return vec![Group {
+            module: module.to_path_buf(),
+            files: own.iter().map(|f| f.0).collect(),
+            lines,
+            mergeable: small(own.len(), lines, limits),
+        }];
+    }
+    let cap = own.len().div_ceil(own.len().div_ceil(limits.max_files));
+    let mut out: Vec<Group<'a>> = Vec::new();
+    for &(path, n) in own {
+        match out.last_mut() {
+            Some(last) if last.files.len() < cap && last.lines + n <= limits.max_lines => {
+                last.files.push(path);
+                last.lines += n;
+            }
+            _ => out.push(Group {
+                module: module.to_path_buf(),
+                files: vec![path],
+                lines: n,
+                mergeable: false,
+            }),
+        }
+    }
+    out
+}
+
+/// The deepest directory holding every file of `files` (sorted component-wise).
+fn common_dir(files: &[&Path]) -> PathBuf {
+    let (Some(first), Some(last)) = (files.first(), files.last()) else {
+        return PathBuf::new();
+    };
     // Sorted component-wise: the common prefix of the first and last is everyone's.
-    let mut dir = module.to_path_buf();
     let a: Vec<_> = first.components().collect();
     let b: Vec<_> = last.components().collect();
-    let mut k = depth;
+    let mut dir = PathBuf::new();
+    let mut k = 0;
     while k + 1 < a.len() && k + 1 < b.len() && a[k] == b[k] {
         dir.push(a[k]);
         k += 1;
@@ -268,7 +334,36 @@ fn common_dir(files: &[(&Path, usize)], module: &Path, depth: usize) -> PathBuf 
     dir
 }
 
-/// A readable id for a module path: components joined with `-`, odd characters as `_`.
+/// A batch's name: its common directory (`apps/billing`); for a batch at the root, what it
+/// holds: `root-files` for files directly at the root, then its top-level directories, joined
+/// by `+` (`root-files+docs+scripts`; after three, `+N-more`).
+fn name(module: &Path, files: &[&Path]) -> String {
+    if !module.as_os_str().is_empty() {
+        return slug(module);
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if files.iter().any(|f| f.components().count() == 1) {
+        parts.push("root-files".to_string());
+    }
+    for f in files {
+        let mut comps = f.components();
+        if let (Some(top), Some(_)) = (comps.next(), comps.next()) {
+            let top = slug(Path::new(top.as_os_str()));
+            if !parts.contains(&top) {
+                parts.push(top);
+            }
+        }
+    }
+    if parts.len() > 3 {
+        let more = parts.len() - 3;
+        parts.truncate(3);
+        parts.push(format!("{more}-more"));
+    }
+    parts.join("+")
+}
+
+/// A readable id for a module path: its components joined with `/`, characters other than
+/// letters, digits, `_`, `.` and `-` as `_`.
 pub fn slug(module: &Path) -> String {
     let text: Vec<String> = module
         .components()
@@ -287,9 +382,9 @@ pub fn slug(module: &Path) -> String {
         })
         .collect();
     if text.is_empty() {
-        "root".to_string()
+        "root-files".to_string()
     } else {
-        text.join("-")
+        text.join("/")
     }
 }
 
@@ -349,12 +444,12 @@ mod tests {
         check(
             &[("pkg/a/x.py", 1), ("pkg/a/y.py", 1), ("pkg/a/deep/z.py", 1)],
             limits(10, 100),
-            "pkg-a pkg/a 3 [pkg/a/deep/z.py pkg/a/x.py pkg/a/y.py]",
+            "pkg/a pkg/a 3 [pkg/a/deep/z.py pkg/a/x.py pkg/a/y.py]",
         );
         check(
             &[("x.py", 1), ("y/z.py", 2)],
             limits(10, 100),
-            "root  3 [x.py y/z.py]",
+            "root-files+y  3 [x.py y/z.py]",
         );
     }
 
@@ -376,10 +471,95 @@ mod tests {
             ],
             limits(3, 100),
             "
-pkg-a pkg/a 3 [pkg/a/1.py pkg/a/2.py pkg/a/3.py]
+pkg/a pkg/a 3 [pkg/a/1.py pkg/a/2.py pkg/a/3.py]
 pkg pkg 3 [pkg/b/1.py pkg/c/1.py pkg/top.py]
-pkg-z-1 pkg/z 3 [pkg/z/1.py pkg/z/2.py pkg/z/3.py]
-pkg-z-2 pkg/z 2 [pkg/z/4.py pkg/z/5.py]",
+pkg/z-1 pkg/z 3 [pkg/z/1.py pkg/z/2.py pkg/z/3.py]
+pkg/z-2 pkg/z 2 [pkg/z/4.py pkg/z/5.py]",
+        );
+    }
+
+    /// `n` files `DIR/fNN.py` of one line each.
+    fn many(dir: &str, n: usize) -> Vec<(String, usize)> {
+        (0..n).map(|i| (format!("{dir}/f{i:02}.py"), 1)).collect()
+    }
+
+    /// `id: files` per batch.
+    fn sizes(files: &[(String, usize)], l: Limits) -> String {
+        let refs: Vec<(&str, usize)> = files.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+        let plan = plan(&pending(&refs), l, &versions());
+        plan.batches
+            .iter()
+            .map(|b| format!("{}: {}", b.id, b.files.len()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn a_directory_too_big_is_cut_evenly_and_never_spills_into_a_neighbour() {
+        // 26 files with a limit of 25: two pieces of 13, not 25 + 1 merged elsewhere.
+        let mut files = many("apps/billing", 26);
+        files.extend(many("apps/ui", 1));
+        assert_eq!(
+            sizes(&files, limits(25, 2000)),
+            "apps/billing-1: 13\napps/billing-2: 13\napps/ui: 1"
+        );
+    }
+
+    #[test]
+    fn a_directory_that_fills_half_a_batch_keeps_its_own_small_ones_share() {
+        // Two directories of 13 and one of 1 (limit 25): 13, 13 and 1, never 13 + (13 + 1).
+        let mut files = many("pkg/a", 13);
+        files.extend(many("pkg/b", 13));
+        files.extend(many("pkg/c", 1));
+        assert_eq!(
+            sizes(&files, limits(25, 2000)),
+            "pkg/a: 13\npkg/b: 13\npkg/c: 1"
+        );
+        // Small siblings share one batch named after their common directory.
+        let mut files = many("pkg/big", 20);
+        for d in ["d1", "d2", "d3", "d4"] {
+            files.extend(many(&format!("pkg/small/{d}"), 3));
+        }
+        files.extend(many("pkg/x", 2));
+        assert_eq!(sizes(&files, limits(25, 2000)), "pkg/big: 20\npkg: 14");
+    }
+
+    #[test]
+    fn a_directory_that_fits_stays_whole_when_its_parent_splits() {
+        let mut files = many("src", 3);
+        files.extend(many("src/net", 24));
+        files.extend(many("src/net/tls", 1));
+        files.extend(many("src/db", 10));
+        assert_eq!(sizes(&files, limits(25, 2000)), "src: 13\nsrc/net: 25");
+    }
+
+    #[test]
+    fn root_batches_say_what_they_hold() {
+        assert_eq!(
+            sizes(
+                &many("", 3)
+                    .iter()
+                    .map(|(p, n)| (p.trim_start_matches('/').to_string(), *n))
+                    .collect::<Vec<_>>(),
+                limits(25, 2000)
+            ),
+            "root-files: 3"
+        );
+        let mut files: Vec<(String, usize)> = ["setup.py", "noxfile.py"]
+            .iter()
+            .map(|p| (p.to_string(), 1))
+            .collect();
+        for d in ["docs", "scripts", "tests", "tools"] {
+            files.extend(many(d, 1));
+        }
+        assert_eq!(
+            sizes(&files, limits(25, 2000)),
+            "root-files+docs+scripts+2-more: 6"
+        );
+        files.extend(many("src/app", 30));
+        assert_eq!(
+            sizes(&files, limits(25, 2000)),
+            "root-files+docs+scripts+2-more: 6\nsrc/app-1: 15\nsrc/app-2: 15"
         );
     }
 

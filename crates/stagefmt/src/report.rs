@@ -12,6 +12,7 @@ use crate::check::{CheckOptions, CheckReport, check};
 use crate::config::FormatConfig;
 use crate::plan::{Plan, Status};
 use crate::planner::{self, Limits, Pending};
+use crate::unparseable::{self, Policy};
 use crate::{FormatError, files, paths};
 
 /// `format plan` settings; `None` takes the value from `[format]`.
@@ -29,8 +30,9 @@ pub struct PlanOptions {
 #[derive(Debug, Clone)]
 pub struct PlanOutcome {
     pub plan: Plan,
-    /// Files no formatter could read (a parse error): not planned.
-    pub broken: Vec<(PathBuf, String)>,
+    /// Files a formatter could not parse, `(formatter, path, LINE:COL: message)`: not planned
+    /// (recorded in the plan's `unparseable` unless they are in a done batch).
+    pub broken: Vec<(String, PathBuf, String)>,
     /// Whether the plan file changed.
     pub changed: bool,
 }
@@ -78,10 +80,20 @@ pub fn plan(repo: &repo::Repo, options: &PlanOptions) -> Result<PlanOutcome, For
             })
         })
         .collect();
+    // An update keeps the plan's own settings unless the command line gives others.
+    let kept = previous.as_ref().filter(|_| options.update);
     let limits = Limits {
-        max_files: options.max_files.unwrap_or(config.max_files).max(1),
-        max_lines: options.max_lines.unwrap_or(config.max_lines).max(1),
-        by_owner: options.by_owner.unwrap_or(config.by_owner),
+        max_files: (options.max_files)
+            .or(kept.map(|p| p.max_files))
+            .unwrap_or(config.max_files)
+            .max(1),
+        max_lines: (options.max_lines)
+            .or(kept.map(|p| p.max_lines))
+            .unwrap_or(config.max_lines)
+            .max(1),
+        by_owner: (options.by_owner)
+            .or(kept.map(|p| p.by_owner))
+            .unwrap_or(config.by_owner),
     };
     let versions: BTreeMap<String, String> = report
         .formatters
@@ -95,15 +107,27 @@ pub fn plan(repo: &repo::Repo, options: &PlanOptions) -> Result<PlanOutcome, For
         }
         _ => planner::plan(&pending, limits, &versions),
     };
+    let broken: Vec<(String, PathBuf, String)> = report
+        .formatters
+        .iter()
+        .flat_map(|f| (f.broken.iter()).map(|(p, why)| (f.name.clone(), p.clone(), why.clone())))
+        .collect();
+    let mut new = new;
+    let done: BTreeSet<&Path> = (new.batches.iter())
+        .filter(|b| b.status.is_done())
+        .flat_map(|b| b.files.iter().map(PathBuf::as_path))
+        .collect();
+    let mut unparseable: Vec<PathBuf> = (broken.iter())
+        .map(|(_, p, _)| p.clone())
+        .filter(|p| !done.contains(p.as_path()))
+        .collect();
+    unparseable.sort();
+    unparseable.dedup();
+    new.unparseable = unparseable;
     let changed = previous.as_ref() != Some(&new);
     if changed {
         new.save(root)?;
     }
-    let broken = report
-        .formatters
-        .iter()
-        .flat_map(|f| f.broken.iter().cloned())
-        .collect();
     Ok(PlanOutcome {
         plan: new,
         broken,
@@ -127,15 +151,34 @@ pub struct EnforceOptions {
     pub annotations: Annotations,
 }
 
-/// A file that must be formatted and is not.
+/// A file that must be formatted and is not, or that the formatter cannot parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offender {
     pub path: PathBuf,
-    /// The done batch it belongs to; `None` for a file not in the plan (new code).
+    /// The formatter that takes it.
+    pub formatter: String,
+    /// The batch it belongs to; `None` for a file in no batch.
     pub batch: Option<String>,
+    /// Where it stands in the plan.
+    pub place: Place,
     pub lines: usize,
-    /// Set when the formatter could not read the file.
+    /// Set when the formatter could not parse the file: `LINE:COL: message`.
     pub broken: Option<String>,
+}
+
+/// Where a file stands in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// In a done batch: enforced.
+    Done,
+    /// In a pending batch: waits its turn.
+    Pending,
+    /// Listed `unparseable` in the plan (it did not parse when the plan was made).
+    KnownUnparseable,
+    /// In no batch of the plan: new code, enforced.
+    New,
+    /// There is no plan.
+    NoPlan,
 }
 
 /// The verdict of `format enforce`.
@@ -145,13 +188,18 @@ pub struct EnforceOutcome {
     pub offenders: Vec<Offender>,
     /// Unformatted files of pending batches: waiting their turn, not failures.
     pub pending: Vec<PathBuf>,
+    /// Files the formatter cannot parse that do not fail the check (known when the plan was
+    /// made, in a pending batch, or `[format] unparseable = "warn"`).
+    pub unparseable: Vec<Offender>,
     /// Files the formatters looked at.
     pub checked: usize,
 }
 
 /// Files in done batches, and files not in the plan at all, must be formatted; files of
-/// pending batches are reported as pending. Writes the report to `out` (and under GitHub
-/// Actions one `::error file=...` annotation per offending file).
+/// pending batches are reported as pending. A file the formatter cannot parse fails only in a
+/// done batch or when it became unparseable after the plan (`[format] unparseable`). Writes
+/// the report to `out` (and under GitHub Actions one `::error file=...` annotation per
+/// offending file).
 pub fn enforce(
     repo: &repo::Repo,
     options: &EnforceOptions,
@@ -160,7 +208,7 @@ pub fn enforce(
     let config = FormatConfig::load(repo)?;
     let plan = Plan::load(repo.root())?;
     let report = check(repo, &config, &CheckOptions::default())?;
-    let outcome = classify_enforce(&report, plan.as_ref());
+    let outcome = classify_enforce(&report, plan.as_ref(), config.unparseable);
     let annotate = match options.annotations {
         Annotations::Auto => std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
         Annotations::Always => true,
@@ -171,40 +219,59 @@ pub fn enforce(
     Ok(outcome)
 }
 
-fn classify_enforce(report: &CheckReport, plan: Option<&Plan>) -> EnforceOutcome {
+fn classify_enforce(report: &CheckReport, plan: Option<&Plan>, policy: Policy) -> EnforceOutcome {
     let index = plan.map(Plan::file_index).unwrap_or_default();
+    let known: BTreeSet<&Path> = plan
+        .map(|p| p.unparseable.iter().map(PathBuf::as_path).collect())
+        .unwrap_or_default();
     let mut outcome = EnforceOutcome {
         checked: report.formatters.iter().map(|f| f.checked).sum(),
         ..EnforceOutcome::default()
     };
-    let unformatted = report.formatters.iter().flat_map(|f| {
-        f.pending
-            .iter()
-            .map(|p| (p.path.clone(), p.lines, None))
-            .chain(
-                f.broken
-                    .iter()
-                    .map(|(p, why)| (p.clone(), 0, Some(why.clone()))),
-            )
-    });
-    for (path, lines, broken) in unformatted {
-        match index.get(path.as_path()) {
-            Some(b) if !b.status.is_done() => outcome.pending.push(path),
-            Some(b) => outcome.offenders.push(Offender {
-                path,
-                batch: Some(b.id.clone()),
-                lines,
-                broken,
-            }),
-            None => outcome.offenders.push(Offender {
-                path,
-                batch: None,
-                lines,
-                broken,
-            }),
+    let place = |path: &Path| match index.get(path) {
+        Some(b) if b.status.is_done() => (Place::Done, Some(b.id.clone())),
+        Some(b) => (Place::Pending, Some(b.id.clone())),
+        None if plan.is_none() => (Place::NoPlan, None),
+        None if known.contains(path) => (Place::KnownUnparseable, None),
+        None => (Place::New, None),
+    };
+    for f in &report.formatters {
+        for p in &f.pending {
+            let (place, batch) = place(&p.path);
+            match place {
+                // Pending, or unparseable when planned and parses now: `plan --update` plans it.
+                Place::Pending | Place::KnownUnparseable => outcome.pending.push(p.path.clone()),
+                Place::Done | Place::New | Place::NoPlan => outcome.offenders.push(Offender {
+                    path: p.path.clone(),
+                    formatter: f.name.clone(),
+                    batch,
+                    place,
+                    lines: p.lines,
+                    broken: None,
+                }),
+            }
+        }
+        for (path, why) in &f.broken {
+            let (place, batch) = place(path);
+            let o = Offender {
+                path: path.clone(),
+                formatter: f.name.clone(),
+                batch,
+                place,
+                lines: 0,
+                broken: Some(why.clone()),
+            };
+            let fails = policy == Policy::Fail
+                && matches!(o.place, Place::Done | Place::New | Place::NoPlan);
+            if fails {
+                outcome.offenders.push(o);
+            } else {
+                outcome.unparseable.push(o);
+            }
         }
     }
     outcome.offenders.sort_by(|a, b| a.path.cmp(&b.path));
+    outcome.unparseable.sort_by(|a, b| a.path.cmp(&b.path));
     outcome.pending.sort();
     outcome.passed = outcome.offenders.is_empty();
     outcome
@@ -216,49 +283,156 @@ fn render_enforce(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     for o in &outcome.offenders {
-        let why = offender_reason(o);
-        writeln!(out, "error: {}: {why}", paths::show(&o.path))?;
+        writeln!(out, "error: {}", offender_line(o))?;
+    }
+    for o in &outcome.unparseable {
+        writeln!(out, "warning: {}", offender_line(o))?;
     }
     if annotate {
         for o in &outcome.offenders {
+            let (line, col) = o
+                .broken
+                .as_deref()
+                .map_or((None, None), unparseable::line_column);
+            let at: String = [("line", line), ("col", col)]
+                .iter()
+                .filter_map(|(k, v)| v.map(|v| format!(",{k}={v}")))
+                .collect();
+            let (title, message) = match &o.broken {
+                Some(why) => (
+                    "Does not parse",
+                    format!(
+                        "{} cannot parse it: {} ({})",
+                        o.formatter,
+                        unparseable::split(why).1,
+                        place_text(o)
+                    ),
+                ),
+                None => (
+                    "Not formatted",
+                    format!(
+                        "{}; run `{}` to see the changes",
+                        offender_reason(o),
+                        repo::invocation::current().command("format check")
+                    ),
+                ),
+            };
             writeln!(
                 out,
-                "::error file={},title=Not formatted::{}",
+                "::error file={}{at},title={title}::{}",
                 escape_property(&paths::show(&o.path)),
-                escape_data(&format!(
-                    "{}; run `{}` to see the changes",
-                    offender_reason(o),
-                    repo::invocation::current().command("format check")
-                ))
+                escape_data(&message)
             )?;
         }
     }
     let verdict = if outcome.passed { "passed" } else { "FAILED" };
     writeln!(
         out,
-        "format enforce {verdict}: {} file(s) checked, {} must be formatted and are not, {} pending in the plan (not enforced yet)",
+        "format enforce {verdict}: {} file(s) checked, {} must be formatted and are not, {} pending in the plan (not enforced yet), {} unparseable",
         outcome.checked,
         outcome.offenders.len(),
-        outcome.pending.len()
+        outcome.pending.len(),
+        outcome
+            .offenders
+            .iter()
+            .chain(&outcome.unparseable)
+            .filter(|o| o.broken.is_some())
+            .count()
     )?;
-    if !outcome.passed {
-        writeln!(
-            out,
-            "hint: format them with the formatter, or for a whole batch `{}`",
-            repo::invocation::current().command("format --batch ID --allow-dirty")
-        )?;
+    for hint in enforce_hints(outcome) {
+        writeln!(out, "hint: {hint}")?;
     }
     Ok(())
 }
 
-fn offender_reason(o: &Offender) -> String {
-    let place = match &o.batch {
-        Some(id) => format!("in done batch `{id}`"),
-        None => "not in the format plan (new code is always enforced)".to_string(),
-    };
+/// What to run for each kind of offender; every hint is a command that works as printed.
+fn enforce_hints(outcome: &EnforceOutcome) -> Vec<String> {
+    let cmd = |c: &str| repo::invocation::current().command(c);
+    let mut hints = Vec::new();
+    let mut done: Vec<&str> = (outcome.offenders.iter())
+        .filter(|o| o.broken.is_none() && o.place == Place::Done)
+        .filter_map(|o| o.batch.as_deref())
+        .collect();
+    done.dedup();
+    if !done.is_empty() {
+        hints.push(format!(
+            "re-apply the done batch(es) to format their files again: `{}`",
+            cmd(&format!(
+                "format --batch {} --reapply --allow-dirty",
+                done.join(",")
+            ))
+        ));
+    }
+    let new: Vec<&Offender> = (outcome.offenders.iter())
+        .filter(|o| o.broken.is_none() && matches!(o.place, Place::New | Place::NoPlan))
+        .collect();
+    if !new.is_empty() {
+        let files: Vec<String> = new
+            .iter()
+            .map(|o| shell_word(&paths::show(&o.path)))
+            .collect();
+        hints.push(format!(
+            "format the new file(s): `{}`",
+            cmd(&format!(
+                "format --file {} --allow-dirty",
+                files.join(" --file ")
+            ))
+        ));
+    }
+    if outcome.offenders.iter().any(|o| o.broken.is_some()) {
+        hints.push(
+            "fix the syntax error at the place the formatter names; while a file stays unparseable, `[format] unparseable = \"warn\"` in xtask.toml stops it failing this check".to_string(),
+        );
+    }
+    hints
+}
+
+/// `s` quoted for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./+:@%=,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// One offender: `PATH: not formatted, ...` or `PATH:LINE:COL: ruff cannot parse it: ...`.
+fn offender_line(o: &Offender) -> String {
     match &o.broken {
-        Some(why) => format!("{why} ({place})"),
-        None => format!("not formatted, {} line(s) would change ({place})", o.lines),
+        Some(why) => format!(
+            "{} ({})",
+            unparseable::show(&o.path, &o.formatter, why),
+            place_text(o)
+        ),
+        None => format!("{}: {}", paths::show(&o.path), offender_reason(o)),
+    }
+}
+
+fn offender_reason(o: &Offender) -> String {
+    format!(
+        "not formatted, {} line(s) would change ({})",
+        o.lines,
+        place_text(o)
+    )
+}
+
+/// Where the file stands, in words.
+fn place_text(o: &Offender) -> String {
+    let batch = o.batch.as_deref().unwrap_or("");
+    match (o.place, o.broken.is_some()) {
+        (Place::Done, _) => format!("in done batch `{batch}`"),
+        (Place::Pending, true) => format!("in pending batch `{batch}`: not enforced yet"),
+        (Place::Pending, false) => format!("in pending batch `{batch}`"),
+        (Place::KnownUnparseable, _) => {
+            "unparseable when the plan was made: not enforced while it stays so".to_string()
+        }
+        (Place::New, true) => "not unparseable when the plan was made: it broke since".to_string(),
+        (Place::New, false) => "not in the format plan (new code is always enforced)".to_string(),
+        (Place::NoPlan, true) => "no format plan".to_string(),
+        (Place::NoPlan, false) => "no format plan: every file is enforced".to_string(),
     }
 }
 
@@ -295,8 +469,10 @@ pub struct StatusReport {
     pub new_files: Vec<PathBuf>,
     /// Planned files that no longer exist.
     pub missing: Vec<(PathBuf, String)>,
-    /// Files a formatter could not read.
-    pub broken: Vec<(PathBuf, String)>,
+    /// Files a formatter could not parse: `(formatter, path, LINE:COL: message)`.
+    pub unparseable: Vec<(String, PathBuf, String)>,
+    /// Files listed `unparseable` in the plan that parse now (`plan --update` plans them).
+    pub parse_again: Vec<PathBuf>,
     /// `(formatter, version in the plan, version now)` where they differ.
     pub version_changes: Vec<(String, String, String)>,
 }
@@ -306,6 +482,7 @@ impl StatusReport {
     pub fn drifted(&self) -> bool {
         !(self.unformatted_done.is_empty()
             && self.formatted_pending.is_empty()
+            && self.parse_again.is_empty()
             && self.new_files.is_empty()
             && self.missing.is_empty())
     }
@@ -327,7 +504,8 @@ impl StatusReport {
                 "new": self.new_files.iter().map(|p| paths::encode(p)).collect::<Vec<_>>(),
                 "missing": pairs(&self.missing, "batch"),
             },
-            "broken": pairs(&self.broken, "error"),
+            "broken": self.unparseable.iter().map(|(f, p, e)| json!({"path": paths::encode(p), "formatter": f, "error": e})).collect::<Vec<_>>(),
+            "unparseable": self.unparseable.len(),
             "version_changes": self.version_changes.iter().map(|(f, a, b)| json!({"formatter": f, "planned": a, "now": b})).collect::<Vec<_>>(),
         })
     }
@@ -339,11 +517,15 @@ impl StatusReport {
         let pct = |a: usize, b: usize| (a * 100).checked_div(b).unwrap_or(100);
         writeln!(
             out,
-            "format rollout: {}/{batches} batches done ({}%), {}/{files} files done ({}%)",
+            "format rollout: {}/{batches} batches done ({}%), {}/{files} files done ({}%){}",
             self.batches_done,
             pct(self.batches_done, batches),
             self.files_done,
-            pct(self.files_done, files)
+            pct(self.files_done, files),
+            match self.unparseable.len() {
+                0 => String::new(),
+                n => format!(", {n} file(s) unparseable"),
+            }
         )?;
         for (id, status, files, lines) in &self.batches {
             writeln!(out, "  {status:<7} {id}  ({files} files, {lines} lines)")?;
@@ -384,10 +566,15 @@ impl StatusReport {
         )?;
         list(
             out,
-            "files the formatter cannot read",
-            self.broken
+            "drift: files unparseable when planned that parse now (run `format plan --update`)",
+            self.parse_again.iter().map(|p| paths::show(p)).collect(),
+        )?;
+        list(
+            out,
+            "unparseable files (not planned)",
+            self.unparseable
                 .iter()
-                .map(|(p, e)| format!("{}: {e}", paths::show(p)))
+                .map(|(f, p, e)| unparseable::show(p, f, e))
                 .collect(),
         )?;
         for (f, a, b) in &self.version_changes {
@@ -463,10 +650,15 @@ fn classify_status(report: &CheckReport, plan: &Plan) -> StatusReport {
         .filter(|p| !index.contains_key(*p))
         .map(|p| p.to_path_buf())
         .collect();
-    s.broken = report
+    s.unparseable = report
         .formatters
         .iter()
-        .flat_map(|f| f.broken.iter().cloned())
+        .flat_map(|f| (f.broken.iter()).map(|(p, e)| (f.name.clone(), p.clone(), e.clone())))
+        .collect();
+    s.parse_again = (plan.unparseable.iter())
+        .filter(|p| present.contains(p.as_path()))
+        .filter(|p| !s.unparseable.iter().any(|(_, b, _)| b == *p))
+        .cloned()
         .collect();
     for f in &report.formatters {
         if let (Some(planned), Some(now)) = (plan.formatters.get(&f.name), &f.version)
@@ -486,20 +678,24 @@ pub fn render_check(report: &CheckReport, out: &mut dyn Write) -> std::io::Resul
         let lines: usize = f.pending.iter().map(|p| p.lines).sum();
         writeln!(
             out,
-            "{}{}: {} of {} file(s) would be reformatted, {lines} changed line(s)",
+            "{}{}: {} of {} file(s) would be reformatted, {lines} changed line(s){}",
             f.name,
             f.version
                 .as_deref()
                 .map(|v| format!(" ({v})"))
                 .unwrap_or_default(),
             f.pending.len(),
-            f.checked
+            f.checked,
+            match f.broken.len() {
+                0 => String::new(),
+                n => format!(", {n} cannot be parsed"),
+            }
         )?;
         for p in &f.pending {
             writeln!(out, "  {}  +-{}", paths::show(&p.path), p.lines)?;
         }
         for (p, why) in &f.broken {
-            writeln!(out, "  {}  error: {why}", paths::show(p))?;
+            writeln!(out, "  error: {}", unparseable::show(p, &f.name, why))?;
         }
     }
     Ok(())
@@ -514,7 +710,10 @@ pub fn check_json(report: &CheckReport) -> serde_json::Value {
             "version": f.version,
             "checked": f.checked,
             "pending": f.pending.iter().map(|p| json!({"path": paths::encode(&p.path), "lines": p.lines})).collect::<Vec<_>>(),
-            "broken": f.broken.iter().map(|(p, e)| json!({"path": paths::encode(p), "error": e})).collect::<Vec<_>>(),
+            "broken": f.broken.iter().map(|(p, e)| {
+                let (line, column) = unparseable::line_column(e);
+                json!({"path": paths::encode(p), "error": e, "line": line, "column": column, "message": unparseable::split(e).1})
+            }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -547,8 +746,24 @@ pub fn render_plan(outcome: &PlanOutcome, out: &mut dyn Write) -> std::io::Resul
             b.lines
         )?;
     }
-    for (p, why) in &outcome.broken {
-        writeln!(out, "warning: {} not planned: {why}", paths::show(p))?;
+    if !outcome.broken.is_empty() {
+        let done: BTreeSet<&Path> = (plan.batches.iter())
+            .filter(|b| b.status.is_done())
+            .flat_map(|b| b.files.iter().map(PathBuf::as_path))
+            .collect();
+        writeln!(
+            out,
+            "unparseable, not planned ({}): recorded in the plan; `format enforce` does not fail on them while they stay unparseable",
+            outcome.broken.len()
+        )?;
+        for (f, p, why) in &outcome.broken {
+            let note = if done.contains(p.as_path()) {
+                " (in a done batch: enforce fails on it)"
+            } else {
+                ""
+            };
+            writeln!(out, "  {}{note}", unparseable::show(p, f, why))?;
+        }
     }
     Ok(())
 }
@@ -596,7 +811,7 @@ mod tests {
                     .collect(),
                 broken: broken
                     .iter()
-                    .map(|p| (PathBuf::from(p), "does not parse: 1:1".into()))
+                    .map(|p| (PathBuf::from(p), "1:7: Expected an expression".into()))
                     .collect(),
             }],
             present: present.iter().map(PathBuf::from).collect(),
@@ -609,6 +824,7 @@ mod tests {
             max_lines: 2000,
             by_owner: false,
             formatters: [("ruff".to_string(), "ruff 0.14.14".to_string())].into(),
+            unparseable: vec!["known_broken.py".into(), "fixed.py".into()],
             batches: vec![
                 batch("a", true, &["a/x.py", "a/y.py", "a/gone.py"]),
                 batch("b", false, &["b/x.py", "b/y.py", "b/broken.py"]),
@@ -626,14 +842,17 @@ mod tests {
             "b/broken.py",
             "new.py",
             "new_broken.py",
+            "known_broken.py",
+            "fixed.py",
+            "a/gone.py",
         ];
         let r = report(
-            &["a/y.py", "b/x.py", "new.py"],
-            &["b/broken.py", "new_broken.py"],
+            &["a/y.py", "b/x.py", "new.py", "fixed.py"],
+            &["b/broken.py", "new_broken.py", "known_broken.py", "a/x.py"],
             &present,
             "ruff 0.17.6",
         );
-        let outcome = classify_enforce(&r, Some(&plan()));
+        let outcome = classify_enforce(&r, Some(&plan()), Policy::Fail);
         assert!(!outcome.passed);
         let offenders: Vec<(String, Option<String>, bool)> = outcome
             .offenders
@@ -649,6 +868,7 @@ mod tests {
         assert_eq!(
             offenders,
             [
+                ("a/x.py".to_string(), Some("a".to_string()), true),
                 ("a/y.py".to_string(), Some("a".to_string()), false),
                 ("new.py".to_string(), None, false),
                 ("new_broken.py".to_string(), None, true),
@@ -656,16 +876,44 @@ mod tests {
         );
         assert_eq!(
             outcome.pending,
-            [PathBuf::from("b/broken.py"), PathBuf::from("b/x.py")]
+            [PathBuf::from("b/x.py"), PathBuf::from("fixed.py")]
+        );
+        let known: Vec<&Path> = outcome
+            .unparseable
+            .iter()
+            .map(|o| o.path.as_path())
+            .collect();
+        assert_eq!(
+            known,
+            [Path::new("b/broken.py"), Path::new("known_broken.py")]
         );
         let mut text = Vec::new();
         render_enforce(&outcome, true, &mut text).unwrap();
         let text = String::from_utf8(text).unwrap();
-        assert!(text.contains("::error file=new_broken.py,title=Not formatted::does not parse: 1:1 (not in the format plan"), "{text}");
-        assert_eq!(text.matches("::error").count(), 3, "{text}");
-        // Without a plan every unformatted file is new code.
-        let outcome = classify_enforce(&r, None);
-        assert_eq!(outcome.offenders.len(), 5);
+        assert!(
+            text.contains("error: new_broken.py:1:7: ruff cannot parse it: Expected an expression (not unparseable when the plan was made: it broke since)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("warning: known_broken.py:1:7: ruff cannot parse it: Expected an expression (unparseable when the plan was made: not enforced while it stays so)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("::error file=new_broken.py,line=1,col=7,title=Does not parse::ruff cannot parse it: Expected an expression (not unparseable"),
+            "{text}"
+        );
+        assert_eq!(text.matches("::error").count(), 4, "{text}");
+        assert!(
+            text.contains("2 pending in the plan") && text.contains(", 4 unparseable\n"),
+            "{text}"
+        );
+        // With `unparseable = "warn"` no unparseable file fails.
+        let outcome = classify_enforce(&r, Some(&plan()), Policy::Warn);
+        assert_eq!(outcome.offenders.len(), 2);
+        assert_eq!(outcome.unparseable.len(), 4);
+        // Without a plan every unformatted file is enforced.
+        let outcome = classify_enforce(&r, None, Policy::Fail);
+        assert_eq!(outcome.offenders.len(), 8);
         assert!(outcome.pending.is_empty());
     }
 
@@ -718,7 +966,7 @@ mod tests {
         let text = String::from_utf8(text).unwrap();
         assert_eq!(
             text,
-            "format rollout: 1/2 batches done (50%), 3/6 files done (50%)
+            "format rollout: 1/2 batches done (50%), 3/6 files done (50%), 1 file(s) unparseable
   done    a  (3 files, 3 lines)
   pending b  (3 files, 3 lines)
 drift: done files unformatted again (1):
@@ -729,8 +977,8 @@ drift: unformatted files new since the plan (1):
   new.py
 drift: planned files that no longer exist (1):
   a/gone.py (batch `a`)
-files the formatter cannot read (1):
-  b/broken.py: does not parse: 1:1
+unparseable files (not planned) (1):
+  b/broken.py:1:7: ruff cannot parse it: Expected an expression
 note: ruff changed since the plan was made (ruff 0.14.14 -> ruff 0.17.6); its style may differ: run `format plan --update`
 "
         );

@@ -1,0 +1,84 @@
+//! How many files a formatter considered, read from its own output, so `format check` counts
+//! what the formatter looks at (ruff's `exclude`/`extend-exclude`, cargo fmt's module tree)
+//! rather than every file the globs match.
+
+/// ruff's closing summary on stderr: `N file(s) would be reformatted, M file(s) already
+/// formatted` (either part alone too). Unparseable files are in neither number. `None` when
+/// ruff printed no summary (nothing to format, or a version that words it otherwise).
+pub(crate) fn ruff_summary(stderr: &str) -> Option<usize> {
+    let mut found = None;
+    for line in stderr.lines() {
+        let mut total = 0;
+        let mut parts = 0;
+        for part in line.trim().split(", ") {
+            let Some((n, rest)) = part.split_once(' ') else {
+                parts = 0;
+                break;
+            };
+            let known = ["file would be reformatted", "files would be reformatted"].contains(&rest)
+                || ["file already formatted", "files already formatted"].contains(&rest);
+            match n.parse::<usize>() {
+                Ok(n) if known => {
+                    total += n;
+                    parts += 1;
+                }
+                _ => {
+                    parts = 0;
+                    break;
+                }
+            }
+        }
+        if parts > 0 {
+            found = Some(total);
+        }
+    }
+    found
+}
+
+/// With `--verbose` over the whole tree, ruff logs each file it takes (`Included path via
+/// `include`: "PATH"`), notebooks and Markdown included: the count of those that are `ours`
+/// (the files our globs take), so `1 of 48` is never `.md` files ruff formats but we do not.
+/// `None` when ruff logged no such line.
+pub(crate) fn ruff_included(stderr: &str, ours: &dyn Fn(&str) -> bool) -> Option<usize> {
+    let mut seen = false;
+    let mut n = 0;
+    for line in stderr.lines() {
+        let Some(at) = line.find("Included path via ") else {
+            continue;
+        };
+        let Some((_, path)) = line[at..].split_once("`: ") else {
+            continue;
+        };
+        seen = true;
+        let path = path.trim().trim_matches('"');
+        n += usize::from(ours(path));
+    }
+    seen.then_some(n)
+}
+
+/// The files `rustfmt -v` (through `cargo fmt -- -v`) formatted: one `Formatting PATH` line
+/// each, the exact set cargo fmt walks.
+pub(crate) fn rustfmt_verbose(stdout: &str) -> usize {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("Formatting "))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_ruff_summaries_of_both_versions() {
+        let s = "error: Failed to parse a.py:1:7: x\n1 file would be reformatted, 2 files already formatted\n";
+        assert_eq!(ruff_summary(s), Some(3));
+        assert_eq!(ruff_summary("3 files already formatted\n"), Some(3));
+        assert_eq!(ruff_summary("12 files would be reformatted\n"), Some(12));
+        assert_eq!(ruff_summary("warning: No Python files found\n"), None);
+        assert_eq!(ruff_summary("2 files would be reformatted, soon\n"), None);
+        let log = "[x][DEBUG] Included path via `include`: \"/r/a.py\"\n[x][DEBUG] Included path via `include`: \"/r/README.md\"\n";
+        assert_eq!(ruff_included(log, &|p| p.ends_with(".py")), Some(1));
+        assert_eq!(ruff_included("nothing\n", &|_| true), None);
+    }
+}

@@ -11,13 +11,17 @@ mod builtin;
 mod cache;
 mod config;
 mod detect;
+mod environment;
+mod inputs;
 pub mod makefile;
 mod model;
 mod report;
 mod run;
 mod schedule;
 mod select;
+mod shell_words;
 mod term;
+mod tool_id;
 
 pub use baseline::{BaselineReport, Mode as BaselineMode};
 pub use builtin::{Builtin, Builtins};

@@ -41,10 +41,13 @@ pub(crate) struct Tools {
     store_path: Option<PathBuf>,
     store: Mutex<Option<Store>>,
     /// Per run: digests by (device, inode, size, mtime).
-    digests: Mutex<HashMap<(u64, u64, u64, i64, i64), String>>,
+    digests: Mutex<HashMap<FileId, String>>,
     /// Per run: identities by program, cwd and environment.
     identities: Mutex<HashMap<IdentityKey, String>>,
 }
+
+/// Device, inode, size, mtime (seconds, nanoseconds).
+type FileId = (u64, u64, u64, i64, i64);
 
 type IdentityKey = (String, PathBuf, Vec<(OsString, OsString)>);
 

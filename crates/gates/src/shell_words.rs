@@ -2,8 +2,8 @@
 //! key): the line is cut at `;`, `&&`, `||`, `|`, `&`, newlines and parentheses outside quotes,
 //! and the first word of each piece is taken, skipping `VAR=value` assignments, the prefixes
 //! `env`, `exec`, `command`, and shell keywords. What it cannot see (a program named by a
-//! variable, `$(...)`, functions, `eval`) is documented, with `tool =` and `cache = false` as
-//! the ways out.
+//! variable, functions, sourced files, `eval`) is documented, with `tool =` and `cache = false`
+//! as the ways out.
 
 /// The words in command position of `line`, in order, each once.
 pub(crate) fn command_words(line: &str) -> Vec<String> {
@@ -58,9 +58,12 @@ fn is_assignment(word: &str) -> bool {
     })
 }
 
-/// The line cut at control operators outside quotes.
+/// The line cut at control operators outside quotes; the text of each command substitution
+/// (`$(...)`, backticks, also inside double quotes) is cut the same way and added, standing as
+/// one word in the piece around it.
 fn pieces(line: &str) -> Vec<String> {
     let mut out = Vec::new();
+    let mut inner = Vec::new();
     let mut cur = String::new();
     let mut chars = line.chars().peekable();
     let (mut single, mut double) = (false, false);
@@ -80,13 +83,37 @@ fn pieces(line: &str) -> Vec<String> {
                 double = !double;
                 cur.push(c);
             }
-            ';' | '&' | '|' | '\n' | '(' | ')' | '`' if !single && !double => {
+            '$' if !single && chars.peek() == Some(&'(') => {
+                chars.next();
+                let mut depth = 1;
+                let mut text = String::new();
+                for c in chars.by_ref() {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                    text.push(c);
+                }
+                inner.extend(pieces(&text));
+                cur.push('_');
+            }
+            '`' if !single => {
+                let text: String = chars.by_ref().take_while(|c| *c != '`').collect();
+                inner.extend(pieces(&text));
+                cur.push('_');
+            }
+            ';' | '&' | '|' | '\n' | '(' | ')' if !single && !double => {
                 out.push(std::mem::take(&mut cur));
             }
             _ => cur.push(c),
         }
     }
     out.push(cur);
+    out.extend(inner);
     out.retain(|p| !p.trim().is_empty());
     out
 }
@@ -110,5 +137,9 @@ mod tests {
             ["echo", "cd", "make"]
         );
         assert_eq!(command_words("$TOOL x"), Vec::<String>::new());
+        assert_eq!(
+            command_words("echo \"$(git rev-parse HEAD)\" `date` done"),
+            ["echo", "git", "date"]
+        );
     }
 }

@@ -151,6 +151,7 @@ impl Cache {
                 if let Ok(exe) = std::env::current_exe() {
                     field("tool", self.tools.identify_file(&exe).as_bytes());
                 }
+                programs.extend(BUILTIN_TOOLS.iter().map(|p| p.to_string()));
             }
         }
         programs.extend(gate.tool.clone());
@@ -161,7 +162,8 @@ impl Cache {
         for program in &programs {
             field("tool", self.tools.identify(program, &cwd, env).as_bytes());
         }
-        for prefix in python_environments(&programs, &cwd, &self.root, env) {
+        let project_venv = matches!(gate.command, Command::Builtin(_));
+        for prefix in python_environments(&programs, project_venv, &cwd, &self.root, env) {
             field(
                 "python",
                 tool_id::environment_dists(&prefix, env).as_bytes(),
@@ -276,10 +278,12 @@ impl Cache {
 }
 
 /// The Python environments a gate's programs use beyond their interpreters: those named by
-/// `VIRTUAL_ENV` and `CONDA_PREFIX`, and for `uv`, `poetry` and `pdm` the project's
-/// environment (`UV_PROJECT_ENVIRONMENT`, else `.venv` in the gate's `cwd` or the root).
+/// `VIRTUAL_ENV` and `CONDA_PREFIX`, and for `uv`, `poetry` and `pdm` (or when `project_venv`)
+/// the project's environment (`UV_PROJECT_ENVIRONMENT`, else `.venv` in the gate's `cwd` or
+/// the root).
 fn python_environments(
     programs: &[String],
+    project_venv: bool,
     cwd: &Path,
     root: &Path,
     env: &[(OsString, OsString)],
@@ -290,9 +294,10 @@ fn python_environments(
         .filter(|v| !v.is_empty())
         .map(|v| cwd.join(v))
         .collect();
-    let runner = programs
-        .iter()
-        .any(|p| matches!(p.rsplit('/').next(), Some("uv" | "poetry" | "pdm" | "uvx")));
+    let runner = project_venv
+        || programs
+            .iter()
+            .any(|p| matches!(p.rsplit('/').next(), Some("uv" | "poetry" | "pdm" | "uvx")));
     if runner {
         let project = match crate::environment::get(env, "UV_PROJECT_ENVIRONMENT") {
             Some(dir) if !dir.is_empty() => Some(cwd.join(dir)),
@@ -305,6 +310,10 @@ fn python_environments(
     out.dedup();
     out
 }
+
+/// The programs the built-in gates run (`format enforce`: cargo fmt, rustfmt, ruff; `sbom`:
+/// cargo metadata, and the project's `.venv` for Python licences), keyed with this executable.
+const BUILTIN_TOOLS: &[&str] = &["cargo", "rustfmt", "ruff"];
 
 /// Whether `name` is one of ours: 64 lowercase hex digits and `.json`.
 fn is_entry_name(name: &str) -> bool {

@@ -1,21 +1,28 @@
 //! The result cache: a gate that passed is not rerun while its key is unchanged. The key hashes
-//! the gate's command (argv or shell line), working directory and declared env, the tool's
-//! `--version` output, the contents of its input files (its `inputs` globs, by default every
-//! file git tracks or would track) and its stored baseline. Entries live under
-//! `target/xtask/qa-cache/`, at most [`MAX_ENTRIES`] of them (oldest dropped); an unreadable or
-//! corrupt entry is a miss, never an error.
+//! the gate's command (argv or shell line), working directory, the whole environment it runs
+//! with (strict: see `environment.rs`), its tools as they resolve on its `PATH` (path and file
+//! digest, the real toolchain binary behind a rustup proxy, a Python environment's installed
+//! distributions: see `tool_id.rs`; never `PROGRAM --version`), the contents of its input
+//! files (its `inputs` globs matched on disk, ignored files included; by default every file git
+//! tracks or would track) and its stored baseline. Entries live under
+//! `target/xtask/qa-cache/`, at most [`MAX_ENTRIES`] of them (oldest dropped; eviction deletes
+//! only regular files named as entries); an unreadable or corrupt entry is a miss, never an
+//! error. When `target/xtask` or its `qa-cache` is a symlink the cache is off for the run:
+//! nothing is read, written or evicted through it.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use globset::{Glob, GlobSetBuilder};
 use repo::Repo;
 use repo::process::{self, Cmd, RunOptions};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Command, Gate};
+use crate::tool_id::{self, Tools};
 
 /// How many entries the cache keeps.
 pub(crate) const MAX_ENTRIES: usize = 512;
@@ -31,7 +38,8 @@ pub(crate) struct Entry {
     pub(crate) baseline: Option<crate::baseline::BaselineReport>,
 }
 
-/// Shared by the workers of one run: the file list and hashes, and tool versions, computed once.
+/// Shared by the workers of one run: the file lists and hashes, and tool identities, computed
+/// once.
 #[derive(Debug)]
 pub(crate) struct Cache {
     dir: PathBuf,
@@ -40,14 +48,37 @@ pub(crate) struct Cache {
     target: Option<String>,
     /// Read entries; when false the cache is only written (`--no-cache`).
     read: bool,
+    /// Why the cache is off for this run (a symlinked directory), when it is.
+    disabled: Option<String>,
     files: OnceLock<Option<Vec<(String, String)>>>,
-    versions: Mutex<HashMap<String, String>>,
+    /// Digests of input files by path, for `inputs` gates.
+    digests: Mutex<HashMap<String, String>>,
+    tools: Tools,
 }
 
 impl Cache {
     pub(crate) fn new(repo: &Repo, read: bool) -> Cache {
+        let xtask = repo.xtask_dir();
+        let dir = xtask.join("qa-cache");
+        let disabled = [&xtask, &dir].into_iter().find_map(|p| {
+            let meta = std::fs::symlink_metadata(p).ok()?;
+            let shown = p.strip_prefix(repo.root()).unwrap_or(p).display();
+            if meta.file_type().is_symlink() {
+                Some(format!(
+                    "result cache off: {shown} is a symlink, never read, written or evicted \
+                     through; remove it to cache passes again"
+                ))
+            } else if !meta.is_dir() {
+                Some(format!(
+                    "result cache off: {shown} is not a directory; remove it to cache passes again"
+                ))
+            } else {
+                None
+            }
+        });
         Cache {
-            dir: repo.xtask_dir().join("qa-cache"),
+            tools: Tools::new(disabled.is_none().then(|| dir.join(tool_id::STORE_FILE))),
+            dir,
             root: repo.root().to_path_buf(),
             target: repo
                 .target_dir()
@@ -55,89 +86,141 @@ impl Cache {
                 .ok()
                 .map(|t| format!("{}/", t.display())),
             read,
+            disabled,
             files: OnceLock::new(),
-            versions: Mutex::new(HashMap::new()),
+            digests: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The gate's key, or `None` when it cannot be computed (not a git repository, say).
-    pub(crate) fn key(&self, gate: &Gate) -> Option<String> {
-        let files = self.files.get_or_init(|| self.list_files()).as_ref()?;
+    /// Why the cache is off for this run, when it is.
+    pub(crate) fn disabled(&self) -> Option<&str> {
+        self.disabled.as_deref()
+    }
+
+    /// The gate's key for a run with environment `env`, or `None` when it cannot be computed
+    /// (the cache is off; no `inputs` and not a git repository, say).
+    pub(crate) fn key(&self, gate: &Gate, env: &[(OsString, OsString)]) -> Option<String> {
+        if self.disabled.is_some() {
+            return None;
+        }
+        let files: Vec<(String, String)> = match &gate.inputs {
+            None => self.files.get_or_init(|| self.list_files()).clone()?,
+            Some(globs) => {
+                let paths = crate::inputs::matching(&self.root, self.target.as_deref(), globs)?;
+                let mut memo = self.digests.lock().expect("not poisoned");
+                paths
+                    .into_iter()
+                    .map(|p| {
+                        let digest = memo
+                            .entry(p.clone())
+                            .or_insert_with(|| file_digest(&self.root.join(&p)))
+                            .clone();
+                        (p, digest)
+                    })
+                    .collect()
+            }
+        };
         let mut h = Sha256::new();
-        let mut field = |name: &str, value: &str| {
+        let mut field = |name: &str, value: &[u8]| {
             h.update(name.as_bytes());
             h.update([0]);
             h.update(value.len().to_le_bytes());
-            h.update(value.as_bytes());
+            h.update(value);
         };
-        field("version", env!("CARGO_PKG_VERSION"));
-        field("gate", &gate.name);
+        field("version", env!("CARGO_PKG_VERSION").as_bytes());
+        field("gate", gate.name.as_bytes());
+        let cwd = match &gate.cwd {
+            Some(cwd) => self.root.join(cwd),
+            None => self.root.clone(),
+        };
+        let mut programs: Vec<String> = Vec::new();
         match &gate.command {
             Command::Argv(argv) => {
                 for a in argv {
-                    field("arg", a);
+                    field("arg", a.as_bytes());
                 }
+                programs.push(argv[0].clone());
             }
-            Command::Shell(line) => field("shell", line),
-            Command::Builtin(name) => field("builtin", name),
-        }
-        field("cwd", gate.cwd.as_deref().unwrap_or(""));
-        for (k, v) in &gate.env {
-            field("env", &format!("{k}={v}"));
-        }
-        let program = gate.tool.as_deref().or(gate.command.program());
-        if let Some(program) = program {
-            field("tool", &self.version(program));
-        }
-        let matcher = match &gate.inputs {
-            None => None,
-            Some(globs) => {
-                let mut b = GlobSetBuilder::new();
-                for g in globs {
-                    b.add(Glob::new(g).ok()?);
+            Command::Shell(line) => {
+                field("shell", line.as_bytes());
+                programs.push("sh".into());
+                programs.extend(crate::shell_words::command_words(line));
+            }
+            Command::Builtin(name) => {
+                field("builtin", name.as_bytes());
+                if let Ok(exe) = std::env::current_exe() {
+                    field("tool", self.tools.identify_file(&exe).as_bytes());
                 }
-                Some(b.build().ok()?)
+                programs.extend(BUILTIN_TOOLS.iter().map(|p| p.to_string()));
             }
-        };
-        for (path, digest) in files {
-            if matcher.as_ref().is_none_or(|m| m.is_match(path)) {
-                field("file", path);
-                field("sha256", digest);
-            }
+        }
+        programs.extend(gate.tool.clone());
+        field("cwd", gate.cwd.as_deref().unwrap_or("").as_bytes());
+        for (k, v) in env {
+            field("env", &[k.as_bytes(), b"=", v.as_bytes()].concat());
+        }
+        for program in &programs {
+            field("tool", self.tools.identify(program, &cwd, env).as_bytes());
+        }
+        let project_venv = matches!(gate.command, Command::Builtin(_));
+        for prefix in python_environments(&programs, project_venv, &cwd, &self.root, env) {
+            field(
+                "python",
+                tool_id::environment_dists(&prefix, env).as_bytes(),
+            );
+        }
+        for (path, digest) in &files {
+            field("file", path.as_bytes());
+            field("sha256", digest.as_bytes());
         }
         let baseline = crate::baseline::path(&self.root, &gate.name);
         field(
             "baseline",
-            &std::fs::read(&baseline)
+            std::fs::read(&baseline)
                 .map(|b| hex(&Sha256::digest(b)))
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .as_bytes(),
         );
         Some(hex(&h.finalize()))
     }
 
     /// The entry stored under `key`, when the cache is read and it holds a valid one.
     pub(crate) fn get(&self, key: &str) -> Option<Entry> {
-        if !self.read {
+        if !self.read || self.disabled.is_some() {
             return None;
         }
-        let bytes = std::fs::read(self.dir.join(format!("{key}.json"))).ok()?;
+        let path = self.dir.join(format!("{key}.json"));
+        if !std::fs::symlink_metadata(&path).ok()?.file_type().is_file() {
+            return None;
+        }
+        let bytes = std::fs::read(path).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
     /// Stores a pass under `key` and drops the oldest entries beyond [`MAX_ENTRIES`]. Failures
     /// to write are ignored: the cache is an optimisation.
     pub(crate) fn put(&self, key: &str, entry: &Entry) {
+        if self.disabled.is_some() {
+            return;
+        }
         let Ok(text) = serde_json::to_vec(entry) else {
             return;
         };
-        if repo::fs::write_atomic(&self.dir.join(format!("{key}.json")), &text).is_err() {
+        let path = self.dir.join(format!("{key}.json"));
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+            return;
+        }
+        if repo::fs::write_atomic(&path, &text).is_err() {
             return;
         }
         let Ok(dir) = std::fs::read_dir(&self.dir) else {
             return;
         };
+        // Only regular files named as entries are ours to delete.
         let mut entries: Vec<(std::time::SystemTime, PathBuf)> = dir
             .flatten()
+            .filter(|e| is_entry_name(&e.file_name().to_string_lossy()))
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
             .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
             .collect();
         if entries.len() > MAX_ENTRIES {
@@ -148,27 +231,9 @@ impl Cache {
         }
     }
 
-    fn version(&self, program: &str) -> String {
-        if let Some(v) = self.versions.lock().expect("not poisoned").get(program) {
-            return v.clone();
-        }
-        let v = match process::run(
-            &Cmd::new(program).arg("--version").cwd(&self.root),
-            RunOptions::capture().timeout(Some(std::time::Duration::from_secs(30))),
-        ) {
-            Ok(done) => format!(
-                "{:?} {} {}",
-                done.end,
-                String::from_utf8_lossy(&done.stdout),
-                String::from_utf8_lossy(&done.stderr)
-            ),
-            Err(e) => format!("unavailable: {}", e.reason),
-        };
-        self.versions
-            .lock()
-            .expect("not poisoned")
-            .insert(program.to_string(), v.clone());
-        v
+    /// Ends the run: keeps the tool digests for the next one.
+    pub(crate) fn finish(&self) {
+        self.tools.save();
     }
 
     /// Every file git tracks or would track, with its content's SHA-256, sorted by path.
@@ -212,6 +277,51 @@ impl Cache {
     }
 }
 
+/// The Python environments a gate's programs use beyond their interpreters: those named by
+/// `VIRTUAL_ENV` and `CONDA_PREFIX`, and for `uv`, `poetry` and `pdm` (or when `project_venv`)
+/// the project's environment (`UV_PROJECT_ENVIRONMENT`, else `.venv` in the gate's `cwd` or
+/// the root).
+fn python_environments(
+    programs: &[String],
+    project_venv: bool,
+    cwd: &Path,
+    root: &Path,
+    env: &[(OsString, OsString)],
+) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ["VIRTUAL_ENV", "CONDA_PREFIX"]
+        .iter()
+        .filter_map(|v| crate::environment::get(env, v))
+        .filter(|v| !v.is_empty())
+        .map(|v| cwd.join(v))
+        .collect();
+    let runner = project_venv
+        || programs
+            .iter()
+            .any(|p| matches!(p.rsplit('/').next(), Some("uv" | "poetry" | "pdm" | "uvx")));
+    if runner {
+        let project = match crate::environment::get(env, "UV_PROJECT_ENVIRONMENT") {
+            Some(dir) if !dir.is_empty() => Some(cwd.join(dir)),
+            _ => [cwd.join(".venv"), root.join(".venv")]
+                .into_iter()
+                .find(|d| d.is_dir()),
+        };
+        out.extend(project);
+    }
+    out.dedup();
+    out
+}
+
+/// The programs the built-in gates run (`format enforce`: cargo fmt, rustfmt, ruff; `sbom`:
+/// cargo metadata, and the project's `.venv` for Python licences), keyed with this executable.
+const BUILTIN_TOOLS: &[&str] = &["cargo", "rustfmt", "ruff"];
+
+/// Whether `name` is one of ours: 64 lowercase hex digits and `.json`.
+fn is_entry_name(name: &str) -> bool {
+    name.strip_suffix(".json").is_some_and(|stem| {
+        stem.len() == 64 && stem.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
 fn file_digest(path: &Path) -> String {
     match std::fs::read(path) {
         Ok(bytes) => hex(&Sha256::digest(bytes)),
@@ -221,4 +331,18 @@ fn file_digest(path: &Path) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_names_are_exact() {
+        assert!(is_entry_name(&format!("{}.json", "0a".repeat(32))));
+        assert!(!is_entry_name(&format!("{}.json", "A".repeat(64))));
+        assert!(!is_entry_name(&format!("{}.json", "a".repeat(63))));
+        assert!(!is_entry_name(&format!("{}.jsonx", "a".repeat(64))));
+        assert!(!is_entry_name(tool_id::STORE_FILE));
+    }
 }

@@ -57,6 +57,9 @@ pub(crate) struct RawGate {
     pub(crate) baseline: Option<Spanned<RawBaseline>>,
     pub(crate) inputs: Option<Vec<String>>,
     pub(crate) paths: Option<Vec<String>>,
+    #[serde(default)]
+    pub(crate) pass_env: Vec<Spanned<String>>,
+    pub(crate) cache: Option<bool>,
 }
 
 /// `baseline = { count = 'REGEX' }` or `baseline = { diagnostics = "FORMAT", pattern = ... }`.
@@ -203,6 +206,17 @@ fn build(
             };
         let inputs = globs("inputs", &gate.inputs)?;
         let paths = globs("paths", &gate.paths)?;
+        for pattern in &gate.pass_env {
+            if let Some(why) = crate::environment::invalid_pattern(pattern.get_ref()) {
+                return Err(file.error_at(
+                    Some(pattern.span()),
+                    format!(
+                        "gate `{name}`: `pass_env` entry `{}` {why}",
+                        pattern.get_ref()
+                    ),
+                ));
+            }
+        }
         let lock = gate
             .lock
             .clone()
@@ -227,6 +241,8 @@ fn build(
             baseline,
             inputs,
             paths,
+            pass_env: gate.pass_env.iter().map(|p| p.get_ref().clone()).collect(),
+            cache: gate.cache.unwrap_or(true),
         });
     }
     let mut logs: BTreeMap<String, &str> = BTreeMap::new();
@@ -408,7 +424,7 @@ mod tests {
             "[qa]\njobs = 3\n\n[gates.fmt]\nrun = 'cargo fmt --all --check'\n\n\
              [gates.types]\nrun = ['mypy', 'src']\nneeds = ['fmt']\nowner = 'QA'\ntimeout = 1.5\n\
              tool = 'mypy'\ninstall = 'pip install mypy'\nenv = { MYPY_CACHE_DIR = 'x' }\n\
-             cwd = 'py'\nlock = 'py'\nallow_failure = true\n\n\
+             cwd = 'py'\nlock = 'py'\nallow_failure = true\npass_env = ['AWS_*']\ncache = false\n\n\
              [gates.sh]\nrun = 'echo hi | wc -l'\nshell = true\n\n\
              [gates.sbom]\nrun = 'builtin:sbom'\n",
         )
@@ -422,6 +438,8 @@ mod tests {
         assert_eq!(types.timeout, Some(Duration::from_millis(1500)));
         assert_eq!(types.lock.as_deref(), Some("py"));
         assert!(types.allow_failure);
+        assert_eq!(types.pass_env, ["AWS_*"]);
+        assert!(!types.cache && plan.gates[0].cache);
         assert_eq!(
             plan.gates[2].command,
             Command::Shell("echo hi | wc -l".into())
@@ -464,7 +482,7 @@ mod tests {
                 "[gates.a]\nrun = 'true'\ntiemout = 3\n",
                 "xtask.toml:3:1: unknown key `tiemout` (did you mean `timeout`?); expected one of \
                  `run`, `shell`, `needs`, `owner`, `timeout`, `tool`, `module`, `install`, `env`, `cwd`, \
-                 `lock`, `allow_failure`, `baseline`, `inputs` or `paths`",
+                 `lock`, `allow_failure`, `baseline`, `inputs`, `paths`, `pass_env` or `cache`",
             ),
             (
                 "[qa]\njbos = 2\n",
@@ -509,6 +527,15 @@ mod tests {
             (
                 "[gates.'a/b']\nrun = 'true'\n[gates.a_b]\nrun = 'true'\n",
                 "xtask.toml:3:1: gates `a/b` and `a_b` would share the log file a_b.log",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\npass_env = ['AWS_*', 'A=B']\n",
+                "xtask.toml:3:22: gate `a`: `pass_env` entry `A=B` has `=`; a variable name is \
+                 letters, digits and `_`, with `*` as a glob",
+            ),
+            (
+                "[gates.a]\nrun = 'true'\ncache = 'no'\n",
+                "xtask.toml:3:9: invalid type: string \"no\", expected a boolean",
             ),
             (
                 "[gates.a]\nrun = 'true'\ntimeout = -1\n",

@@ -79,6 +79,10 @@ pub struct Gate {
     pub inputs: Option<Vec<String>>,
     /// Globs of the files that make it run under `--changed-since`; `None`: it always runs.
     pub paths: Option<Vec<String>>,
+    /// Variables of qa's environment it may see (names or `*` globs; in its cache key).
+    pub pass_env: Vec<String>,
+    /// Whether its pass may be cached; `false` also gives it qa's whole environment.
+    pub cache: bool,
 }
 
 impl Gate {
@@ -288,6 +292,8 @@ impl Gate {
             baseline: None,
             inputs: None,
             paths: None,
+            pass_env: vec![],
+            cache: true,
         }
     }
 }

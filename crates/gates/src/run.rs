@@ -202,6 +202,7 @@ pub fn run(
             reports[i] = Some(r);
         }
     });
+    cache.finish();
     let interrupted = process::interrupted();
     let gates = reports
         .into_iter()
@@ -285,13 +286,16 @@ fn cached_or_run(
     cache: &Cache,
 ) -> Ran {
     let t0 = Instant::now();
-    let key = cache.key(gate);
+    // A cacheable gate runs with the strict environment its key holds; `cache = false`
+    // inherits everything and is never cached.
+    let env = crate::environment::for_gate(gate);
+    let key = env.as_deref().and_then(|env| cache.key(gate, env));
     if let Some(key) = &key
         && let Some(entry) = cache.get(key)
     {
         let note = format!(
-            "cached: passed at {} in {:.1} s with the same inputs, command, env and tool version \
-             (key {key}); `--no-cache` reruns it\n",
+            "cached: passed at {} in {:.1} s with the same inputs, command, environment and \
+             tools (key {key}); `--no-cache` reruns it\n",
             entry.passed_at, entry.duration_s
         );
         if let Some(dir) = log.parent()
@@ -309,7 +313,16 @@ fn cached_or_run(
             cached: true,
         };
     }
-    let ran = run_gate(repo, gate, builtins, log, mode);
+    let mut ran = run_gate(repo, gate, builtins, log, mode, env.as_deref());
+    if ran.status == Status::Pass
+        && gate.cache
+        && let Some(why) = cache.disabled()
+    {
+        ran.reason = Some(match ran.reason.take() {
+            Some(r) => format!("{r}; {why}"),
+            None => why.to_string(),
+        });
+    }
     if ran.status == Status::Pass
         && let Some(key) = &key
     {
@@ -329,7 +342,14 @@ fn cached_or_run(
     ran
 }
 
-fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: BaselineMode) -> Ran {
+fn run_gate(
+    repo: &Repo,
+    gate: &Gate,
+    builtins: &Builtins,
+    log: &Path,
+    mode: BaselineMode,
+    env: Option<&[(OsString, OsString)]>,
+) -> Ran {
     let t0 = Instant::now();
     let error = |reason: String| Ran {
         status: Status::Error,
@@ -353,7 +373,7 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: Bas
         Command::Builtin(name) => Some(name.as_str()),
         _ => None,
     };
-    let cmd = match builtin {
+    let mut cmd = match builtin {
         Some(name) => {
             let Some(builtin) = builtins.get(name) else {
                 return error(format!("unknown built-in `{name}`"));
@@ -369,6 +389,10 @@ fn run_gate(repo: &Repo, gate: &Gate, builtins: &Builtins, log: &Path, mode: Bas
         }
         None => gate.cmd(repo.root()).expect("not a built-in"),
     };
+    if let Some(env) = env {
+        cmd.env_clear = true;
+        cmd.env = env.to_vec();
+    }
     let options = RunOptions::log(file).timeout(gate.timeout);
     let finished = match process::run(&cmd, options) {
         Ok(f) => f,

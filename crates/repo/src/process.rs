@@ -50,6 +50,8 @@ pub struct Cmd {
     pub args: Vec<OsString>,
     pub cwd: Option<PathBuf>,
     pub env: Vec<(OsString, OsString)>,
+    /// Start from an empty environment: the child sees only `env`.
+    pub env_clear: bool,
 }
 
 impl Cmd {
@@ -59,6 +61,7 @@ impl Cmd {
             args: Vec::new(),
             cwd: None,
             env: Vec::new(),
+            env_clear: false,
         }
     }
 
@@ -118,6 +121,9 @@ impl Cmd {
         command.args(&self.args);
         if let Some(cwd) = &self.cwd {
             command.current_dir(cwd);
+        }
+        if self.env_clear {
+            command.env_clear();
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command.stdin(Stdio::null());

@@ -54,6 +54,8 @@ pub(crate) struct Cache {
     /// Digests of input files by path, for `inputs` gates.
     digests: Mutex<HashMap<String, String>>,
     tools: Tools,
+    /// Whether this run stored an entry (then [`Cache::finish`] evicts).
+    stored: std::sync::atomic::AtomicBool,
 }
 
 impl Cache {
@@ -87,6 +89,7 @@ impl Cache {
                 .map(|t| format!("{}/", t.display())),
             read,
             disabled,
+            stored: std::sync::atomic::AtomicBool::new(false),
             files: OnceLock::new(),
             digests: Mutex::new(HashMap::new()),
         }
@@ -197,8 +200,9 @@ impl Cache {
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// Stores a pass under `key` and drops the oldest entries beyond [`MAX_ENTRIES`]. Failures
-    /// to write are ignored: the cache is an optimisation.
+    /// Stores a pass under `key`. Failures to write are ignored: the cache is an optimisation.
+    /// The entry is renamed into place whole but not synced: a power loss can at worst leave an
+    /// empty or torn file, which does not parse and so is a miss, never a wrong pass.
     pub(crate) fn put(&self, key: &str, entry: &Entry) {
         if self.disabled.is_some() {
             return;
@@ -210,7 +214,16 @@ impl Cache {
         if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
             return;
         }
-        if repo::fs::write_atomic(&path, &text).is_err() {
+        if repo::fs::write_atomic_unsynced(&path, &text).is_ok() {
+            self.stored.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Ends the run: keeps the tool digests for the next one and, when this run stored an
+    /// entry, drops the oldest entries beyond [`MAX_ENTRIES`] (one directory scan per run).
+    pub(crate) fn finish(&self) {
+        self.tools.save();
+        if self.disabled.is_some() || !self.stored.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
         let Ok(dir) = std::fs::read_dir(&self.dir) else {
@@ -229,11 +242,6 @@ impl Cache {
                 let _ = std::fs::remove_file(path);
             }
         }
-    }
-
-    /// Ends the run: keeps the tool digests for the next one.
-    pub(crate) fn finish(&self) {
-        self.tools.save();
     }
 
     /// Every file git tracks or would track, with its content's SHA-256, sorted by path.

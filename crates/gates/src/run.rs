@@ -390,8 +390,11 @@ fn run_gate(
         None => gate.cmd(repo.root()).expect("not a built-in"),
     };
     if let Some(env) = env {
+        // The strict environment first, then the command's own assignments over it (the
+        // gate's `env`, and what a built-in is handed by this process).
         cmd.env_clear = true;
-        cmd.env = env.to_vec();
+        let own = std::mem::replace(&mut cmd.env, env.to_vec());
+        cmd.env.extend(own);
     }
     let options = RunOptions::log(file).timeout(gate.timeout);
     let finished = match process::run(&cmd, options) {

@@ -119,7 +119,8 @@ impl Tools {
             return;
         }
         if let Ok(bytes) = serde_json::to_vec(store) {
-            let _ = repo::fs::write_atomic(path, &bytes);
+            // Unsynced: a torn store after a power loss does not parse and is rebuilt.
+            let _ = repo::fs::write_atomic_unsynced(path, &bytes);
         }
     }
 

@@ -7,20 +7,19 @@
 //!
 //! [`Adapter::format`] gives formatted contents without writing a real file: ruff through
 //! `ruff format --diff` applied in memory ([`crate::patch`]), the others through
-//! [`format_scratch`] (scratch copies beside the real files), so a formatter that fails,
-//! crashes, is killed or hangs never touches a real file.
+//! [`format_scratch`] (copies in a mirror of the tree under `target/xtask/format-scratch`,
+//! [`crate::scratch`]), so a formatter that fails, crashes, is killed or hangs never touches a
+//! real file. A `check` command of a generic formatter runs on such copies too.
 
 use std::collections::{BTreeMap, HashMap};
-use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use repo::process::{self, Cmd, End, RunOptions};
 
 use crate::config::{FormatterConfig, Kind};
-use crate::files::SCRATCH_PREFIX;
+use crate::scratch::Mirror;
 use crate::{FormatError, diff};
 
 /// Bytes of file arguments one process gets (Linux allows 2 MiB with the environment).
@@ -57,9 +56,9 @@ pub trait Adapter: Sync {
     /// the files (relative to `root`) this formatter takes; an adapter that can run its tool
     /// over the whole tree calls it while the tool runs.
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError>;
-    /// Formats `files` (relative to `root`) in place; each may be a scratch copy whose
-    /// real name is given beside it.
-    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure>;
+    /// Formats `files` in place in `dir`, a scratch mirror of `root` (the working
+    /// directory): each path is relative to both, a copy in `dir` of the real file in `root`.
+    fn fix(&self, root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure>;
     /// The formatted contents of `files` (relative to `root`) without touching them: by
     /// default through scratch copies ([`format_scratch`]).
     fn format(&self, root: &Path, files: &[PathBuf]) -> Result<Vec<Formatted>, FormatError> {
@@ -172,16 +171,16 @@ impl Adapter for Rustfmt {
         Ok(out)
     }
 
-    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
+    fn fix(&self, root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure> {
         let editions = self.editions.get_or_init(|| editions(root));
         let mut by_edition: BTreeMap<&str, Vec<PathBuf>> = BTreeMap::new();
-        for (scratch, real) in files {
+        for real in files {
             let abs = root.join(real);
             let edition = editions
                 .iter()
                 .find(|(dir, _)| abs.starts_with(dir))
                 .map_or("2021", |(_, e)| e.as_str());
-            by_edition.entry(edition).or_default().push(scratch.clone());
+            by_edition.entry(edition).or_default().push(real.clone());
         }
         let jobs: Vec<(&str, &[PathBuf])> = by_edition
             .iter()
@@ -199,7 +198,7 @@ impl Adapter for Rustfmt {
                 .arg(*edition)
                 .arg("--")
                 .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
-                .cwd(root);
+                .cwd(dir);
             run_fix(&cmd, &self.config)
         })
     }
@@ -262,13 +261,12 @@ impl Adapter for Ruff {
         self.format_by_diff(root, files)
     }
 
-    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
-        let scratch: Vec<PathBuf> = files.iter().map(|(s, _)| s.clone()).collect();
-        chunks(&scratch).par_iter().try_for_each(|chunk| {
+    fn fix(&self, _root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure> {
+        chunks(files).par_iter().try_for_each(|chunk| {
             let cmd = Cmd::new("ruff")
                 .args(["format", "--quiet", "--no-cache", "--"])
                 .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
-                .cwd(root);
+                .cwd(dir);
             run_fix(&cmd, &self.config)
         })
     }
@@ -455,9 +453,21 @@ impl Adapter for Command {
                 let dirty: Vec<Vec<PathBuf>> = chunks(files)
                     .par_iter()
                     .map(|chunk| {
-                        let cmd = template_cmd(template, chunk.iter()).cwd(root);
+                        // On scratch copies: a check that writes never touches the tree, and
+                        // is refused.
+                        let copies = chunk
+                            .iter()
+                            .map(|f| Ok((f.clone(), repo::fs::read(&root.join(f))?)))
+                            .collect::<Result<Vec<_>, FormatError>>()?;
+                        let mirror = Mirror::new(root, &copies)?;
+                        let cmd = template_cmd(template, chunk.iter()).cwd(mirror.dir());
                         let done = run(&cmd, &self.config, "the formatter")?;
                         check_interrupted(&cmd, done.end)?;
+                        for (f, original) in &copies {
+                            if mirror.read(f)? != *original {
+                                return Err(check_wrote(&self.config.name, template, f));
+                            }
+                        }
                         Ok(match done.end {
                             End::Exited(0) => Vec::new(),
                             _ => chunk.to_vec(),
@@ -480,15 +490,14 @@ impl Adapter for Command {
         Ok(out)
     }
 
-    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
+    fn fix(&self, _root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure> {
         let template = self
             .config
             .fix
             .as_ref()
             .expect("validated: command has `fix`");
-        let scratch: Vec<PathBuf> = files.iter().map(|(s, _)| s.clone()).collect();
-        chunks(&scratch).par_iter().try_for_each(|chunk| {
-            let cmd = template_cmd(template, chunk.iter()).cwd(root);
+        chunks(files).par_iter().try_for_each(|chunk| {
+            let cmd = template_cmd(template, chunk.iter()).cwd(dir);
             run_fix(&cmd, &self.config)
         })
     }
@@ -507,73 +516,55 @@ pub struct Formatted {
     pub formatted: Vec<u8>,
 }
 
-/// Formats `files` through scratch copies beside them (`.xtask-fmt-*`), so that the real
-/// files are never touched: the copies are removed whatever happens.
+/// Formats `files` (relative to `root`) through scratch copies in a mirror of the tree
+/// ([`crate::scratch`]), so that the real files are never touched.
 pub fn format_scratch(
     adapter: &(impl Adapter + ?Sized),
     root: &Path,
     files: &[PathBuf],
 ) -> Result<Vec<Formatted>, FormatError> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let pid = std::process::id();
-    // (scratch path, scratch path relative to the root, real path, original contents)
-    type Made = (PathBuf, PathBuf, PathBuf, Vec<u8>);
-    let made: Vec<Result<Made, FormatError>> = files
+    let contents = files
         .par_iter()
-        .map(|rel| {
-            let original = repo::fs::read(&root.join(rel))?;
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let mut name = OsString::from(format!("{SCRATCH_PREFIX}{pid}-{n}-"));
-            name.push(rel.file_name().unwrap_or_default());
-            let copy_rel = rel.with_file_name(name);
-            let copy = root.join(&copy_rel);
-            // A scratch file of our own: created fresh (never over an existing file), not synced.
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&copy)
-                .and_then(|mut f| std::io::Write::write_all(&mut f, &original))
-                .map_err(|e| repo::fs::FsError::new("create scratch copy", &copy, e))?;
-            Ok((copy, copy_rel, rel.clone(), original))
-        })
-        .collect();
-    // Every copy made is removed when this returns, whatever happens.
-    let mut scratch = Scratch(Vec::new());
-    let mut originals = Vec::with_capacity(made.len());
-    let mut first_error = None;
-    for m in made {
-        match m {
-            Ok((copy, copy_rel, rel, original)) => {
-                scratch.0.push(copy);
-                originals.push((copy_rel, rel, original));
-            }
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    if let Some(e) = first_error {
-        return Err(e);
-    }
-    let pairs: Vec<(PathBuf, PathBuf)> = originals
-        .iter()
-        .map(|(c, r, _)| (c.clone(), r.clone()))
-        .collect();
-    adapter.fix(root, &pairs).map_err(FormatError::Run)?;
-    let out = originals
-        .into_par_iter()
-        .map(|(copy_rel, rel, original)| {
-            let formatted = repo::fs::read(&root.join(&copy_rel))?;
-            let formatted = keep_line_endings(&original, formatted);
+        .map(|rel| Ok((rel.clone(), repo::fs::read(&root.join(rel))?)))
+        .collect::<Result<Vec<_>, FormatError>>()?;
+    format_contents(adapter, root, &contents)
+}
+
+/// Formats `contents` (each file's path relative to `root`, and the bytes to format as that
+/// file) through copies in a mirror of the tree; the mirror is removed whatever happens.
+pub fn format_contents(
+    adapter: &(impl Adapter + ?Sized),
+    root: &Path,
+    contents: &[(PathBuf, Vec<u8>)],
+) -> Result<Vec<Formatted>, FormatError> {
+    let mirror = Mirror::new(root, contents)?;
+    let names: Vec<PathBuf> = contents.iter().map(|(p, _)| p.clone()).collect();
+    adapter
+        .fix(root, mirror.dir(), &names)
+        .map_err(FormatError::Run)?;
+    contents
+        .par_iter()
+        .map(|(rel, original)| {
+            let formatted = mirror.read(rel)?;
             Ok(Formatted {
-                path: rel,
-                original,
-                formatted,
+                path: rel.clone(),
+                original: original.clone(),
+                formatted: keep_line_endings(original, formatted),
             })
         })
-        .collect::<Result<Vec<_>, FormatError>>()?;
-    drop(scratch);
-    Ok(out)
+        .collect()
+}
+
+/// The error for a `check` command that changed a (scratch) file it was given.
+fn check_wrote(name: &str, template: &[String], file: &Path) -> FormatError {
+    FormatError::Other(format!(
+        "formatter `{name}`: its `check` command (`{}`) changed {} when it should only read \
+         it; it ran on a scratch copy, so the file in your tree is untouched. Give the tool its \
+         check-only option in `check` (such as `--check`) or remove `check` from its \
+         [[format.formatter]] in xtask.toml",
+        template.join(" "),
+        crate::paths::show(file)
+    ))
 }
 
 /// Whether ruff prints `path` in a diff header exactly as it is: UTF-8 without control
@@ -589,17 +580,6 @@ fn lone_cr(bytes: &[u8]) -> bool {
         .iter()
         .enumerate()
         .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
-}
-
-/// Removes scratch copies when dropped.
-struct Scratch(Vec<PathBuf>);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        self.0.par_iter().for_each(|p| {
-            let _ = std::fs::remove_file(p);
-        });
-    }
 }
 
 /// Gives `formatted` the line endings of `original` (CRLF or LF, by its first line ending).

@@ -45,6 +45,9 @@ pub struct FormatterConfig {
     /// `command` kind: argv that formats `{files}` in place.
     pub fix: Option<Vec<String>>,
     pub timeout: Duration,
+    /// Format each changed file's output again before writing and refuse the batch when
+    /// that changes it (`verify`, default true).
+    pub verify: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,6 +79,7 @@ struct RawFormatter {
     check: Option<Vec<String>>,
     fix: Option<Vec<String>>,
     timeout: Option<f64>,
+    verify: Option<bool>,
 }
 
 impl FormatConfig {
@@ -187,6 +191,7 @@ impl FormatConfig {
                 check: f.check,
                 fix: f.fix,
                 timeout: own_timeout.unwrap_or(timeout),
+                verify: f.verify.unwrap_or(true),
             });
         }
         let defaulted = formatters.is_empty();
@@ -256,6 +261,7 @@ fn builtin(kind: Kind) -> FormatterConfig {
         check: None,
         fix: None,
         timeout: DEFAULT_TIMEOUT,
+        verify: true,
     }
 }
 

@@ -13,11 +13,14 @@ pub mod config;
 pub mod diff;
 pub mod files;
 mod git;
+mod leftovers;
 pub mod patch;
 pub mod paths;
 pub mod plan;
 pub mod planner;
 mod report;
+pub mod scratch;
+mod verify;
 
 pub use adapter::RunFailure;
 pub use apply::{ApplyOptions, ApplyOutcome, BatchResult, Selection, apply};

@@ -324,4 +324,34 @@ fn copies_outside_the_tree_format_with_the_projects_configuration() {
         );
     }
     assert!(py.read("lib/plain.py").contains("'key'"));
+
+    // rustfmt through copies with a root rustfmt.toml and a crate's own: the same bytes as
+    // `cargo fmt` in place.
+    let rs = rust_repo();
+    rs.write("rustfmt.toml", "tab_spaces = 2\n");
+    rs.write("crates/beta/rustfmt.toml", "hard_tabs = true\n");
+    rs.commit("rustfmt configs");
+    let expected = scratch.path().join("expected-rs");
+    rs.clone_to(&expected);
+    let done = std::process::Command::new("cargo")
+        .args(["fmt", "--all"])
+        .current_dir(&expected)
+        .output()
+        .unwrap();
+    assert!(done.status.success(), "{done:?}");
+    assert_eq!(xtask(&rs, &["format", "plan"]).code, 0);
+    rs.commit("plan");
+    let r = xtask(&rs, &["format", "--next", "100"]);
+    assert_eq!(r.code, 0, "{r}");
+    let changed = changed_files(&rs);
+    assert!(changed.len() >= 4, "{changed:?}");
+    for f in changed.iter().filter(|f| f.ends_with(".rs")) {
+        assert_eq!(
+            rs.read(f),
+            std::fs::read_to_string(expected.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert!(rs.read("crates/beta/src/lib.rs").contains('\t'));
+    assert!(rs.read("crates/alpha/src/lib.rs").contains("\n  util::u()"));
 }

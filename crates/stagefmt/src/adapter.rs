@@ -447,14 +447,15 @@ impl Adapter for Command {
 
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
         let files = files()?;
-        let candidates: Vec<PathBuf> = match &self.config.check {
-            None => files.to_vec(),
+        let formatted: Vec<Formatted> = match &self.config.check {
+            None => format_scratch(self, root, files)?,
             Some(template) => {
-                let dirty: Vec<Vec<PathBuf>> = chunks(files)
+                let formatted: Vec<Vec<Formatted>> = chunks(files)
                     .par_iter()
                     .map(|chunk| {
                         // On scratch copies: a check that writes never touches the tree, and
-                        // is refused.
+                        // is refused. A chunk it finds unformatted is formatted in the same
+                        // copies.
                         let copies = chunk
                             .iter()
                             .map(|f| Ok((f.clone(), repo::fs::read(&root.join(f))?)))
@@ -468,20 +469,19 @@ impl Adapter for Command {
                                 return Err(check_wrote(&self.config.name, template, f));
                             }
                         }
-                        Ok(match done.end {
-                            End::Exited(0) => Vec::new(),
-                            _ => chunk.to_vec(),
-                        })
+                        if done.end == End::Exited(0) {
+                            return Ok(Vec::new());
+                        }
+                        self.fix(root, mirror.dir(), chunk)
+                            .map_err(FormatError::Run)?;
+                        read_formatted(&mirror, copies)
                     })
                     .collect::<Result<_, FormatError>>()?;
-                dirty.into_iter().flatten().collect()
+                formatted.into_iter().flatten().collect()
             }
         };
         let mut out = CheckOutput::default();
-        if candidates.is_empty() {
-            return Ok(out);
-        }
-        for f in format_scratch(self, root, &candidates)? {
+        for f in formatted {
             if f.formatted != f.original {
                 out.pending
                     .insert(f.path, diff::count(&f.original, &f.formatted));
@@ -542,14 +542,23 @@ pub fn format_contents(
     adapter
         .fix(root, mirror.dir(), &names)
         .map_err(FormatError::Run)?;
+    read_formatted(&mirror, contents.to_vec())
+}
+
+/// The formatted copies in `mirror` of `contents` (path and original bytes).
+fn read_formatted(
+    mirror: &Mirror,
+    contents: Vec<(PathBuf, Vec<u8>)>,
+) -> Result<Vec<Formatted>, FormatError> {
     contents
-        .par_iter()
-        .map(|(rel, original)| {
-            let formatted = mirror.read(rel)?;
+        .into_par_iter()
+        .map(|(path, original)| {
+            let formatted = mirror.read(&path)?;
+            let formatted = keep_line_endings(&original, formatted);
             Ok(Formatted {
-                path: rel.clone(),
-                original: original.clone(),
-                formatted: keep_line_endings(original, formatted),
+                path,
+                original,
+                formatted,
             })
         })
         .collect()

@@ -5,7 +5,8 @@
 //! the batch is written and it stays pending. A formatter whose garbage is itself stable
 //! cannot be caught this way.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -17,36 +18,90 @@ use crate::{FormatError, diff};
 /// Each formatted batch checked: a batch whose output fails a check becomes an error.
 pub(crate) type Batches = Vec<(String, Result<Vec<Formatted>, FormatError>)>;
 
-/// Checks the output of every formatted batch, batches side by side.
+/// Checks the output of every formatted batch. The second pass runs once per formatter over
+/// the changed files of all its batches (a few processes, not one per batch); when that run
+/// fails as a whole, each batch is checked on its own, so one bad batch fails alone.
 pub(crate) fn batches(
-    root: &std::path::Path,
+    root: &Path,
     config: &FormatConfig,
     plan: &Plan,
     formatted: Batches,
 ) -> Batches {
-    formatted
-        .into_par_iter()
+    let formatter_of = |id: &str| -> &FormatterConfig {
+        let name = &plan.batch(id).expect("selected").formatter;
+        config.formatter(name).expect("checked")
+    };
+    // The empty-file check, per batch.
+    let mut checked: Batches = formatted
+        .into_iter()
         .map(|(id, result)| {
-            let result = result.and_then(|files| {
-                let name = &plan.batch(&id).expect("selected").formatter;
-                let formatter = config.formatter(name).expect("checked");
-                output(root, formatter, &files)?;
-                Ok(files)
-            });
+            let name = &formatter_of(&id).name;
+            let result = result.and_then(|files| not_emptied(name, &files).map(|()| files));
             (id, result)
         })
-        .collect()
+        .collect();
+    // The second pass, per formatter with `verify`.
+    let mut names: Vec<&str> = Vec::new();
+    for (id, result) in &checked {
+        let f = formatter_of(id);
+        if f.verify && result.is_ok() && !names.contains(&f.name.as_str()) {
+            names.push(&f.name);
+        }
+    }
+    let verdicts: Vec<BTreeMap<PathBuf, Result<(), FormatError>>> = names
+        .par_iter()
+        .map(|name| {
+            let formatter = config.formatter(name).expect("checked");
+            let changed: Vec<&Formatted> = checked
+                .iter()
+                .filter(|(id, _)| formatter_of(id).name == *name)
+                .filter_map(|(_, r)| r.as_ref().ok())
+                .flatten()
+                .filter(|f| f.formatted != f.original)
+                .collect();
+            match second_pass(root, formatter, &changed) {
+                Ok(verdicts) => verdicts,
+                // Failed as a whole: each batch on its own.
+                Err(_) => checked
+                    .par_iter()
+                    .filter(|(id, _)| formatter_of(id).name == *name)
+                    .filter_map(|(_, r)| r.as_ref().ok())
+                    .flat_map_iter(|files| {
+                        let changed: Vec<&Formatted> =
+                            files.iter().filter(|f| f.formatted != f.original).collect();
+                        match second_pass(root, formatter, &changed) {
+                            Ok(v) => v,
+                            Err(e) => {
+                                let msg = e.to_string();
+                                changed
+                                    .iter()
+                                    .map(|f| (f.path.clone(), Err(FormatError::Other(msg.clone()))))
+                                    .collect()
+                            }
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut verdicts: BTreeMap<PathBuf, Result<(), FormatError>> =
+        verdicts.into_iter().flatten().collect();
+    for (_, result) in &mut checked {
+        let Ok(files) = result else { continue };
+        let refused = files.iter().find_map(|f| match verdicts.remove(&f.path) {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        });
+        if let Some(e) = refused {
+            *result = Err(e);
+        }
+    }
+    checked
 }
 
-/// Checks one batch's output.
-fn output(
-    root: &std::path::Path,
-    formatter: &FormatterConfig,
-    files: &[Formatted],
-) -> Result<(), FormatError> {
-    let name = &formatter.name;
-    let changed: Vec<&Formatted> = files.iter().filter(|f| f.formatted != f.original).collect();
-    for f in &changed {
+/// Refuses a file with content that came out empty.
+fn not_emptied(name: &str, files: &[Formatted]) -> Result<(), FormatError> {
+    for f in files.iter().filter(|f| f.formatted != f.original) {
         if blank(&f.formatted) && !blank(&f.original) {
             return Err(FormatError::Refused {
                 path: f.path.clone(),
@@ -59,8 +114,19 @@ fn output(
             });
         }
     }
-    if !formatter.verify || changed.is_empty() {
-        return Ok(());
+    Ok(())
+}
+
+/// Formats `changed` files' output again: each file's verdict, or an error when the run
+/// failed as a whole.
+fn second_pass(
+    root: &Path,
+    formatter: &FormatterConfig,
+    changed: &[&Formatted],
+) -> Result<BTreeMap<PathBuf, Result<(), FormatError>>, FormatError> {
+    let name = &formatter.name;
+    if changed.is_empty() {
+        return Ok(BTreeMap::new());
     }
     let again: Vec<(PathBuf, Vec<u8>)> = changed
         .iter()
@@ -72,20 +138,26 @@ fn output(
              trusted): {e}"
         ))
     })?;
-    for f in again {
-        if f.formatted != f.original {
-            return Err(FormatError::Refused {
-                reason: format!(
-                    "formatter `{name}` is not stable on it: formatting its output again changes \
-                     {} more line(s), so the output is not trusted; fix or update the formatter, \
-                     or set `verify = false` in its [[format.formatter]] of xtask.toml",
-                    diff::count(&f.original, &f.formatted)
-                ),
-                path: f.path,
-            });
-        }
-    }
-    Ok(())
+    Ok(again
+        .into_iter()
+        .map(|f| {
+            let verdict = if f.formatted == f.original {
+                Ok(())
+            } else {
+                Err(FormatError::Refused {
+                    reason: format!(
+                        "formatter `{name}` is not stable on it: formatting its output again \
+                         changes {} more line(s), so the output is not trusted; fix or update \
+                         the formatter, or set `verify = false` in its [[format.formatter]] of \
+                         xtask.toml",
+                        diff::count(&f.original, &f.formatted)
+                    ),
+                    path: f.path.clone(),
+                })
+            };
+            (f.path, verdict)
+        })
+        .collect())
 }
 
 /// Whether `bytes` hold nothing but whitespace.

@@ -319,6 +319,7 @@ impl Ruff {
                             path,
                             original,
                             formatted,
+                            again: None,
                         })
                     })
                     .collect::<Result<Vec<_>, FormatError>>()?;
@@ -514,10 +515,15 @@ pub struct Formatted {
     pub original: Vec<u8>,
     /// The formatter's output, with the original's line endings.
     pub formatted: Vec<u8>,
+    /// When the adapter formatted its output a second time in the same copies (`verify`):
+    /// the formatter's first output and its second, as it wrote them.
+    pub again: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// Formats `files` (relative to `root`) through scratch copies in a mirror of the tree
-/// ([`crate::scratch`]), so that the real files are never touched.
+/// ([`crate::scratch`]), so that the real files are never touched. With the formatter's
+/// `verify`, the changed copies are formatted a second time in place (one more run, no more
+/// copies) and both outputs kept in [`Formatted::again`].
 pub fn format_scratch(
     adapter: &(impl Adapter + ?Sized),
     root: &Path,
@@ -527,7 +533,36 @@ pub fn format_scratch(
         .par_iter()
         .map(|rel| Ok((rel.clone(), repo::fs::read(&root.join(rel))?)))
         .collect::<Result<Vec<_>, FormatError>>()?;
-    format_contents(adapter, root, &contents)
+    let mirror = Mirror::new(root, &contents)?;
+    let names: Vec<PathBuf> = contents.iter().map(|(p, _)| p.clone()).collect();
+    adapter
+        .fix(root, mirror.dir(), &names)
+        .map_err(FormatError::Run)?;
+    let mut out = read_formatted(&mirror, contents)?;
+    if adapter.config().verify {
+        let changed: Vec<usize> = (0..out.len())
+            .filter(|&i| out[i].formatted != out[i].original)
+            .collect();
+        if !changed.is_empty() {
+            let firsts = changed
+                .par_iter()
+                .map(|&i| mirror.read(&out[i].path))
+                .collect::<Result<Vec<_>, FormatError>>()?;
+            let names: Vec<PathBuf> = changed.iter().map(|&i| out[i].path.clone()).collect();
+            adapter.fix(root, mirror.dir(), &names).map_err(|e| {
+                FormatError::Other(format!(
+                    "formatter `{}` could not format its own output again (its output is not \
+                     trusted): {e}",
+                    adapter.config().name
+                ))
+            })?;
+            for (&i, first) in changed.iter().zip(firsts) {
+                let second = mirror.read(&out[i].path)?;
+                out[i].again = Some((first, second));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Formats `contents` (each file's path relative to `root`, and the bytes to format as that
@@ -559,6 +594,7 @@ fn read_formatted(
                 path,
                 original,
                 formatted,
+                again: None,
             })
         })
         .collect()

@@ -46,7 +46,8 @@ pub struct FormatterConfig {
     pub fix: Option<Vec<String>>,
     pub timeout: Duration,
     /// Format each changed file's output again before writing and refuse the batch when
-    /// that changes it (`verify`, default true).
+    /// that changes it (`verify`; default true, false for ruff, whose diffs are applied
+    /// without copies, so a second pass would need a mirror of its own).
     pub verify: bool,
 }
 
@@ -191,7 +192,7 @@ impl FormatConfig {
                 check: f.check,
                 fix: f.fix,
                 timeout: own_timeout.unwrap_or(timeout),
-                verify: f.verify.unwrap_or(true),
+                verify: f.verify.unwrap_or(kind != Kind::Ruff),
             });
         }
         let defaulted = formatters.is_empty();
@@ -261,7 +262,7 @@ fn builtin(kind: Kind) -> FormatterConfig {
         check: None,
         fix: None,
         timeout: DEFAULT_TIMEOUT,
-        verify: true,
+        verify: kind != Kind::Ruff,
     }
 }
 

@@ -59,7 +59,14 @@ pub(crate) fn batches(
                 .flatten()
                 .filter(|f| f.formatted != f.original)
                 .collect();
-            match second_pass(root, formatter, &changed) {
+            // Files the adapter formatted twice already are judged on that.
+            let (done, changed): (Vec<&Formatted>, Vec<&Formatted>) =
+                changed.into_iter().partition(|f| f.again.is_some());
+            let mut verdicts: BTreeMap<PathBuf, Result<(), FormatError>> = done
+                .iter()
+                .map(|f| (f.path.clone(), twice(name, f)))
+                .collect();
+            verdicts.extend(match second_pass(root, formatter, &changed) {
                 Ok(verdicts) => verdicts,
                 // Failed as a whole: each batch on its own.
                 Err(_) => checked
@@ -67,8 +74,10 @@ pub(crate) fn batches(
                     .filter(|(id, _)| formatter_of(id).name == *name)
                     .filter_map(|(_, r)| r.as_ref().ok())
                     .flat_map_iter(|files| {
-                        let changed: Vec<&Formatted> =
-                            files.iter().filter(|f| f.formatted != f.original).collect();
+                        let changed: Vec<&Formatted> = files
+                            .iter()
+                            .filter(|f| f.formatted != f.original && f.again.is_none())
+                            .collect();
                         match second_pass(root, formatter, &changed) {
                             Ok(v) => v,
                             Err(e) => {
@@ -81,7 +90,8 @@ pub(crate) fn batches(
                         }
                     })
                     .collect(),
-            }
+            });
+            verdicts
         })
         .collect();
     let mut verdicts: BTreeMap<PathBuf, Result<(), FormatError>> =
@@ -145,19 +155,33 @@ fn second_pass(
                 Ok(())
             } else {
                 Err(FormatError::Refused {
-                    reason: format!(
-                        "formatter `{name}` is not stable on it: formatting its output again \
-                         changes {} more line(s), so the output is not trusted; fix or update \
-                         the formatter, or set `verify = false` in its [[format.formatter]] of \
-                         xtask.toml",
-                        diff::count(&f.original, &f.formatted)
-                    ),
+                    reason: unstable(name, diff::count(&f.original, &f.formatted)),
                     path: f.path.clone(),
                 })
             };
             (f.path, verdict)
         })
         .collect())
+}
+
+/// The verdict on a file the adapter formatted twice.
+fn twice(name: &str, f: &Formatted) -> Result<(), FormatError> {
+    match &f.again {
+        Some((first, second)) if first != second => Err(FormatError::Refused {
+            path: f.path.clone(),
+            reason: unstable(name, diff::count(first, second)),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Why an unstable file is refused.
+fn unstable(name: &str, lines: usize) -> String {
+    format!(
+        "formatter `{name}` is not stable on it: formatting its output again changes {lines} \
+         more line(s), so the output is not trusted; fix or update the formatter, or set \
+         `verify = false` in its [[format.formatter]] of xtask.toml"
+    )
 }
 
 /// Whether `bytes` hold nothing but whitespace.

@@ -287,7 +287,10 @@ fn copies_outside_the_tree_format_with_the_projects_configuration() {
     // ruff through copies (a non-UTF-8 name, a lone CR) with a nested ruff.toml, checked
     // twice (the second pass): the same bytes as ruff in place.
     let py = python_repo(2);
-    py.write("xtask.toml", "[[format.formatter]]\nname = \"ruff\"\nverify = true\n");
+    py.write(
+        "xtask.toml",
+        "[[format.formatter]]\nname = \"ruff\"\nverify = true\n",
+    );
     py.write(
         "lib/ruff.toml",
         "line-length = 40\n[format]\nquote-style = \"single\"\n",

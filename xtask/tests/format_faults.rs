@@ -354,12 +354,7 @@ fn ctrl_c_kills_the_formatter_and_leaves_the_batch_untouched_and_pending() {
         .unwrap();
     // Wait until the formatter runs (its scratch copies exist), then press Ctrl-C.
     let started = std::time::Instant::now();
-    let scratch_exists = || {
-        std::fs::read_dir(repo.path("hang"))
-            .unwrap()
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with(".xtask-fmt-"))
-    };
+    let scratch_exists = || !scratch_copies(&repo).is_empty();
     while !scratch_exists() {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(20),

@@ -215,7 +215,8 @@ impl Cache {
             return;
         }
         if repo::fs::write_atomic_unsynced(&path, &text).is_ok() {
-            self.stored.store(true, std::sync::atomic::Ordering::Relaxed);
+            self.stored
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

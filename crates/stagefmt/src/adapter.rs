@@ -7,20 +7,19 @@
 //!
 //! [`Adapter::format`] gives formatted contents without writing a real file: ruff through
 //! `ruff format --diff` applied in memory ([`crate::patch`]), the others through
-//! [`format_scratch`] (scratch copies beside the real files), so a formatter that fails,
-//! crashes, is killed or hangs never touches a real file.
+//! [`format_scratch`] (copies in a mirror of the tree under `target/xtask/format-scratch`,
+//! [`crate::scratch`]), so a formatter that fails, crashes, is killed or hangs never touches a
+//! real file. A `check` command of a generic formatter runs on such copies too.
 
 use std::collections::{BTreeMap, HashMap};
-use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use repo::process::{self, Cmd, End, RunOptions};
 
 use crate::config::{FormatterConfig, Kind};
-use crate::files::SCRATCH_PREFIX;
+use crate::scratch::Mirror;
 use crate::{FormatError, diff};
 
 /// Bytes of file arguments one process gets (Linux allows 2 MiB with the environment).
@@ -59,9 +58,9 @@ pub trait Adapter: Sync {
     /// the files (relative to `root`) this formatter takes; an adapter that can run its tool
     /// over the whole tree calls it while the tool runs.
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError>;
-    /// Formats `files` (relative to `root`) in place; each may be a scratch copy whose
-    /// real name is given beside it.
-    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure>;
+    /// Formats `files` in place in `dir`, a scratch mirror of `root` (the working
+    /// directory): each path is relative to both, a copy in `dir` of the real file in `root`.
+    fn fix(&self, root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure>;
     /// The formatted contents of `files` (relative to `root`) without touching them: by
     /// default through scratch copies ([`format_scratch`]).
     fn format(&self, root: &Path, files: &[PathBuf]) -> Result<Vec<Formatted>, FormatError> {
@@ -186,16 +185,16 @@ impl Adapter for Rustfmt {
         Ok(out)
     }
 
-    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
+    fn fix(&self, root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure> {
         let editions = self.editions.get_or_init(|| editions(root));
         let mut by_edition: BTreeMap<&str, Vec<PathBuf>> = BTreeMap::new();
-        for (scratch, real) in files {
+        for real in files {
             let abs = root.join(real);
             let edition = editions
                 .iter()
                 .find(|(dir, _)| abs.starts_with(dir))
                 .map_or("2021", |(_, e)| e.as_str());
-            by_edition.entry(edition).or_default().push(scratch.clone());
+            by_edition.entry(edition).or_default().push(real.clone());
         }
         let jobs: Vec<(&str, &[PathBuf])> = by_edition
             .iter()
@@ -213,7 +212,7 @@ impl Adapter for Rustfmt {
                 .arg(*edition)
                 .arg("--")
                 .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
-                .cwd(root);
+                .cwd(dir);
             run_fix(&cmd, &self.config)
         })
     }
@@ -280,13 +279,12 @@ impl Adapter for Ruff {
         self.format_by_diff(root, files)
     }
 
-    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
-        let scratch: Vec<PathBuf> = files.iter().map(|(s, _)| s.clone()).collect();
-        chunks(&scratch).par_iter().try_for_each(|chunk| {
+    fn fix(&self, _root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure> {
+        chunks(files).par_iter().try_for_each(|chunk| {
             let cmd = Cmd::new("ruff")
                 .args(["format", "--quiet", "--no-cache", "--"])
                 .args(chunk.iter().map(|f| f.as_os_str().to_owned()))
-                .cwd(root);
+                .cwd(dir);
             run_fix(&cmd, &self.config)
         })
     }
@@ -340,6 +338,7 @@ impl Ruff {
                             path,
                             original,
                             formatted,
+                            again: None,
                         })
                     })
                     .collect::<Result<Vec<_>, FormatError>>()?;
@@ -478,29 +477,41 @@ impl Adapter for Command {
 
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
         let files = files()?;
-        let candidates: Vec<PathBuf> = match &self.config.check {
-            None => files.to_vec(),
+        let formatted: Vec<Formatted> = match &self.config.check {
+            None => format_scratch(self, root, files)?,
             Some(template) => {
-                let dirty: Vec<Vec<PathBuf>> = chunks(files)
+                let formatted: Vec<Vec<Formatted>> = chunks(files)
                     .par_iter()
                     .map(|chunk| {
-                        let cmd = template_cmd(template, chunk.iter()).cwd(root);
+                        // On scratch copies: a check that writes never touches the tree, and
+                        // is refused. A chunk it finds unformatted is formatted in the same
+                        // copies.
+                        let copies = chunk
+                            .iter()
+                            .map(|f| Ok((f.clone(), repo::fs::read(&root.join(f))?)))
+                            .collect::<Result<Vec<_>, FormatError>>()?;
+                        let mirror = Mirror::new(root, &copies)?;
+                        let cmd = template_cmd(template, chunk.iter()).cwd(mirror.dir());
                         let done = run(&cmd, &self.config, "the formatter")?;
                         check_interrupted(&cmd, done.end)?;
-                        Ok(match done.end {
-                            End::Exited(0) => Vec::new(),
-                            _ => chunk.to_vec(),
-                        })
+                        for (f, original) in &copies {
+                            if mirror.read(f)? != *original {
+                                return Err(check_wrote(&self.config.name, template, f));
+                            }
+                        }
+                        if done.end == End::Exited(0) {
+                            return Ok(Vec::new());
+                        }
+                        self.fix(root, mirror.dir(), chunk)
+                            .map_err(FormatError::Run)?;
+                        read_formatted(&mirror, copies)
                     })
                     .collect::<Result<_, FormatError>>()?;
-                dirty.into_iter().flatten().collect()
+                formatted.into_iter().flatten().collect()
             }
         };
         let mut out = CheckOutput::default();
-        if candidates.is_empty() {
-            return Ok(out);
-        }
-        for f in format_scratch(self, root, &candidates)? {
+        for f in formatted {
             if f.formatted != f.original {
                 out.pending
                     .insert(f.path, diff::count(&f.original, &f.formatted));
@@ -509,15 +520,14 @@ impl Adapter for Command {
         Ok(out)
     }
 
-    fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure> {
+    fn fix(&self, _root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure> {
         let template = self
             .config
             .fix
             .as_ref()
             .expect("validated: command has `fix`");
-        let scratch: Vec<PathBuf> = files.iter().map(|(s, _)| s.clone()).collect();
-        chunks(&scratch).par_iter().try_for_each(|chunk| {
-            let cmd = template_cmd(template, chunk.iter()).cwd(root);
+        chunks(files).par_iter().try_for_each(|chunk| {
+            let cmd = template_cmd(template, chunk.iter()).cwd(dir);
             run_fix(&cmd, &self.config)
         })
     }
@@ -534,76 +544,103 @@ pub struct Formatted {
     pub original: Vec<u8>,
     /// The formatter's output, with the original's line endings.
     pub formatted: Vec<u8>,
+    /// When the adapter formatted its output a second time in the same copies (`verify`):
+    /// the formatter's first output and its second, as it wrote them.
+    pub again: Option<(Vec<u8>, Vec<u8>)>,
 }
 
-/// Formats `files` through scratch copies beside them (`.xtask-fmt-*`), so that the real
-/// files are never touched: the copies are removed whatever happens.
+/// Formats `files` (relative to `root`) through scratch copies in a mirror of the tree
+/// ([`crate::scratch`]), so that the real files are never touched. With the formatter's
+/// `verify`, the changed copies are formatted a second time in place (one more run, no more
+/// copies) and both outputs kept in [`Formatted::again`].
 pub fn format_scratch(
     adapter: &(impl Adapter + ?Sized),
     root: &Path,
     files: &[PathBuf],
 ) -> Result<Vec<Formatted>, FormatError> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let pid = std::process::id();
-    // (scratch path, scratch path relative to the root, real path, original contents)
-    type Made = (PathBuf, PathBuf, PathBuf, Vec<u8>);
+    // The originals are read beneath the root, through no symlink.
     let beneath = repo::beneath::RootDir::open(root)?;
-    let made: Vec<Result<Made, FormatError>> = files
+    let contents = files
         .par_iter()
-        .map(|rel| {
-            let original = beneath.read(rel)?;
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let mut name = OsString::from(format!("{SCRATCH_PREFIX}{pid}-{n}-"));
-            name.push(rel.file_name().unwrap_or_default());
-            let copy_rel = rel.with_file_name(name);
-            let copy = root.join(&copy_rel);
-            // A scratch file of our own: created fresh (never over an existing file), not synced.
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&copy)
-                .and_then(|mut f| std::io::Write::write_all(&mut f, &original))
-                .map_err(|e| repo::fs::FsError::new("create scratch copy", &copy, e))?;
-            Ok((copy, copy_rel, rel.clone(), original))
-        })
-        .collect();
-    // Every copy made is removed when this returns, whatever happens.
-    let mut scratch = Scratch(Vec::new());
-    let mut originals = Vec::with_capacity(made.len());
-    let mut first_error = None;
-    for m in made {
-        match m {
-            Ok((copy, copy_rel, rel, original)) => {
-                scratch.0.push(copy);
-                originals.push((copy_rel, rel, original));
-            }
-            Err(e) => {
-                first_error.get_or_insert(e);
+        .map(|rel| Ok((rel.clone(), beneath.read(rel)?)))
+        .collect::<Result<Vec<_>, FormatError>>()?;
+    let mirror = Mirror::new(root, &contents)?;
+    let names: Vec<PathBuf> = contents.iter().map(|(p, _)| p.clone()).collect();
+    adapter
+        .fix(root, mirror.dir(), &names)
+        .map_err(FormatError::Run)?;
+    let mut out = read_formatted(&mirror, contents)?;
+    if adapter.config().verify {
+        let changed: Vec<usize> = (0..out.len())
+            .filter(|&i| out[i].formatted != out[i].original)
+            .collect();
+        if !changed.is_empty() {
+            let firsts = changed
+                .par_iter()
+                .map(|&i| mirror.read(&out[i].path))
+                .collect::<Result<Vec<_>, FormatError>>()?;
+            let names: Vec<PathBuf> = changed.iter().map(|&i| out[i].path.clone()).collect();
+            adapter.fix(root, mirror.dir(), &names).map_err(|e| {
+                FormatError::Other(format!(
+                    "formatter `{}` could not format its own output again (its output is not \
+                     trusted): {e}",
+                    adapter.config().name
+                ))
+            })?;
+            for (&i, first) in changed.iter().zip(firsts) {
+                let second = mirror.read(&out[i].path)?;
+                out[i].again = Some((first, second));
             }
         }
     }
-    if let Some(e) = first_error {
-        return Err(e);
-    }
-    let pairs: Vec<(PathBuf, PathBuf)> = originals
-        .iter()
-        .map(|(c, r, _)| (c.clone(), r.clone()))
-        .collect();
-    adapter.fix(root, &pairs).map_err(FormatError::Run)?;
-    let out = originals
+    Ok(out)
+}
+
+/// Formats `contents` (each file's path relative to `root`, and the bytes to format as that
+/// file) through copies in a mirror of the tree; the mirror is removed whatever happens.
+pub fn format_contents(
+    adapter: &(impl Adapter + ?Sized),
+    root: &Path,
+    contents: &[(PathBuf, Vec<u8>)],
+) -> Result<Vec<Formatted>, FormatError> {
+    let mirror = Mirror::new(root, contents)?;
+    let names: Vec<PathBuf> = contents.iter().map(|(p, _)| p.clone()).collect();
+    adapter
+        .fix(root, mirror.dir(), &names)
+        .map_err(FormatError::Run)?;
+    read_formatted(&mirror, contents.to_vec())
+}
+
+/// The formatted copies in `mirror` of `contents` (path and original bytes).
+fn read_formatted(
+    mirror: &Mirror,
+    contents: Vec<(PathBuf, Vec<u8>)>,
+) -> Result<Vec<Formatted>, FormatError> {
+    contents
         .into_par_iter()
-        .map(|(copy_rel, rel, original)| {
-            let formatted = repo::fs::read(&root.join(&copy_rel))?;
+        .map(|(path, original)| {
+            let formatted = mirror.read(&path)?;
             let formatted = keep_line_endings(&original, formatted);
             Ok(Formatted {
-                path: rel,
+                path,
                 original,
                 formatted,
+                again: None,
             })
         })
-        .collect::<Result<Vec<_>, FormatError>>()?;
-    drop(scratch);
-    Ok(out)
+        .collect()
+}
+
+/// The error for a `check` command that changed a (scratch) file it was given.
+fn check_wrote(name: &str, template: &[String], file: &Path) -> FormatError {
+    FormatError::Other(format!(
+        "formatter `{name}`: its `check` command (`{}`) changed {} when it should only read \
+         it; it ran on a scratch copy, so the file in your tree is untouched. Give the tool its \
+         check-only option in `check` (such as `--check`) or remove `check` from its \
+         [[format.formatter]] in xtask.toml",
+        template.join(" "),
+        crate::paths::show(file)
+    ))
 }
 
 /// Whether ruff prints `path` in a diff header exactly as it is: UTF-8 without control
@@ -619,17 +656,6 @@ fn lone_cr(bytes: &[u8]) -> bool {
         .iter()
         .enumerate()
         .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
-}
-
-/// Removes scratch copies when dropped.
-struct Scratch(Vec<PathBuf>);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        self.0.par_iter().for_each(|p| {
-            let _ = std::fs::remove_file(p);
-        });
-    }
 }
 
 /// Gives `formatted` the line endings of `original` (CRLF or LF, by its first line ending).

@@ -84,6 +84,8 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
         Selection::Files(files) => crate::adhoc::add_batches(&mut plan, &config, files)?,
         selection => select(&plan, selection, options.reapply)?,
     };
+    crate::scratch::prepare(repo)?;
+    crate::leftovers::clean(root, plan.batches.iter().flat_map(|b| b.files.iter()));
     // Validate everything before any real file is touched: paths and files now; uncommitted
     // changes (a `git status`) while the formatter works on scratch copies, before writing.
     let dirty_check = || -> Result<Option<BTreeSet<PathBuf>>, FormatError> {
@@ -146,6 +148,7 @@ pub fn apply(repo: &repo::Repo, options: &ApplyOptions) -> Result<ApplyOutcome, 
     refuse(&refused)?;
     let (dirty, formatted) =
         rayon::join(dirty_check, || format_batches(root, &config, &plan, &ids));
+    let formatted = crate::verify::batches(root, &config, &plan, formatted);
     if let Some(dirty) = dirty? {
         let refused: Vec<(PathBuf, String)> = ids
             .iter()

@@ -77,6 +77,7 @@ pub fn check(
         }
     }
     let root = repo.root();
+    crate::scratch::prepare(repo)?;
     // The walk runs once, on first use, while whole-tree tools are already running.
     type Walked = (Vec<PathBuf>, BTreeMap<String, Vec<PathBuf>>);
     let walked: OnceLock<Result<Walked, String>> = OnceLock::new();

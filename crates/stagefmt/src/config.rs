@@ -47,6 +47,10 @@ pub struct FormatterConfig {
     /// `command` kind: argv that formats `{files}` in place.
     pub fix: Option<Vec<String>>,
     pub timeout: Duration,
+    /// Format each changed file's output again before writing and refuse the batch when
+    /// that changes it (`verify`; default true, false for ruff, whose diffs are applied
+    /// without copies, so a second pass would need a mirror of its own).
+    pub verify: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +83,7 @@ struct RawFormatter {
     check: Option<Vec<String>>,
     fix: Option<Vec<String>>,
     timeout: Option<f64>,
+    verify: Option<bool>,
 }
 
 impl FormatConfig {
@@ -190,6 +195,7 @@ impl FormatConfig {
                 check: f.check,
                 fix: f.fix,
                 timeout: own_timeout.unwrap_or(timeout),
+                verify: f.verify.unwrap_or(kind != Kind::Ruff),
             });
         }
         let defaulted = formatters.is_empty();
@@ -261,6 +267,7 @@ fn builtin(kind: Kind) -> FormatterConfig {
         check: None,
         fix: None,
         timeout: DEFAULT_TIMEOUT,
+        verify: kind != Kind::Ruff,
     }
 }
 

@@ -51,11 +51,13 @@ fn globs(patterns: &[String]) -> Result<GlobSet, FormatError> {
 /// not exclude, relative to the root, sorted. Symlinks are listed nowhere and never followed.
 pub fn walk(root: &Path) -> Result<Vec<PathBuf>, FormatError> {
     let mut files = Vec::new();
+    // The mirrors formatters work in (`target/xtask/format-scratch`) are never the tree's.
+    let scratch = crate::scratch::base(root);
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        .filter_entry(move |e| e.file_name() != ".git" && e.path() != scratch)
         .build();
     for entry in walker {
         let entry =

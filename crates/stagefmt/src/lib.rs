@@ -15,13 +15,16 @@ mod considered;
 pub mod diff;
 pub mod files;
 mod git;
+mod leftovers;
 mod lock;
 pub mod patch;
 pub mod paths;
 pub mod plan;
 pub mod planner;
 mod report;
+pub mod scratch;
 pub mod unparseable;
+mod verify;
 
 pub use adapter::RunFailure;
 pub use apply::{ApplyOptions, ApplyOutcome, BatchResult, Selection, apply};

@@ -175,3 +175,46 @@ pub(crate) fn changed_files(repo: &GitRepo) -> Vec<String> {
     files.sort();
     files
 }
+
+/// The scratch copies (regular files, links not followed) under the repository's
+/// `target/xtask/format-scratch`, where formatters work on copies.
+pub(crate) fn scratch_copies(repo: &GitRepo) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let kind = e.file_type().unwrap();
+            if kind.is_dir() {
+                walk(&e.path(), out);
+            } else if kind.is_file() {
+                out.push(e.path());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&repo.path("target/xtask/format-scratch"), &mut out);
+    out.sort();
+    out
+}
+
+/// Files of the work tree (`.git` and `target` aside) whose name starts with `prefix`.
+pub(crate) fn tree_files_named(repo: &GitRepo, prefix: &str) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let name = e.file_name();
+            if name == ".git" || name == "target" {
+                continue;
+            }
+            if name.to_string_lossy().starts_with(prefix) {
+                out.push(e.path());
+            }
+            if e.file_type().unwrap().is_dir() {
+                walk(&e.path(), prefix, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(repo.root(), prefix, &mut out);
+    out
+}

@@ -11,15 +11,18 @@ use std::time::{Duration, Instant};
 
 use format_support::*;
 
-/// A "formatter" that upper-cases files. With `SWAP_TO=DIR`, after formatting (once per
-/// repository) it copies `pkg` into DIR and replaces `pkg` by a symlink to DIR. With
-/// `SLOW=1` it says it started (`started`) and sleeps a second first.
+/// A "formatter" that upper-cases files. It runs on scratch copies outside the work tree, so
+/// it reaches the real repository through `REPO`: with `SWAP_TO=DIR`, after formatting (once
+/// per repository) it copies `REPO/pkg` into DIR and replaces it by a symlink to DIR, as
+/// another process could while a batch runs. With `SLOW=1` it says it started
+/// (`REPO/started`) and sleeps a second first.
 const SWAPPING_FORMATTER: &str = r#"#!/bin/sh
-if [ "$SLOW" = 1 ]; then : > started; sleep 1; fi
+if [ "$SLOW" = 1 ]; then : > "$REPO/started"; sleep 1; fi
 for f in "$@"; do
   tr a-z A-Z < "$f" > "$f.tmp" && cat "$f.tmp" > "$f" && rm "$f.tmp"
 done
-if [ -n "$SWAP_TO" ] && [ ! -e swapped ]; then
+if [ -n "$SWAP_TO" ] && [ ! -e "$REPO/swapped" ]; then
+  cd "$REPO" || exit 1
   : > swapped
   cp -a pkg/. "$SWAP_TO"/
   mv pkg pkg.real && ln -s "$SWAP_TO" pkg
@@ -73,7 +76,7 @@ fn a_directory_swapped_for_a_symlink_mid_batch_gets_nothing_written_outside() {
     let r = xtask_env(
         &repo,
         &["format", "--batch", &format!("{pkg},{other}")],
-        &[("SWAP_TO", outside_dir)],
+        &[("SWAP_TO", outside_dir), ("REPO", repo.root().to_str().unwrap())],
     );
     assert!(
         std::fs::symlink_metadata(repo.path("pkg"))
@@ -125,6 +128,7 @@ fn spawn_batch(repo: &GitRepo, id: &str) -> Child {
         .arg(repo.root())
         .env("SOURCE_DATE_EPOCH", "1795521600")
         .env("SLOW", "1")
+        .env("REPO", repo.root())
         .env_remove("XTASK_INVOCATION")
         .env_remove("CARGO_TARGET_DIR")
         .stdout(Stdio::piped())

@@ -245,18 +245,35 @@ impl Cache {
         }
     }
 
+    /// Computes the default file list (and its digests) now, so that the first gate's key
+    /// does not wait for it; a no-op when the cache is off.
+    pub(crate) fn prefetch_files(&self) {
+        if self.disabled.is_none() {
+            let _ = self.files.get_or_init(|| self.list_files());
+        }
+    }
+
     /// Every file git tracks or would track, with its content's SHA-256, sorted by path.
     fn list_files(&self) -> Option<Vec<(String, String)>> {
+        let mut git = Cmd::new("git")
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ])
+            .cwd(&self.root);
+        if let Some(target) = &self.target {
+            // Spares git a walk of the target directory in a repository that does not
+            // ignore it; its files are dropped below either way.
+            git = git.args(["--", "."]).arg(format!(
+                ":(exclude,literal){}",
+                target.trim_end_matches('/')
+            ));
+        }
         let done = process::run(
-            &Cmd::new("git")
-                .args([
-                    "ls-files",
-                    "-z",
-                    "--cached",
-                    "--others",
-                    "--exclude-standard",
-                ])
-                .cwd(&self.root),
+            &git,
             RunOptions::capture(),
         )
         .ok()?;

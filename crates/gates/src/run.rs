@@ -105,6 +105,12 @@ pub fn run(
     let cache = &cache;
 
     thread::scope(|scope| {
+        // Off the path of the first gate: the watchdog's start, and the file list most cache
+        // keys hash (one `git ls-files` and a digest per file).
+        scope.spawn(process::start_watchdog);
+        if plan.gates.iter().any(|g| g.cache && g.inputs.is_none()) {
+            scope.spawn(|| cache.prefetch_files());
+        }
         loop {
             if stop_reason.is_none() && process::interrupted() {
                 stop_reason = Some("interrupted before it started".into());

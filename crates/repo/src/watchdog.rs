@@ -17,6 +17,12 @@ use std::os::unix::process::CommandExt;
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
+/// Starts the watchdog now rather than on the first command, so that a caller can take its
+/// start-up (a `sh` to spawn) off the path of its first command by calling this on a thread.
+pub(crate) fn start() {
+    let _ = pipe();
+}
+
 /// Tells the watchdog that process group `pgid` now runs on our behalf.
 pub(crate) fn watch(pgid: i32) {
     send(&format!("+{pgid}\n"));

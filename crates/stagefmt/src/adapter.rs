@@ -84,8 +84,9 @@ pub fn adapter(config: &FormatterConfig, root: &Path) -> Box<dyn Adapter> {
     }
 }
 
-/// rustfmt: `cargo fmt --all --check` finds the pending files in a Cargo workspace (so
-/// `#[rustfmt::skip] mod` and each crate's edition are honoured); fixing runs `rustfmt
+/// rustfmt: in a Cargo workspace, `cargo fmt --all --check`'s targets checked on every core
+/// ([`crate::rustfmt_check`], so `#[rustfmt::skip] mod` and each crate's edition are honoured;
+/// `cargo fmt` itself when `cargo metadata` fails); fixing runs `rustfmt
 /// --edition <crate's> --config skip_children=true -- FILES` so exactly the given files change.
 struct Rustfmt {
     config: FormatterConfig,
@@ -103,7 +104,11 @@ impl Adapter for Rustfmt {
     }
 
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
-        let (outputs, files): (Vec<(Cmd, process::Finished)>, &[PathBuf]) = if self.cargo {
+        let (outputs, files): (Vec<(Cmd, process::Finished)>, &[PathBuf]) = if self.cargo
+            && let Some(found) = crate::rustfmt_check::check(root, &self.config, files)?
+        {
+            found
+        } else if self.cargo {
             let cmd = Cmd::new("cargo")
                 .args(["fmt", "--all", "--check", "--", "--color", "never"])
                 .cwd(root);
@@ -682,7 +687,7 @@ fn template_cmd<'a>(template: &[String], files: impl Iterator<Item = &'a PathBuf
 }
 
 /// Runs a check process with the formatter's timeout; a missing tool is a clear error.
-fn run(
+pub(crate) fn run(
     cmd: &Cmd,
     config: &FormatterConfig,
     install: &str,

@@ -18,6 +18,7 @@ pub mod paths;
 pub mod plan;
 pub mod planner;
 mod report;
+pub mod rustfmt_check;
 
 pub use adapter::RunFailure;
 pub use apply::{ApplyOptions, ApplyOutcome, BatchResult, Selection, apply};

@@ -410,11 +410,7 @@ fn github_output(
     report: &gates::Report,
     echo: &dyn Fn(&gates::GateReport) -> Option<gates::Echo>,
 ) -> anyhow::Result<()> {
-    crate::out::print(gates::github_commands(
-        report,
-        echo,
-        &gates::Tokens::new(),
-    ))?;
+    crate::out::print(gates::github_commands(report, echo, &gates::Tokens::new()))?;
     if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
         gates::write_github_output(Path::new(&path), report)?;
     }

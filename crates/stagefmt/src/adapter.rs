@@ -149,7 +149,7 @@ impl Adapter for Rustfmt {
             let stdout = String::from_utf8_lossy(&done.stdout);
             let stderr = String::from_utf8_lossy(&done.stderr);
             for (name, lines) in diff::rustfmt(&stdout) {
-                if let Some(file) = names.get(name.as_str()) {
+                if let Some(file) = names.get(crate::rustfmt_check::resolve_dots(&name).as_str()) {
                     out.pending.insert(file.clone(), lines);
                 }
             }
@@ -159,6 +159,7 @@ impl Adapter for Rustfmt {
                 if let Some(m) = line.strip_prefix("error: ") {
                     message = Some(m.to_string());
                 } else if let Some(at) = line.trim_start().strip_prefix("--> ")
+                    && let at = crate::rustfmt_check::resolve_dots(at)
                     && let Some(file) = names.iter().find_map(|(n, f)| {
                         at.strip_prefix(n).filter(|r| r.starts_with(':')).map(|_| f)
                     })

@@ -165,6 +165,24 @@ pub fn split(targets: &[Target], files: &[(PathBuf, u64)], groups: usize) -> Vec
     jobs
 }
 
+/// `path` with its `..` components resolved without touching the file system: rustfmt names a
+/// `#[path = "../x.rs"]` module `DIR/../x.rs`.
+pub fn resolve_dots(path: &str) -> String {
+    if !path.contains("..") {
+        return path.to_string();
+    }
+    let mut out = PathBuf::new();
+    for c in Path::new(path).components() {
+        match c {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out.to_string_lossy().into_owned()
+}
+
 /// Splits `roots` so that no process gets more than [`ARG_BYTES`] of arguments.
 fn arg_chunks(roots: &[PathBuf]) -> Vec<&[PathBuf]> {
     const ARG_BYTES: usize = 96 * 1024;
@@ -299,6 +317,14 @@ mod tests {
     }
 
     #[test]
+    fn dots_are_resolved() {
+        assert_eq!(resolve_dots("/w/a/src/../../gen/x.rs"), "/w/gen/x.rs");
+        assert_eq!(resolve_dots("/w/a/src/../x.rs:3:1"), "/w/a/x.rs:3:1");
+        assert_eq!(resolve_dots("../x.rs"), "../x.rs");
+        assert_eq!(resolve_dots("/w/a..b/x.rs"), "/w/a..b/x.rs");
+    }
+
+    #[test]
     fn one_job_per_group_and_edition_and_every_target_once() {
         let targets = [
             target("/w/a/src/lib.rs", "2015"),
@@ -310,9 +336,11 @@ mod tests {
         let mut roots: Vec<&PathBuf> = jobs.iter().flat_map(|j| &j.roots).collect();
         roots.sort();
         assert_eq!(roots.len(), 3);
-        assert!(jobs.iter().all(|j| j.roots.iter().all(|r| targets
-            .iter()
-            .any(|t| &t.root == r && t.edition == j.edition))));
+        assert!(jobs.iter().all(|j| j.roots.iter().all(|r| {
+            targets
+                .iter()
+                .any(|t| &t.root == r && t.edition == j.edition)
+        })));
         assert_eq!(split(&[], &[], 2), []);
         assert_eq!(split(&targets, &[], 1).len(), 2, "one group, two editions");
     }

@@ -57,6 +57,11 @@ pub trait Adapter: Sync {
     /// the files (relative to `root`) this formatter takes; an adapter that can run its tool
     /// over the whole tree calls it while the tool runs.
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError>;
+    /// [`Adapter::check`] where no changed-line counts are needed (they may be 0): cheaper
+    /// for a tool that can list files without printing diffs.
+    fn check_pending(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
+        self.check(root, files)
+    }
     /// Formats `files` (relative to `root`) in place; each may be a scratch copy whose
     /// real name is given beside it.
     fn fix(&self, root: &Path, files: &[(PathBuf, PathBuf)]) -> Result<(), RunFailure>;
@@ -229,39 +234,11 @@ impl Adapter for Ruff {
     }
 
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
-        // With the default globs ruff's own walk finds the same files (it honours .gitignore
-        // too) faster than a long argument list, and it runs while we walk; the output is
-        // still filtered to our files.
-        let whole_tree =
-            self.config.include == default_ruff_include() && self.config.exclude.is_empty();
-        if whole_tree {
-            let all = [PathBuf::from(".")];
-            let (done, files) = rayon::join(|| self.run_check(root, &all, false), files);
-            let names = by_name(root, files?);
-            let (cmd, mut done) = done?;
-            // ruff fails to write its cache for a file whose name is not UTF-8.
-            if done.end == End::Exited(2) && String::from_utf8_lossy(&done.stderr).contains("cache")
-            {
-                (_, done) = self.run_check(root, &all, true)?;
-            }
-            return parse_ruff(&cmd, &done, &names);
-        }
-        let files = files()?;
-        let names = by_name(root, files);
-        let odd_names = files.iter().any(|f| f.to_str().is_none());
-        let results: Vec<CheckOutput> = chunks(files)
-            .par_iter()
-            .map(|chunk| {
-                let (cmd, done) = self.run_check(root, chunk, odd_names)?;
-                parse_ruff(&cmd, &done, &names)
-            })
-            .collect::<Result<_, FormatError>>()?;
-        let mut out = CheckOutput::default();
-        for r in results {
-            out.pending.extend(r.pending);
-            out.broken.extend(r.broken);
-        }
-        Ok(out)
+        self.check_with(root, files, true)
+    }
+
+    fn check_pending(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
+        self.check_with(root, files, false)
     }
 
     fn format(&self, root: &Path, files: &[PathBuf]) -> Result<Vec<Formatted>, FormatError> {
@@ -281,6 +258,61 @@ impl Adapter for Ruff {
 }
 
 impl Ruff {
+    /// The check, with changed-line counts (`ruff format --diff`) or without
+    /// ([`crate::ruff_check`]: no diffs printed).
+    fn check_with(
+        &self,
+        root: &Path,
+        files: &Files<'_>,
+        lines: bool,
+    ) -> Result<CheckOutput, FormatError> {
+        let parse = |cmd: &Cmd, done: &process::Finished, names: &HashMap<String, PathBuf>| {
+            if lines {
+                return parse_ruff(cmd, done, names);
+            }
+            crate::ruff_check::parse(done, names).map_err(|why| {
+                let mut failure = failure(cmd, done.end, &done.stderr);
+                if !why.is_empty() {
+                    failure.what = format!("{}; {why}", failure.what);
+                }
+                failure.into()
+            })
+        };
+        // With the default globs ruff's own walk finds the same files (it honours .gitignore
+        // too) faster than a long argument list, and it runs while we walk; the output is
+        // still filtered to our files.
+        let whole_tree =
+            self.config.include == default_ruff_include() && self.config.exclude.is_empty();
+        if whole_tree {
+            let all = [PathBuf::from(".")];
+            let (done, files) = rayon::join(|| self.run_check(root, &all, false, lines), files);
+            let names = by_name(root, files?);
+            let (cmd, mut done) = done?;
+            // ruff fails to write its cache for a file whose name is not UTF-8.
+            if done.end == End::Exited(2) && String::from_utf8_lossy(&done.stderr).contains("cache")
+            {
+                (_, done) = self.run_check(root, &all, true, lines)?;
+            }
+            return parse(&cmd, &done, &names);
+        }
+        let files = files()?;
+        let names = by_name(root, files);
+        let odd_names = files.iter().any(|f| f.to_str().is_none());
+        let results: Vec<CheckOutput> = chunks(files)
+            .par_iter()
+            .map(|chunk| {
+                let (cmd, done) = self.run_check(root, chunk, odd_names, lines)?;
+                parse(&cmd, &done, &names)
+            })
+            .collect::<Result<_, FormatError>>()?;
+        let mut out = CheckOutput::default();
+        for r in results {
+            out.pending.extend(r.pending);
+            out.broken.extend(r.broken);
+        }
+        Ok(out)
+    }
+
     /// Formats through `ruff format --diff` on the real files (ruff only reads them) and
     /// applies each file's diff to the bytes read before it ran; no copies, no second pass.
     /// A file whose name ruff cannot print exactly (not UTF-8, control characters) or whose
@@ -385,9 +417,15 @@ impl Ruff {
         root: &Path,
         paths: &[PathBuf],
         no_cache: bool,
+        lines: bool,
     ) -> Result<(Cmd, process::Finished), FormatError> {
+        let args: &[&str] = if lines {
+            &["format", "--diff", "--force-exclude"]
+        } else {
+            &crate::ruff_check::ARGS
+        };
         let cmd = Cmd::new("ruff")
-            .args(["format", "--diff", "--force-exclude"])
+            .args(args)
             .args(no_cache.then_some("--no-cache"))
             .arg("--")
             .args(paths.iter().map(|f| f.as_os_str().to_owned()))

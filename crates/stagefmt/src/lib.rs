@@ -18,6 +18,7 @@ pub mod paths;
 pub mod plan;
 pub mod planner;
 mod report;
+mod ruff_check;
 pub mod rustfmt_check;
 
 pub use adapter::RunFailure;

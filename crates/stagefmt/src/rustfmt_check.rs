@@ -50,13 +50,16 @@ pub struct Job {
     pub roots: Vec<PathBuf>,
 }
 
+/// What each rustfmt process printed (with its command), and the files of the walk.
+pub(crate) type Checked<'a> = (Vec<(Cmd, process::Finished)>, &'a [PathBuf]);
+
 /// Runs the check over `cargo fmt --all`'s targets on every worker thread: each job's command
 /// and what it printed, and the files of the walk; `None` when `cargo metadata` fails.
 pub(crate) fn check<'a>(
     root: &Path,
     config: &FormatterConfig,
     files: &Files<'a>,
-) -> Result<Option<(Vec<(Cmd, process::Finished)>, &'a [PathBuf])>, FormatError> {
+) -> Result<Option<Checked<'a>>, FormatError> {
     let (targets, files) = rayon::join(|| targets(root), files);
     let files = files?;
     let Some(targets) = targets else {

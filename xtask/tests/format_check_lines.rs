@@ -5,6 +5,7 @@
 mod format_support;
 
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::PermissionsExt;
 
 use format_support::*;
@@ -40,6 +41,13 @@ fn pending(json: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
 fn check_asks_ruff_for_no_diff_and_lines_come_when_asked_in_old_and_new_ruff() {
     let repo = python_repo(6);
     repo.write("app/broken.py", "def f(:\n");
+    // A name that is not UTF-8: ruff prints it lossily, in JSON and in text.
+    repo.write(
+        std::path::PathBuf::from(std::ffi::OsString::from_vec(
+            b"pkg/caf\xe9 latin1.py".to_vec(),
+        )),
+        "d=1\n",
+    );
     repo.commit("broken");
     for venv in ["test", "ruff-old"] {
         let venv = testkit::Venv::get(venv);
@@ -68,7 +76,11 @@ fn check_asks_ruff_for_no_diff_and_lines_come_when_asked_in_old_and_new_ruff() {
         let quick: serde_json::Value = serde_json::from_str(&quick.stdout).unwrap();
         let counted: serde_json::Value = serde_json::from_str(&counted.stdout).unwrap();
         let (quick_pending, counted_pending) = (pending(&quick), pending(&counted));
-        assert_eq!(quick_pending.len(), 6, "{quick}");
+        assert_eq!(quick_pending.len(), 7, "{quick}");
+        assert!(
+            quick_pending.iter().any(|p| p.0 == "pkg/caf%E9 latin1.py"),
+            "{quick}"
+        );
         assert_eq!(
             quick_pending.iter().map(|p| &p.0).collect::<Vec<_>>(),
             counted_pending.iter().map(|p| &p.0).collect::<Vec<_>>()
@@ -93,7 +105,7 @@ fn check_asks_ruff_for_no_diff_and_lines_come_when_asked_in_old_and_new_ruff() {
         let text = xtask_path(&repo, &["format", "check"], &[], path.clone());
         assert!(
             text.stdout
-                .starts_with("ruff: 6 of 13 file(s) would be reformatted\n"),
+                .starts_with("ruff: 7 of 14 file(s) would be reformatted\n"),
             "{text}"
         );
         assert!(!text.stdout.contains("+-"), "{text}");

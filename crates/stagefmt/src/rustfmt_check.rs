@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rayon::prelude::*;
 use repo::process::{self, Cmd, RunOptions};
@@ -60,7 +61,7 @@ pub(crate) fn check<'a>(
     config: &FormatterConfig,
     files: &Files<'a>,
 ) -> Result<Option<Checked<'a>>, FormatError> {
-    let (targets, files) = rayon::join(|| targets(root), files);
+    let (targets, files) = rayon::join(|| targets(root, config.timeout), files);
     let files = files?;
     let Some(targets) = targets else {
         return Ok(None);
@@ -92,10 +93,11 @@ pub(crate) fn check<'a>(
 }
 
 /// The targets `cargo fmt --all` formats in the workspace at `root`, by canonical root file
-/// (the first target seen keeps a shared root), or `None` when `cargo metadata` fails.
-pub fn targets(root: &Path) -> Option<Vec<Target>> {
+/// (the first target seen keeps a shared root), or `None` when `cargo metadata` fails (or
+/// runs longer than `timeout`).
+pub fn targets(root: &Path, timeout: Duration) -> Option<Vec<Target>> {
     let mut found = BTreeMap::new();
-    collect(root, None, &mut found, &mut BTreeSet::new())?;
+    collect(root, None, timeout, &mut found, &mut BTreeSet::new())?;
     Some(
         found
             .into_iter()
@@ -209,10 +211,11 @@ fn arg_chunks(roots: &[PathBuf]) -> Vec<&[PathBuf]> {
 fn collect(
     root: &Path,
     manifest: Option<&Path>,
+    timeout: Duration,
     found: &mut BTreeMap<PathBuf, String>,
     visited: &mut BTreeSet<String>,
 ) -> Option<()> {
-    let json = metadata(root, manifest)?;
+    let json = metadata(root, manifest, timeout)?;
     let packages = json["packages"].as_array()?;
     let manifests: Vec<&str> = packages
         .iter()
@@ -243,7 +246,7 @@ fn collect(
                     .any(|m| Path::new(m) == dep_manifest.as_path())
             {
                 visited.insert(name.to_string());
-                collect(root, Some(&dep_manifest), found, visited)?;
+                collect(root, Some(&dep_manifest), timeout, found, visited)?;
             }
         }
     }
@@ -252,7 +255,7 @@ fn collect(
 
 /// `cargo metadata --no-deps --format-version 1 --offline`, then without `--offline` if that
 /// failed (as cargo fmt does).
-fn metadata(root: &Path, manifest: Option<&Path>) -> Option<serde_json::Value> {
+fn metadata(root: &Path, manifest: Option<&Path>, timeout: Duration) -> Option<serde_json::Value> {
     for offline in [true, false] {
         let mut cmd = Cmd::new("cargo")
             .args(["metadata", "--no-deps", "--format-version", "1"])
@@ -261,7 +264,7 @@ fn metadata(root: &Path, manifest: Option<&Path>) -> Option<serde_json::Value> {
         if let Some(m) = manifest {
             cmd = cmd.arg("--manifest-path").arg(m);
         }
-        let Ok(done) = process::run(&cmd, RunOptions::capture()) else {
+        let Ok(done) = process::run(&cmd, RunOptions::capture().timeout(Some(timeout))) else {
             return None;
         };
         if done.end.success()

@@ -1,7 +1,7 @@
 //! `cargo xtask format`: the staged-formatting planner.
 //!
 //! ```text
-//! cargo xtask format check [--json]              which files each formatter would change
+//! cargo xtask format check [--lines] [--json]    which files each formatter would change
 //! cargo xtask format plan [--max-files N] [--max-lines N] [--by-owner] [--update]
 //! cargo xtask format --batch ID[,ID...] | --next N [--allow-dirty] [--commit] [--reapply]
 //! cargo xtask format --file PATH... [--allow-dirty]  format these files, plan unchanged
@@ -45,14 +45,18 @@ pub(crate) struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// List the files each formatter would change, with changed-line counts (exit 1 when any).
+    /// List the files each formatter would change (exit 1 when any).
     #[command(
-        after_help = "Examples:\n  cargo xtask format check\n  cargo xtask format check --formatter ruff --json"
+        after_help = "Examples:\n  cargo xtask format check\n  cargo xtask format check --lines\n  cargo xtask format check --formatter ruff --json"
     )]
     Check {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Also count each file's changed lines (asks the formatters for diffs: slower when
+        /// many files are pending).
+        #[arg(long)]
+        lines: bool,
         /// Only this formatter (repeatable).
         #[arg(long, value_name = "NAME")]
         formatter: Vec<String>,
@@ -144,7 +148,11 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         lock => lock.flatten(),
     };
     let result = match args.command {
-        Some(Command::Check { json, formatter }) => check(&repo, json, formatter, &mut text),
+        Some(Command::Check {
+            json,
+            lines,
+            formatter,
+        }) => check(&repo, json, lines, formatter, &mut text),
         Some(Command::Plan {
             max_files,
             max_lines,
@@ -213,6 +221,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
 fn check(
     repo: &repo::Repo,
     json: bool,
+    lines: bool,
     formatters: Vec<String>,
     out: &mut Vec<u8>,
 ) -> Result<Exit, FormatError> {
@@ -228,6 +237,7 @@ fn check(
         &stagefmt::CheckOptions {
             formatters,
             versions: false,
+            lines,
         },
     )?;
     if json {

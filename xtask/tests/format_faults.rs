@@ -166,7 +166,7 @@ fn odd_file_names_work_end_to_end_and_symlinks_are_never_followed() {
     repo.write("-root.py", "c=1\n");
     repo.write(odd_name(), "d=1\n");
     repo.commit("odd names");
-    let r = xtask(&repo, &["format", "check"]);
+    let r = xtask(&repo, &["format", "check", "--lines"]);
     assert_eq!(r.code, 1, "{r}");
     assert!(
         r.stdout.contains("  pkg/-dash.py  +-2\n") && r.stdout.contains("  -root.py  +-2\n"),

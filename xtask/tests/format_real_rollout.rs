@@ -35,9 +35,8 @@ fn an_unparseable_file_is_its_own_kind_with_both_pinned_ruffs() {
         let r = run(&["format", "check"]);
         assert_eq!(r.code, 1, "{venv}: {r}");
         assert!(
-            r.stdout.contains(
-                "2 of 4 file(s) would be reformatted, 4 changed line(s), 1 cannot be parsed\n"
-            ),
+            r.stdout
+                .contains("2 of 4 file(s) would be reformatted, 1 cannot be parsed\n"),
             "{venv}: {r}"
         );
         assert!(

@@ -272,11 +272,7 @@ impl Cache {
                 target.trim_end_matches('/')
             ));
         }
-        let done = process::run(
-            &git,
-            RunOptions::capture(),
-        )
-        .ok()?;
+        let done = process::run(&git, RunOptions::capture()).ok()?;
         if !done.end.success() {
             return None;
         }

@@ -58,6 +58,11 @@ pub trait Adapter: Sync {
     /// the files (relative to `root`) this formatter takes; an adapter that can run its tool
     /// over the whole tree calls it while the tool runs.
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError>;
+    /// [`Adapter::check`] where no changed-line counts are needed (they may be 0): cheaper
+    /// for a tool that can list files without printing diffs.
+    fn check_pending(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
+        self.check(root, files)
+    }
     /// Formats `files` in place in `dir`, a scratch mirror of `root` (the working
     /// directory): each path is relative to both, a copy in `dir` of the real file in `root`.
     fn fix(&self, root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure>;
@@ -85,8 +90,9 @@ pub fn adapter(config: &FormatterConfig, root: &Path) -> Box<dyn Adapter> {
     }
 }
 
-/// rustfmt: `cargo fmt --all --check` finds the pending files in a Cargo workspace (so
-/// `#[rustfmt::skip] mod` and each crate's edition are honoured); fixing runs `rustfmt
+/// rustfmt: in a Cargo workspace, `cargo fmt --all --check`'s targets checked on every core
+/// ([`crate::rustfmt_check`], so `#[rustfmt::skip] mod` and each crate's edition are honoured;
+/// `cargo fmt` itself when `cargo metadata` fails); fixing runs `rustfmt
 /// --edition <crate's> --config skip_children=true -- FILES` so exactly the given files change.
 struct Rustfmt {
     config: FormatterConfig,
@@ -104,7 +110,11 @@ impl Adapter for Rustfmt {
     }
 
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
-        let (outputs, files): (Vec<(Cmd, process::Finished)>, &[PathBuf]) = if self.cargo {
+        let (outputs, files): (Vec<(Cmd, process::Finished)>, &[PathBuf]) = if self.cargo
+            && let Some(found) = crate::rustfmt_check::check(root, &self.config, files)?
+        {
+            found
+        } else if self.cargo {
             // `-v` lists each file cargo fmt formats: the count of what it considers.
             let cmd = Cmd::new("cargo")
                 .args(["fmt", "--all", "--check", "--", "--color", "never", "-v"])
@@ -141,13 +151,16 @@ impl Adapter for Rustfmt {
         }
         let names = by_name(root, files);
         let mut out = CheckOutput::default();
+        let mut considered = std::collections::BTreeSet::new();
         for (cmd, done) in outputs {
             check_interrupted(&cmd, done.end)?;
             let stdout = String::from_utf8_lossy(&done.stdout);
             let stderr = String::from_utf8_lossy(&done.stderr);
-            let considered = crate::considered::rustfmt_verbose(&stdout);
+            considered.extend(
+                crate::considered::rustfmt_verbose(&stdout).map(crate::rustfmt_check::resolve_dots),
+            );
             for (name, lines) in diff::rustfmt(&stdout) {
-                if let Some(file) = names.get(name.as_str()) {
+                if let Some(file) = names.get(crate::rustfmt_check::resolve_dots(&name).as_str()) {
                     out.pending.insert(file.clone(), lines);
                 }
             }
@@ -158,10 +171,11 @@ impl Adapter for Rustfmt {
                 if let Some(m) = line.strip_prefix("error: ") {
                     message = Some(m.to_string());
                 } else if let Some(at) = line.trim_start().strip_prefix("--> ")
+                    && let at = crate::rustfmt_check::resolve_dots(at)
                     && let Some((file, place)) = names.iter().find_map(|(n, f)| {
-                        at.strip_prefix(n)
+                        at.strip_prefix(n.as_str())
                             .and_then(|r| r.strip_prefix(':'))
-                            .map(|place| (f, place))
+                            .map(|place| (f, place.to_string()))
                     })
                 {
                     out.broken.entry(file.clone()).or_insert_with(|| {
@@ -174,7 +188,7 @@ impl Adapter for Rustfmt {
             }
             if self.cargo {
                 // rustfmt lists no `Formatting` line for a file it cannot parse.
-                out.considered = Some(considered + out.broken.len());
+                out.considered = Some(considered.len() + out.broken.len());
             }
             match done.end {
                 End::Exited(0) => {}
@@ -236,43 +250,11 @@ impl Adapter for Ruff {
     }
 
     fn check(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
-        // With the default globs ruff's own walk finds the same files (it honours .gitignore
-        // too) faster than a long argument list, and it runs while we walk; the output is
-        // still filtered to our files.
-        let whole_tree =
-            self.config.include == default_ruff_include() && self.config.exclude.is_empty();
-        if whole_tree {
-            let all = [PathBuf::from(".")];
-            let (done, files) = rayon::join(|| self.run_check(root, &all, false), files);
-            let names = by_name(root, files?);
-            let (cmd, mut done) = done?;
-            // ruff fails to write its cache for a file whose name is not UTF-8.
-            if done.end == End::Exited(2) && String::from_utf8_lossy(&done.stderr).contains("cache")
-            {
-                (_, done) = self.run_check(root, &all, true)?;
-            }
-            return parse_ruff(&cmd, &done, &names);
-        }
-        let files = files()?;
-        let names = by_name(root, files);
-        let odd_names = files.iter().any(|f| f.to_str().is_none());
-        let results: Vec<CheckOutput> = chunks(files)
-            .par_iter()
-            .map(|chunk| {
-                let (cmd, done) = self.run_check(root, chunk, odd_names)?;
-                parse_ruff(&cmd, &done, &names)
-            })
-            .collect::<Result<_, FormatError>>()?;
-        let mut out = CheckOutput {
-            considered: Some(0),
-            ..CheckOutput::default()
-        };
-        for r in results {
-            out.considered = out.considered.zip(r.considered).map(|(a, b)| a + b);
-            out.pending.extend(r.pending);
-            out.broken.extend(r.broken);
-        }
-        Ok(out)
+        self.check_with(root, files, true)
+    }
+
+    fn check_pending(&self, root: &Path, files: &Files<'_>) -> Result<CheckOutput, FormatError> {
+        self.check_with(root, files, false)
     }
 
     fn format(&self, root: &Path, files: &[PathBuf]) -> Result<Vec<Formatted>, FormatError> {
@@ -291,6 +273,67 @@ impl Adapter for Ruff {
 }
 
 impl Ruff {
+    /// The check, with changed-line counts (`ruff format --diff`) or without
+    /// ([`crate::ruff_check`]: no diffs printed).
+    fn check_with(
+        &self,
+        root: &Path,
+        files: &Files<'_>,
+        lines: bool,
+    ) -> Result<CheckOutput, FormatError> {
+        let parse = |cmd: &Cmd, done: &process::Finished, names: &HashMap<String, PathBuf>| {
+            if lines {
+                return parse_ruff(cmd, done, names);
+            }
+            let mut out = crate::ruff_check::parse(done, names).map_err(|why| {
+                let mut failure = failure(cmd, done.end, &done.stderr);
+                if !why.is_empty() {
+                    failure.what = format!("{}; {why}", failure.what);
+                }
+                FormatError::from(failure)
+            })?;
+            out.considered = ruff_considered(done, names, out.broken.len());
+            Ok(out)
+        };
+        // With the default globs ruff's own walk finds the same files (it honours .gitignore
+        // too) faster than a long argument list, and it runs while we walk; the output is
+        // still filtered to our files.
+        let whole_tree =
+            self.config.include == default_ruff_include() && self.config.exclude.is_empty();
+        if whole_tree {
+            let all = [PathBuf::from(".")];
+            let (done, files) = rayon::join(|| self.run_check(root, &all, false, lines), files);
+            let names = by_name(root, files?);
+            let (cmd, mut done) = done?;
+            // ruff fails to write its cache for a file whose name is not UTF-8.
+            if done.end == End::Exited(2) && String::from_utf8_lossy(&done.stderr).contains("cache")
+            {
+                (_, done) = self.run_check(root, &all, true, lines)?;
+            }
+            return parse(&cmd, &done, &names);
+        }
+        let files = files()?;
+        let names = by_name(root, files);
+        let odd_names = files.iter().any(|f| f.to_str().is_none());
+        let results: Vec<CheckOutput> = chunks(files)
+            .par_iter()
+            .map(|chunk| {
+                let (cmd, done) = self.run_check(root, chunk, odd_names, lines)?;
+                parse(&cmd, &done, &names)
+            })
+            .collect::<Result<_, FormatError>>()?;
+        let mut out = CheckOutput {
+            considered: Some(0),
+            ..CheckOutput::default()
+        };
+        for r in results {
+            out.considered = out.considered.zip(r.considered).map(|(a, b)| a + b);
+            out.pending.extend(r.pending);
+            out.broken.extend(r.broken);
+        }
+        Ok(out)
+    }
+
     /// Formats through `ruff format --diff` on the real files (ruff only reads them) and
     /// applies each file's diff to the bytes read before it ran; no copies, no second pass.
     /// A file whose name ruff cannot print exactly (not UTF-8, control characters) or whose
@@ -397,11 +440,17 @@ impl Ruff {
         root: &Path,
         paths: &[PathBuf],
         no_cache: bool,
+        lines: bool,
     ) -> Result<(Cmd, process::Finished), FormatError> {
+        let args: &[&str] = if lines {
+            &["format", "--diff", "--force-exclude"]
+        } else {
+            &crate::ruff_check::ARGS
+        };
         // Over the whole tree `--verbose` logs each file ruff takes (crate::considered).
         let whole_tree = paths.len() == 1 && paths[0] == Path::new(".");
         let cmd = Cmd::new("ruff")
-            .args(["format", "--diff", "--force-exclude"])
+            .args(args)
             .args(whole_tree.then_some("--verbose"))
             .args(no_cache.then_some("--no-cache"))
             .arg("--")
@@ -415,6 +464,21 @@ impl Ruff {
         check_interrupted(&cmd, done.end)?;
         Ok((cmd, done))
     }
+}
+
+/// How many of our files ruff considered in one run: its `--verbose` log of the files it took
+/// (unparseable ones included), else its summary (which leaves out the `broken` ones).
+fn ruff_considered(
+    done: &process::Finished,
+    names: &HashMap<String, PathBuf>,
+    broken: usize,
+) -> Option<usize> {
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    let ours = |p: &str| names.contains_key(p);
+    crate::considered::ruff_included(&stderr, &ours)
+        .or_else(|| crate::considered::ruff_summary(&stderr).map(|n| n + broken))
+        // Nothing for ruff to look at (every file excluded) prints no summary.
+        .or_else(|| stderr.contains("No Python files found").then_some(0))
 }
 
 /// Reads `ruff format --diff`: the diff on stdout, parse errors on stderr.
@@ -444,14 +508,7 @@ fn parse_ruff(
                 .insert(file.clone(), rest[n.len() + 1..].to_string());
         }
     }
-    let stderr = String::from_utf8_lossy(&done.stderr);
-    let ours = |p: &str| names.contains_key(p);
-    // ruff's log of the files it took (unparseable ones included), else its summary (which
-    // leaves them out).
-    out.considered = crate::considered::ruff_included(&stderr, &ours)
-        .or_else(|| crate::considered::ruff_summary(&stderr).map(|n| n + out.broken.len()))
-        // Nothing for ruff to look at (every file excluded) prints no summary.
-        .or_else(|| stderr.contains("No Python files found").then_some(0));
+    out.considered = ruff_considered(done, names, out.broken.len());
     match done.end {
         End::Exited(0 | 1) => Ok(out),
         End::Exited(2) if !out.broken.is_empty() => Ok(out),
@@ -738,7 +795,7 @@ fn template_cmd<'a>(template: &[String], files: impl Iterator<Item = &'a PathBuf
 }
 
 /// Runs a check process with the formatter's timeout; a missing tool is a clear error.
-fn run(
+pub(crate) fn run(
     cmd: &Cmd,
     config: &FormatterConfig,
     install: &str,

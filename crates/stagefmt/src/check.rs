@@ -1,4 +1,4 @@
-//! `format check`: which files each formatter would change, with changed-line counts, from
+//! `format check`: which files each formatter would change (with changed-line counts when asked), from
 //! one `.gitignore`-aware walk; formatters run side by side.
 
 use std::collections::BTreeMap;
@@ -18,6 +18,9 @@ pub struct CheckOptions {
     pub formatters: Vec<String>,
     /// Ask each tool its version (one more process each; plan and status need it).
     pub versions: bool,
+    /// Count each pending file's changed lines (the plan needs them). Without, a tool that
+    /// can list its files without printing diffs is asked that way, and every count is 0.
+    pub lines: bool,
 }
 
 /// The result of a check over the whole repository.
@@ -26,6 +29,8 @@ pub struct CheckReport {
     pub formatters: Vec<FormatterCheck>,
     /// Every file the walk found (for re-planning: what still exists).
     pub present: Vec<PathBuf>,
+    /// Whether the pending files' `lines` were counted ([`CheckOptions::lines`]).
+    pub lines: bool,
 }
 
 /// One formatter's findings.
@@ -104,7 +109,13 @@ pub fn check(
             let files = || walk().map(|(_, assigned)| assigned[&f.name].as_slice());
             let adapter = adapter(f, root);
             let (found, version) = rayon::join(
-                || adapter.check(root, &files),
+                || {
+                    if options.lines {
+                        adapter.check(root, &files)
+                    } else {
+                        adapter.check_pending(root, &files)
+                    }
+                },
                 || options.versions.then(|| adapter.version(root)).flatten(),
             );
             let found = found?;
@@ -130,5 +141,6 @@ pub fn check(
     Ok(CheckReport {
         formatters,
         present,
+        lines: options.lines,
     })
 }

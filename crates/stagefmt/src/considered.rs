@@ -56,13 +56,14 @@ pub(crate) fn ruff_included(stderr: &str, ours: &dyn Fn(&str) -> bool) -> Option
     seen.then_some(n)
 }
 
-/// The files `rustfmt -v` (through `cargo fmt -- -v`) formatted: one `Formatting PATH` line
-/// each, the exact set cargo fmt walks.
-pub(crate) fn rustfmt_verbose(stdout: &str) -> usize {
+/// The files `rustfmt -v` (through `cargo fmt -- -v`, or run on cargo fmt's targets)
+/// formatted: one `Formatting PATH` line each, the exact set cargo fmt walks. A file two
+/// targets include is listed by each: callers count the distinct paths.
+pub(crate) fn rustfmt_verbose(stdout: &str) -> impl Iterator<Item = &str> {
     stdout
         .lines()
-        .filter(|l| l.starts_with("Formatting "))
-        .count()
+        .filter_map(|l| l.strip_prefix("Formatting "))
+        .map(str::trim)
 }
 
 #[cfg(test)]

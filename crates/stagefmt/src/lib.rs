@@ -22,6 +22,8 @@ pub mod paths;
 pub mod plan;
 pub mod planner;
 mod report;
+mod ruff_check;
+pub mod rustfmt_check;
 pub mod scratch;
 pub mod unparseable;
 mod verify;

@@ -63,6 +63,7 @@ pub fn plan(repo: &repo::Repo, options: &PlanOptions) -> Result<PlanOutcome, For
         &config,
         &CheckOptions {
             versions: true,
+            lines: true,
             ..CheckOptions::default()
         },
     )?;
@@ -207,7 +208,15 @@ pub fn enforce(
 ) -> Result<EnforceOutcome, FormatError> {
     let config = FormatConfig::load(repo)?;
     let plan = Plan::load(repo.root())?;
-    let report = check(repo, &config, &CheckOptions::default())?;
+    // Offenders are reported with their changed lines.
+    let report = check(
+        repo,
+        &config,
+        &CheckOptions {
+            lines: true,
+            ..CheckOptions::default()
+        },
+    )?;
     let outcome = classify_enforce(&report, plan.as_ref(), config.unparseable);
     let annotate = match options.annotations {
         Annotations::Auto => std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
@@ -676,9 +685,14 @@ fn classify_status(report: &CheckReport, plan: &Plan) -> StatusReport {
 pub fn render_check(report: &CheckReport, out: &mut dyn Write) -> std::io::Result<()> {
     for f in &report.formatters {
         let lines: usize = f.pending.iter().map(|p| p.lines).sum();
+        let lines = if report.lines {
+            format!(", {lines} changed line(s)")
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{}{}: {} of {} file(s) would be reformatted, {lines} changed line(s){}",
+            "{}{}: {} of {} file(s) would be reformatted{lines}{}",
             f.name,
             f.version
                 .as_deref()
@@ -692,7 +706,11 @@ pub fn render_check(report: &CheckReport, out: &mut dyn Write) -> std::io::Resul
             }
         )?;
         for p in &f.pending {
-            writeln!(out, "  {}  +-{}", paths::show(&p.path), p.lines)?;
+            if report.lines {
+                writeln!(out, "  {}  +-{}", paths::show(&p.path), p.lines)?;
+            } else {
+                writeln!(out, "  {}", paths::show(&p.path))?;
+            }
         }
         for (p, why) in &f.broken {
             writeln!(out, "  error: {}", unparseable::show(p, &f.name, why))?;
@@ -709,7 +727,7 @@ pub fn check_json(report: &CheckReport) -> serde_json::Value {
             "kind": crate::config::kind_name(f.kind),
             "version": f.version,
             "checked": f.checked,
-            "pending": f.pending.iter().map(|p| json!({"path": paths::encode(&p.path), "lines": p.lines})).collect::<Vec<_>>(),
+            "pending": f.pending.iter().map(|p| json!({"path": paths::encode(&p.path), "lines": report.lines.then_some(p.lines)})).collect::<Vec<_>>(),
             "broken": f.broken.iter().map(|(p, e)| {
                 let (line, column) = unparseable::line_column(e);
                 json!({"path": paths::encode(p), "error": e, "line": line, "column": column, "message": unparseable::split(e).1})
@@ -815,6 +833,7 @@ mod tests {
                     .collect(),
             }],
             present: present.iter().map(PathBuf::from).collect(),
+            lines: true,
         }
     }
 

@@ -166,7 +166,10 @@ fn every_spec_version_validates_with_the_actions_of_the_workflows() {
         &doc,
         "pkg:github/actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8",
     );
-    assert_eq!(pinned["version"], "08c6903cd8c0fde910a37f88322edcfb5dd907a8");
+    assert_eq!(
+        pinned["version"],
+        "08c6903cd8c0fde910a37f88322edcfb5dd907a8"
+    );
     assert_eq!(
         properties(pinned),
         [
@@ -299,12 +302,7 @@ fn licence_files_authors_and_development_edges() {
         let out = repo.path(format!("{version}.cdx.json"));
         ok(xtask(
             repo.root(),
-            &[
-                "--spec-version",
-                version,
-                "--output",
-                out.to_str().unwrap(),
-            ],
+            &["--spec-version", version, "--output", out.to_str().unwrap()],
         ));
         let doc = json(&out);
         let c = component(&doc, app);

@@ -436,12 +436,13 @@ pub fn parse_platform(text: &str) -> Platform {
 }
 
 fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model {
-    // A repository that is one project at its root is that project: it is the subject, not
-    // the only part of a synthetic one (which SPDX would list twice), and its purl names no
-    // `download_url=file:.`.
+    // A repository that is one project at its root, the document named after it, is that
+    // project: it is the subject, not the only part of a synthetic one of the same name (which
+    // SPDX would list twice), and its purl names no `download_url=file:.`.
     const AT_ROOT: &str = "?download_url=file:.";
     if graph.members.len() == 1
         && let Some((_, project)) = graph.members.first_key_value()
+        && project.name == name
         && project
             .purl
             .as_deref()

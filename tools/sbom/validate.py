@@ -2,7 +2,7 @@
 
 Usage: python validate.py FILE...
 
-CycloneDX JSON (1.6, 1.5) goes through cyclonedx-python-lib's strict JSON validator; SPDX 2.3
+CycloneDX JSON (1.7, 1.6, 1.5) goes through cyclonedx-python-lib's strict JSON validator; SPDX 2.3
 JSON through spdx-tools (parse, then full document validation). Both then get the checks no
 schema makes: every bom-ref / SPDX id is unique and every reference resolves.
 Prints one `ok: FILE (...)` line per valid file; exits 1 listing every problem otherwise.
@@ -16,7 +16,11 @@ def cyclonedx_problems(path, doc):
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
-    versions = {"1.6": SchemaVersion.V1_6, "1.5": SchemaVersion.V1_5}
+    versions = {
+        "1.7": SchemaVersion.V1_7,
+        "1.6": SchemaVersion.V1_6,
+        "1.5": SchemaVersion.V1_5,
+    }
     spec = doc.get("specVersion")
     if spec not in versions:
         return [f"unsupported specVersion {spec!r}"]

@@ -1,10 +1,10 @@
-//! `cargo xtask sbom`: writes the repository's bill of materials, CycloneDX 1.6/1.5 and/or
+//! `cargo xtask sbom`: writes the repository's bill of materials, CycloneDX 1.7/1.6/1.5 and/or
 //! SPDX 2.3 JSON, reproducible byte for byte.
 //!
-//! Synopsis: `cargo xtask sbom [--format cyclonedx|spdx|all] [--spec-version 1.6|1.5]
+//! Synopsis: `cargo xtask sbom [--format cyclonedx|spdx|all] [--spec-version 1.7|1.6|1.5]
 //! [--output PATH] [--target TRIPLE|all] [--features F | --all-features | --no-default-features]
 //! [--no-dev] [--per-member] [--offline] [--python auto|off|PATH...] [--python-env PATH]
-//! [--strict]`. Writes `dist/sbom/<workspace>.cdx.json` (and
+//! [--strict] [--ci auto|off]`. Writes `dist/sbom/<workspace>.cdx.json` (and
 //! `.spdx.json`) unless told otherwise.
 
 use std::path::Path;
@@ -21,8 +21,8 @@ pub(crate) struct Args {
     /// Which document to write [default: `[sbom] format` of xtask.toml, else cyclonedx].
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// CycloneDX specification version [default: 1.6].
-    #[arg(long, value_name = "VERSION", value_parser = ["1.6", "1.5"])]
+    /// CycloneDX specification version [default: 1.7].
+    #[arg(long, value_name = "VERSION", value_parser = ["1.7", "1.6", "1.5"])]
     spec_version: Option<String>,
     /// The file to write; a directory with `--format all` or `--per-member`
     /// [default: dist/sbom/<workspace>.cdx.json].
@@ -64,6 +64,17 @@ pub(crate) struct Args {
     /// Refuse an unpinned requirements line instead of skipping it with a warning.
     #[arg(long)]
     strict: bool,
+    /// List the GitHub Actions and reusable workflows `.github/workflows` uses, as
+    /// `pkg:github` components with their ref: `auto` (when that folder exists) or `off`
+    /// [default: auto].
+    #[arg(long, value_enum, value_name = "auto|off")]
+    ci: Option<CiArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CiArg {
+    Auto,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -112,6 +123,10 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         },
         python_env: args.python_env.map(|e| cwd.join(e)),
         strict: args.strict,
+        ci: args.ci.map(|c| match c {
+            CiArg::Auto => sbom::CiMode::Auto,
+            CiArg::Off => sbom::CiMode::Off,
+        }),
     };
     match sbom::generate(&repo, &options) {
         Ok(outcome) => {

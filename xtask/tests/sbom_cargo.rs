@@ -232,7 +232,7 @@ workspace:app -> [pkg:cargo/app@0.2.0?download_url=file:., pkg:cargo/buildhelper
     );
     let doc = json(&cdx);
     assert_eq!(doc["metadata"]["timestamp"], "2024-05-01T12:00:00Z");
-    assert_eq!(doc["specVersion"], "1.6");
+    assert_eq!(doc["specVersion"], "1.7");
 
     // Every platform and feature, CycloneDX 1.5, to a chosen file.
     let all = dir.join("all.cdx.json");
@@ -640,8 +640,8 @@ fn whole_documents_of_a_small_workspace() {
         r#"
 {
   "bomFormat": "CycloneDX",
-  "specVersion": "1.6",
-  "serialNumber": "urn:uuid:1dcdb344-368a-5b68-a14f-c89fa688f12e",
+  "specVersion": "1.7",
+  "serialNumber": "urn:uuid:9a92791a-6fa6-56b9-81cd-2ec050dc2fcf",
   "version": 1,
   "metadata": {
     "timestamp": "2024-05-01T12:00:00Z",

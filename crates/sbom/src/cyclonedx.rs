@@ -1,33 +1,41 @@
-//! The CycloneDX JSON writer, spec 1.6 and 1.5: a small serde model of our own (the official
-//! `cyclonedx-bom` crate stops at 1.5), written from a [`Model`] as a pure function.
+//! The CycloneDX JSON writer, spec 1.7 (the default), 1.6 and 1.5: a small serde model of our
+//! own (the official `cyclonedx-bom` crate stops at 1.5), written from a [`Model`] as a pure
+//! function. Authors are 1.6's `authors` (1.5's `author` for 1.5); a component with development
+//! edges names each such dependency in a [`DEV_DEPENDENCY`] property, since no version has an
+//! edge kind.
 
 use serde::Serialize;
 
-use crate::model::{Component, ComponentKind, Licence, LinkKind, Model, Scope, rfc3339};
+use crate::model::{Component, ComponentKind, EdgeKind, Licence, LinkKind, Model, Scope, rfc3339};
 use crate::{TOOL_NAME, TOOL_VERSION};
+
+/// The property a component carries once per dependency it has only for development; its
+/// value is that dependency's `bom-ref`.
+pub const DEV_DEPENDENCY: &str = "cargo-xtask-sbom:dev-dependency";
 
 /// A CycloneDX specification version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SpecVersion {
     #[default]
+    V1_7,
     V1_6,
     V1_5,
 }
 
 impl SpecVersion {
+    /// Every version written, newest first.
+    pub const ALL: [SpecVersion; 3] = [SpecVersion::V1_7, SpecVersion::V1_6, SpecVersion::V1_5];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            SpecVersion::V1_7 => "1.7",
             SpecVersion::V1_6 => "1.6",
             SpecVersion::V1_5 => "1.5",
         }
     }
 
     pub fn parse(text: &str) -> Option<SpecVersion> {
-        match text {
-            "1.6" => Some(SpecVersion::V1_6),
-            "1.5" => Some(SpecVersion::V1_5),
-            _ => None,
-        }
+        SpecVersion::ALL.into_iter().find(|v| v.as_str() == text)
     }
 }
 
@@ -48,12 +56,22 @@ pub fn write(model: &Model, spec: SpecVersion) -> Vec<u8> {
                     version: TOOL_VERSION,
                 }],
             },
-            component: CdxComponent::with_parts(
+            component: CdxComponent::new(
                 &model.subject,
-                model.parts.values().map(CdxComponent::from).collect(),
+                model,
+                spec,
+                model
+                    .parts
+                    .values()
+                    .map(|c| CdxComponent::new(c, model, spec, Vec::new()))
+                    .collect(),
             ),
         },
-        components: model.components.values().map(CdxComponent::from).collect(),
+        components: model
+            .components
+            .values()
+            .map(|c| CdxComponent::new(c, model, spec, Vec::new()))
+            .collect(),
         dependencies: model
             .all()
             .map(|c| Dependency {
@@ -116,8 +134,11 @@ struct CdxComponent<'a> {
     kind: &'static str,
     #[serde(rename = "bom-ref")]
     bom_ref: &'a str,
+    /// 1.5 only: deprecated from 1.6 on, where `authors` replaces it.
     #[serde(skip_serializing_if = "Option::is_none")]
     author: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Contact<'a>>,
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<&'a str>,
@@ -133,6 +154,8 @@ struct CdxComponent<'a> {
     purl: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     external_references: Vec<ExternalReference<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     components: Vec<CdxComponent<'a>>,
 }
@@ -179,21 +202,62 @@ struct Dependency<'a> {
     depends_on: Vec<&'a str>,
 }
 
-impl<'a> From<&'a Component> for CdxComponent<'a> {
-    fn from(c: &'a Component) -> CdxComponent<'a> {
-        CdxComponent::with_parts(c, Vec::new())
-    }
+/// An `organizationalContact`: only the name is known.
+#[derive(Serialize)]
+struct Contact<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Property<'a> {
+    name: &'a str,
+    value: &'a str,
 }
 
 impl<'a> CdxComponent<'a> {
-    fn with_parts(c: &'a Component, components: Vec<CdxComponent<'a>>) -> CdxComponent<'a> {
+    fn new(
+        c: &'a Component,
+        model: &'a Model,
+        spec: SpecVersion,
+        components: Vec<CdxComponent<'a>>,
+    ) -> CdxComponent<'a> {
+        let (author, authors) = match spec {
+            SpecVersion::V1_5 => (
+                (!c.authors.is_empty()).then(|| c.authors.join(", ")),
+                Vec::new(),
+            ),
+            SpecVersion::V1_6 | SpecVersion::V1_7 => (
+                None,
+                c.authors.iter().map(|name| Contact { name }).collect(),
+            ),
+        };
+        let mut properties: Vec<Property<'a>> = model
+            .properties
+            .get(&c.id)
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| Property { name, value })
+            .collect();
+        properties.extend(
+            model
+                .edges
+                .get(&c.id)
+                .into_iter()
+                .flatten()
+                .filter(|(_, kind)| **kind == EdgeKind::Dev)
+                .map(|(to, _)| Property {
+                    name: DEV_DEPENDENCY,
+                    value: to,
+                }),
+        );
         CdxComponent {
             kind: match c.kind {
                 ComponentKind::Application => "application",
                 ComponentKind::Library => "library",
             },
             bom_ref: &c.id,
-            author: (!c.authors.is_empty()).then(|| c.authors.join(", ")),
+            author,
+            authors,
             name: &c.name,
             version: c.version.as_deref(),
             description: c.description.as_deref(),
@@ -238,6 +302,7 @@ impl<'a> CdxComponent<'a> {
                     url: &l.url,
                 })
                 .collect(),
+            properties,
             components,
         }
     }

@@ -6,6 +6,7 @@
 //! [`generate`] is the whole task: resolve the options against `[sbom]` of `xtask.toml`, read,
 //! check, render every document in memory, and only then write them (atomically).
 
+pub mod actions;
 pub mod cargo;
 mod cargo_output;
 pub mod cyclonedx;
@@ -68,6 +69,17 @@ pub struct SbomOptions {
     pub python_env: Option<PathBuf>,
     /// Refuse an unpinned requirements line instead of skipping it with a warning.
     pub strict: bool,
+    /// Whether to list the GitHub Actions the workflows use; `None` is `auto`.
+    pub ci: Option<CiMode>,
+}
+
+/// Whether to list the GitHub Actions of `.github/workflows`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CiMode {
+    /// When `.github/workflows` exists at the root.
+    #[default]
+    Auto,
+    Off,
 }
 
 /// Which Python lockfiles to read.
@@ -182,7 +194,7 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         (Some(v), _) => v,
         (None, Some(text)) => SpecVersion::parse(text).ok_or_else(|| {
             SbomError::Usage(format!(
-                "xtask.toml: [sbom] spec_version = {text:?}: expected \"1.6\" or \"1.5\""
+                "xtask.toml: [sbom] spec_version = {text:?}: expected \"1.7\", \"1.6\" or \"1.5\""
             ))
         })?,
         (None, None) => SpecVersion::default(),
@@ -305,10 +317,13 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
     let warnings = std::mem::take(&mut python_graph.warnings);
     let graph = merge(cargo_graph, python_graph);
     let created = created.join().unwrap_or(Ok(FIXED_EPOCH))?;
-    let model = workspace_model(&name, graph, created);
+    let mut model = workspace_model(&name, graph, created);
+    if options.ci.unwrap_or_default() == CiMode::Auto {
+        actions::add_to(&mut model, actions::read(repo.root())?);
+    }
     model.check()?;
 
-    let models = if options.per_member {
+    let models = if options.per_member && !model.parts.is_empty() {
         model
             .parts
             .keys()
@@ -421,6 +436,32 @@ pub fn parse_platform(text: &str) -> Platform {
 }
 
 fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model {
+    // A repository that is one project at its root, the document named after it, is that
+    // project: it is the subject, not the only part of a synthetic one of the same name (which
+    // SPDX would list twice), and its purl names no `download_url=file:.`.
+    const AT_ROOT: &str = "?download_url=file:.";
+    if graph.members.len() == 1
+        && let Some((_, project)) = graph.members.first_key_value()
+        && project.name == name
+        && project
+            .purl
+            .as_deref()
+            .is_some_and(|p| p.ends_with(AT_ROOT))
+    {
+        let mut subject = project.clone();
+        subject.purl = subject
+            .purl
+            .map(|p| p.trim_end_matches(AT_ROOT).to_string());
+        return Model {
+            name: name.to_string(),
+            subject,
+            parts: Default::default(),
+            components: graph.components,
+            edges: graph.edges,
+            created,
+            properties: Default::default(),
+        };
+    }
     let id = format!("workspace:{name}");
     let mut edges = graph.edges;
     edges.insert(
@@ -451,6 +492,7 @@ fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model 
         components: graph.components,
         edges,
         created,
+        properties: Default::default(),
     }
 }
 

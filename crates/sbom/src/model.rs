@@ -20,6 +20,9 @@ pub struct Model {
     pub edges: BTreeMap<String, BTreeMap<String, EdgeKind>>,
     /// Seconds since the Unix epoch: the document's creation time.
     pub created: i64,
+    /// Name-value facts about a component that no other field holds (CycloneDX `properties`),
+    /// by component id: a GitHub Action's pinning, the workflows that use it.
+    pub properties: BTreeMap<String, Vec<(String, String)>>,
 }
 
 /// A package, crate or distribution.
@@ -177,6 +180,7 @@ impl Model {
             components,
             edges,
             created: self.created,
+            properties: self.properties.clone(),
         })
     }
 }
@@ -264,6 +268,7 @@ mod tests {
             components: BTreeMap::new(),
             edges: BTreeMap::new(),
             created: 0,
+            properties: BTreeMap::new(),
         };
         for p in ["a", "b"] {
             m.parts.insert(p.into(), component(p));

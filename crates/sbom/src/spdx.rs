@@ -23,7 +23,21 @@ pub fn write(model: &Model) -> Result<Vec<u8>, DuplicateSpdxId> {
         let spdx_id = &ids[&c.id];
         let licence_declared = match &c.licence {
             None => "NOASSERTION".to_string(),
-            Some(Licence::Expression(e)) => e.clone(),
+            Some(Licence::Expression(e)) => {
+                // SPDX wants every LicenseRef an expression uses declared in the document.
+                for id in licence_refs(e) {
+                    extracted
+                        .entry(id.to_string())
+                        .or_insert_with(|| ExtractedLicence {
+                            license_id: id.to_string(),
+                            name: id["LicenseRef-".len()..].to_string(),
+                            extracted_text: format!(
+                                "The package's metadata names this licence `{id}` without its text."
+                            ),
+                        });
+                }
+                e.clone()
+            }
             Some(Licence::Named { name, text }) => {
                 let id = format!("LicenseRef-{}", &spdx_id["SPDXRef-".len()..]);
                 extracted.insert(
@@ -144,6 +158,14 @@ pub fn write(model: &Model) -> Result<Vec<u8>, DuplicateSpdxId> {
     let mut bytes = serde_json::to_vec_pretty(&doc).expect("an SPDX document serializes");
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// The `LicenseRef-…` ids an SPDX expression uses (not those of other documents,
+/// `DocumentRef-…:LicenseRef-…`, which that document declares).
+fn licence_refs(expression: &str) -> impl Iterator<Item = &str> {
+    expression
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|t| t.starts_with("LicenseRef-"))
 }
 
 /// Component id to SPDX id: `SPDXRef-<name>-<version>`, made safe; names that would collide

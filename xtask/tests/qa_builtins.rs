@@ -69,7 +69,7 @@ fn builtin_gates_run_the_format_and_sbom_tasks() {
     );
     let bom: serde_json::Value =
         serde_json::from_str(&repo.read("dist/sbom/demo.cdx.json")).unwrap();
-    assert_eq!(bom["specVersion"], "1.6");
+    assert_eq!(bom["specVersion"], "1.7");
 
     repo.write("src/lib.rs", "pub fn answer() -> u32 {\n    42\n}\n");
     let run = xtask(&repo, &["qa", "--no-cache"]);

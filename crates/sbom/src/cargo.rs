@@ -41,6 +41,8 @@ pub struct Features {
 #[derive(Debug, Clone)]
 pub(crate) struct CargoRead<'a> {
     pub root: &'a Path,
+    /// The repository root, which path packages' purls are relative to (`root` may be below).
+    pub repo_root: &'a Path,
     pub platform: &'a Platform,
     pub features: &'a Features,
     pub no_dev: bool,
@@ -52,6 +54,8 @@ pub(crate) struct CargoRead<'a> {
 pub(crate) struct CargoGraph {
     /// The root package's name, for a workspace that is not virtual.
     pub root_package: Option<String>,
+    /// The workspace root as cargo reports it (absolute, canonical).
+    pub workspace_root: PathBuf,
     pub members: BTreeMap<String, Component>,
     pub components: BTreeMap<String, Component>,
     pub edges: BTreeMap<String, BTreeMap<String, EdgeKind>>,
@@ -250,10 +254,11 @@ fn graph(
 
     let ids: HashMap<&str, String> = included
         .iter()
-        .map(|id| (*id, purl(packages[id], opts.root)))
+        .map(|id| (*id, purl(packages[id], opts.repo_root)))
         .collect();
     let mut graph = CargoGraph {
         root_package: metadata.root_package().map(str::to_string),
+        workspace_root: PathBuf::from(&*metadata.workspace_root),
         members: BTreeMap::new(),
         components: BTreeMap::new(),
         edges: BTreeMap::new(),

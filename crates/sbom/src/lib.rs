@@ -10,10 +10,14 @@ pub mod actions;
 pub mod cargo;
 mod cargo_output;
 pub mod cyclonedx;
+mod discover;
 pub mod model;
+mod naming;
 mod pyenv;
 pub mod python;
 pub mod spdx;
+mod unlocked;
+mod workspaces;
 
 use std::path::{Path, PathBuf};
 
@@ -118,7 +122,7 @@ pub enum SbomError {
     #[error(transparent)]
     Config(#[from] repo::ConfigError),
     #[error(
-        "{}: no Cargo.toml here, nor a uv.lock, poetry.lock or requirements*.txt; run from a repository or pass --root",
+        "{}: no Cargo.toml here, nor a pyproject.toml, uv.lock, poetry.lock or requirements*.txt here or below; run from a repository or pass --root",
         .0.display()
     )]
     NoManifest(PathBuf),
@@ -144,7 +148,9 @@ pub enum SbomError {
         location: Option<(usize, usize)>,
         message: String,
     },
-    #[error("SOURCE_DATE_EPOCH={0:?} is not a number of seconds")]
+    #[error(
+        "SOURCE_DATE_EPOCH={0:?}: expected whole seconds since 1970-01-01, from 0 to 253402300799 (9999-12-31T23:59:59Z), digits only"
+    )]
     SourceDateEpoch(String),
     #[error("{0}")]
     Usage(String),
@@ -164,8 +170,8 @@ pub enum SbomError {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct SbomConfig {
-    /// The document name and output file stem; default the root package's name, else the
-    /// root directory's.
+    /// The document name and output file stem; default the root package's name, else the root
+    /// `pyproject.toml`'s, else as `naming.rs` says (never the checkout folder's).
     name: Option<String>,
     format: Option<Format>,
     spec_version: Option<String>,
@@ -225,9 +231,10 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         (None, Some(value)) => config_python(value)?,
         (None, None) => PythonMode::Auto,
     };
+    let found = discover::discover(repo.root());
     let python_files = match &python_mode {
         PythonMode::Off => Vec::new(),
-        PythonMode::Auto => python::detect(repo.root()),
+        PythonMode::Auto => found.python_lockfiles(),
         PythonMode::Files(files) => {
             let mut out = Vec::new();
             for f in files {
@@ -240,23 +247,32 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
             out
         }
     };
-    let cargo_graph = if repo.is_cargo() || python_files.is_empty() {
-        Some(cargo::read(&cargo::CargoRead {
-            root: repo.root(),
-            platform: &platform,
-            features: &options.features,
-            no_dev,
-            offline: options.offline,
-        })?)
-    } else {
-        None
+    let (unlocked, mut warnings) = match &python_mode {
+        PythonMode::Auto => unlocked::projects(repo.root(), &found)?,
+        _ => Default::default(),
     };
+    let cargo_read = cargo::CargoRead {
+        root: repo.root(),
+        repo_root: repo.root(),
+        platform: &platform,
+        features: &options.features,
+        no_dev,
+        offline: options.offline,
+    };
+    let (cargo_graph, cargo_warnings) = workspaces::read(&cargo_read, &found, repo.is_cargo())?;
+    warnings.extend(cargo_warnings);
+    if cargo_graph.is_none() && python_files.is_empty() && unlocked.is_empty() {
+        return Err(SbomError::NoManifest(repo.root().to_path_buf()));
+    }
     let mut python_graph = python::read(&python::PythonRead {
         root: repo.root(),
         files: &python_files,
         no_dev,
         strict: options.strict || config.strict,
     })?;
+    for c in unlocked {
+        python_graph.projects.entry(c.id.clone()).or_insert(c);
+    }
     // The environment named, else a `.venv` at the root or beside any lockfile read.
     let envs: Vec<PathBuf> = match options.python_env.clone().or(config.python_env) {
         Some(e) => vec![repo.path(e)],
@@ -308,13 +324,8 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         .name
         .or(cargo_graph.as_ref().and_then(|g| g.root_package.clone()))
         .or(python_name)
-        .or_else(|| {
-            repo.root()
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "workspace".into());
-    let warnings = std::mem::take(&mut python_graph.warnings);
+        .unwrap_or_else(|| naming::fallback_name(repo.root()));
+    warnings.splice(0..0, std::mem::take(&mut python_graph.warnings));
     let graph = merge(cargo_graph, python_graph);
     let created = created.join().unwrap_or(Ok(FIXED_EPOCH))?;
     let mut model = workspace_model(&name, graph, created);
@@ -412,6 +423,7 @@ fn config_python(value: &toml::Value) -> Result<PythonMode, SbomError> {
 fn merge(cargo: Option<cargo::CargoGraph>, python: python::PythonGraph) -> cargo::CargoGraph {
     let mut graph = cargo.unwrap_or(cargo::CargoGraph {
         root_package: None,
+        workspace_root: PathBuf::new(),
         members: Default::default(),
         components: Default::default(),
         edges: Default::default(),
@@ -512,10 +524,8 @@ fn file_stem(name: &str) -> String {
 /// [`FIXED_EPOCH`].
 fn created(root: &Path) -> Result<i64, SbomError> {
     if let Some(text) = std::env::var_os("SOURCE_DATE_EPOCH") {
-        let text = text.to_string_lossy().trim().to_string();
-        return text
-            .parse::<i64>()
-            .map_err(|_| SbomError::SourceDateEpoch(text));
+        let text = text.to_string_lossy().into_owned();
+        return source_date_epoch(&text).ok_or(SbomError::SourceDateEpoch(text));
     }
     let cmd = Cmd::new("git")
         .args(["log", "-1", "--format=%ct", "HEAD"])
@@ -527,6 +537,18 @@ fn created(root: &Path) -> Result<i64, SbomError> {
         return Ok(secs);
     }
     Ok(FIXED_EPOCH)
+}
+
+/// The latest second RFC 3339 (and so both schemas) can write: 9999-12-31T23:59:59Z.
+const LAST_SECOND: i64 = 253_402_300_799;
+
+/// `SOURCE_DATE_EPOCH` as the reproducible-builds specification defines it: ASCII digits
+/// only (no sign, no spaces), no later than [`LAST_SECOND`].
+fn source_date_epoch(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<i64>().ok().filter(|s| *s <= LAST_SECOND)
 }
 
 /// 1-based line and column of a byte offset.

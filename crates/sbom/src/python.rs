@@ -32,46 +32,6 @@ pub(crate) struct PythonRead<'a> {
     pub strict: bool,
 }
 
-/// The lockfiles under `root`: `uv.lock`, `poetry.lock` and `requirements*.txt`, in the root
-/// and in folders up to three levels down (hidden folders, `target`, `node_modules` and
-/// virtual environments skipped), sorted.
-pub(crate) fn detect(root: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    walk(root, 0, &mut found);
-    found.sort();
-    found
-}
-
-fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            let skipped = name.starts_with('.')
-                || ["target", "node_modules", "dist", "venv", "__pycache__"]
-                    .contains(&name.as_str())
-                || path.join("pyvenv.cfg").exists();
-            if depth < 3 && !skipped {
-                walk(&path, depth + 1, found);
-            }
-        } else if kind.is_file() && is_lockfile(&name) {
-            found.push(path);
-        }
-    }
-}
-
-fn is_lockfile(name: &str) -> bool {
-    name == "uv.lock"
-        || name == "poetry.lock"
-        || (name.starts_with("requirements") && name.ends_with(".txt"))
-}
-
 /// Reads every file named, and every requirements file they include (`-r`), transitively;
 /// each file once, on its own terms.
 pub(crate) fn read(opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {

@@ -330,6 +330,7 @@ fn component(
         purl: Some(id.to_string()),
         licence: licence(p),
         sha256,
+        other_hashes: Vec::new(),
         links,
         download: download(p, source),
         scope: Scope::Required,

@@ -10,6 +10,7 @@ pub mod cargo;
 mod cargo_output;
 pub mod cyclonedx;
 pub mod model;
+mod npm;
 mod pyenv;
 pub mod python;
 pub mod spdx;
@@ -66,6 +67,8 @@ pub struct SbomOptions {
     /// The environment whose installed metadata gives Python licences; default `.venv` at the
     /// root when it exists.
     pub python_env: Option<PathBuf>,
+    /// Which JavaScript lockfiles to read; `None` defers to `[sbom] npm`, else `auto`.
+    pub npm: Option<NpmMode>,
     /// Refuse an unpinned requirements line instead of skipping it with a warning.
     pub strict: bool,
 }
@@ -81,6 +84,10 @@ pub enum PythonMode {
     /// Exactly these files (relative paths from the root).
     Files(Vec<PathBuf>),
 }
+
+/// Which JavaScript lockfiles to read: `Auto` finds every `package-lock.json`,
+/// `pnpm-lock.yaml` and `yarn.lock` under the root (what git ignores and `node_modules` left out).
+pub type NpmMode = PythonMode;
 
 /// One document written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +171,8 @@ struct SbomConfig {
     python: Option<toml::Value>,
     python_env: Option<PathBuf>,
     strict: bool,
+    /// `"auto"`, `"off"`, or a list of lockfiles.
+    npm: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -228,7 +237,8 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
             out
         }
     };
-    let cargo_graph = if repo.is_cargo() || python_files.is_empty() {
+    let npm_files = npm_files(repo, options, config.npm.as_ref())?;
+    let cargo_graph = if repo.is_cargo() || (python_files.is_empty() && npm_files.is_empty()) {
         Some(cargo::read(&cargo::CargoRead {
             root: repo.root(),
             platform: &platform,
@@ -302,8 +312,17 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
                 .map(|n| n.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "workspace".into());
-    let warnings = std::mem::take(&mut python_graph.warnings);
-    let graph = merge(cargo_graph, python_graph);
+    let mut warnings = std::mem::take(&mut python_graph.warnings);
+    let mut graph = merge(cargo_graph, python_graph);
+    let npm_graph = npm::read(&npm::NpmRead {
+        root: repo.root(),
+        files: &npm_files,
+        no_dev,
+    })?;
+    warnings.extend(npm_graph.warnings);
+    graph.members.extend(npm_graph.projects);
+    graph.components.extend(npm_graph.components);
+    graph.edges.extend(npm_graph.edges);
     let created = created.join().unwrap_or(Ok(FIXED_EPOCH))?;
     let model = workspace_model(&name, graph, created);
     model.check()?;
@@ -393,6 +412,41 @@ fn config_python(value: &toml::Value) -> Result<PythonMode, SbomError> {
     }
 }
 
+/// The JavaScript lockfiles to read: `--npm`, else `[sbom] npm`, else every one found.
+fn npm_files(
+    repo: &repo::Repo,
+    options: &SbomOptions,
+    config: Option<&toml::Value>,
+) -> Result<Vec<PathBuf>, SbomError> {
+    let mode = match (&options.npm, config) {
+        (Some(mode), _) => mode.clone(),
+        (None, Some(value)) => config_python(value).map_err(|_| {
+            SbomError::Usage(
+                "xtask.toml: [sbom] npm: expected \"auto\", \"off\" or a list of lockfiles".into(),
+            )
+        })?,
+        (None, None) => NpmMode::Auto,
+    };
+    match mode {
+        NpmMode::Off => Ok(Vec::new()),
+        NpmMode::Auto => Ok(npm::detect(repo.root())),
+        NpmMode::Files(files) => files
+            .iter()
+            .map(|f| {
+                let path = repo.path(f);
+                if path.is_file() {
+                    Ok(path)
+                } else {
+                    Err(SbomError::Usage(format!(
+                        "--npm {}: not a file",
+                        f.display()
+                    )))
+                }
+            })
+            .collect(),
+    }
+}
+
 /// The Cargo and Python findings as one graph: members and projects are the parts.
 fn merge(cargo: Option<cargo::CargoGraph>, python: python::PythonGraph) -> cargo::CargoGraph {
     let mut graph = cargo.unwrap_or(cargo::CargoGraph {
@@ -443,6 +497,7 @@ fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model 
             purl: None,
             licence: None,
             sha256: Vec::new(),
+            other_hashes: Vec::new(),
             links: Vec::new(),
             download: None,
             scope: model::Scope::Required,

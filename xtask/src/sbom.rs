@@ -61,9 +61,8 @@ pub(crate) struct Args {
     /// The Python environment whose installed metadata gives licences [default: .venv].
     #[arg(long, value_name = "PATH")]
     python_env: Option<std::path::PathBuf>,
-    /// JavaScript lockfiles to read: `auto` (every package-lock.json, pnpm-lock.yaml and
-    /// yarn.lock under the root, outside node_modules and what git ignores), `off`, or the
-    /// files themselves [default: auto].
+    /// JavaScript lockfiles to read: `auto` (every package-lock.json under the root, outside
+    /// node_modules and what git ignores), `off`, or the files themselves [default: auto].
     #[arg(long, value_name = "auto|off|PATH", num_args = 1..)]
     npm: Vec<String>,
     /// Refuse an unpinned requirements line instead of skipping it with a warning.

@@ -1,5 +1,5 @@
-//! Not read yet (a warning says so). To come: `pnpm-lock.yaml` of `lockfileVersion` 6 and 9: every importer (the project and its
-//! workspace packages) with its dependency tables, packages keyed `/name@version(peers)` (v6)
+//! Not read yet (a warning says so). To come: `pnpm-lock.yaml` of `lockfileVersion` 6 and
+//! 9: every importer (the project and its workspace packages) with its dependency tables, packages keyed `/name@version(peers)` (v6)
 //! or `name@version` with their dependencies under `snapshots` (v9).
 
 use std::path::Path;

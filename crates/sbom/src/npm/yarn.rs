@@ -1,5 +1,5 @@
-//! Not read yet (a warning says so). To come: `yarn.lock`: Yarn 1's own format (`# yarn lockfile v1`) and Yarn 2+ (berry), YAML with
-//! `__metadata`. Neither says which packages only development uses: that comes from the
+//! Not read yet (a warning says so). To come: `yarn.lock`: Yarn 1's own format
+//! (`# yarn lockfile v1`) and Yarn 2+ (berry), YAML with `__metadata`. Neither says which packages only development uses: that comes from the
 //! project's `package.json` `devDependencies`.
 
 use std::path::Path;

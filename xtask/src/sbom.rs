@@ -4,7 +4,7 @@
 //! Synopsis: `cargo xtask sbom [--format cyclonedx|spdx|all] [--spec-version 1.7|1.6|1.5]
 //! [--output PATH] [--target TRIPLE|all] [--features F | --all-features | --no-default-features]
 //! [--no-dev] [--per-member] [--offline] [--python auto|off|PATH...] [--python-env PATH]
-//! [--strict] [--ci auto|off]`. Writes `dist/sbom/<workspace>.cdx.json` (and
+//! [--npm auto|off|PATH...] [--strict] [--ci auto|off]`. Writes `dist/sbom/<workspace>.cdx.json` (and
 //! `.spdx.json`) unless told otherwise.
 
 use std::path::Path;
@@ -61,6 +61,10 @@ pub(crate) struct Args {
     /// The Python environment whose installed metadata gives licences [default: .venv].
     #[arg(long, value_name = "PATH")]
     python_env: Option<std::path::PathBuf>,
+    /// JavaScript lockfiles to read: `auto` (every package-lock.json under the root, outside
+    /// node_modules and what git ignores), `off`, or the files themselves [default: auto].
+    #[arg(long, value_name = "auto|off|PATH", num_args = 1..)]
+    npm: Vec<String>,
     /// Refuse an unpinned requirements line instead of skipping it with a warning.
     #[arg(long)]
     strict: bool,
@@ -122,6 +126,14 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             )),
         },
         python_env: args.python_env.map(|e| cwd.join(e)),
+        npm: match args.npm.as_slice() {
+            [] => None,
+            [one] if one == "auto" => Some(sbom::NpmMode::Auto),
+            [one] if one == "off" => Some(sbom::NpmMode::Off),
+            files => Some(sbom::NpmMode::Files(
+                files.iter().map(|f| cwd.join(f)).collect(),
+            )),
+        },
         strict: args.strict,
         ci: args.ci.map(|c| match c {
             CiArg::Auto => sbom::CiMode::Auto,

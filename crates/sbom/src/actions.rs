@@ -142,6 +142,7 @@ impl ActionRef<'_> {
             authors: Vec::new(),
             licence: None,
             sha256: Vec::new(),
+            other_hashes: Vec::new(),
             links: vec![Link {
                 kind: LinkKind::Vcs,
                 url: format!("https://github.com/{}/{}", self.owner, self.repo),

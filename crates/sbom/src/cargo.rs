@@ -335,6 +335,7 @@ fn component(
         purl: Some(id.to_string()),
         licence: licence(p),
         sha256,
+        other_hashes: Vec::new(),
         links,
         download: download(p, source),
         scope: Scope::Required,

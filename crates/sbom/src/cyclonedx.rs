@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::model::HashAlg;
 use crate::model::{Component, ComponentKind, EdgeKind, Licence, LinkKind, Model, Scope, rfc3339};
 use crate::{TOOL_NAME, TOOL_VERSION};
 
@@ -272,6 +273,13 @@ impl<'a> CdxComponent<'a> {
                     alg: "SHA-256",
                     content: h,
                 })
+                .chain(c.other_hashes.iter().map(|h| Hash {
+                    alg: match h.alg {
+                        HashAlg::Sha1 => "SHA-1",
+                        HashAlg::Sha512 => "SHA-512",
+                    },
+                    content: &h.hex,
+                }))
                 .collect(),
             licenses: c
                 .licence

@@ -1,7 +1,7 @@
 //! `sbom`: software bills of materials for a repository. Readers (the Cargo workspace through
 //! `cargo metadata` and `Cargo.lock`; Python's `uv.lock`, `poetry.lock` and pinned
-//! `requirements*.txt`) build one ecosystem-neutral [`Model`]; writers turn it into
-//! CycloneDX 1.6/1.5 or SPDX 2.3 JSON that is identical byte for byte for identical inputs.
+//! `requirements*.txt`; npm's `package-lock.json`) build one ecosystem-neutral [`Model`];
+//! writers turn it into CycloneDX 1.6/1.5 or SPDX 2.3 JSON that is identical byte for byte for identical inputs.
 //!
 //! [`generate`] is the whole task: resolve the options against `[sbom]` of `xtask.toml`, read,
 //! check, render every document in memory, and only then write them (atomically).
@@ -13,6 +13,7 @@ pub mod cyclonedx;
 mod discover;
 pub mod model;
 mod naming;
+mod npm;
 mod pyenv;
 pub mod python;
 pub mod spdx;
@@ -71,6 +72,8 @@ pub struct SbomOptions {
     /// The environment whose installed metadata gives Python licences; default `.venv` at the
     /// root when it exists.
     pub python_env: Option<PathBuf>,
+    /// Which JavaScript lockfiles to read; `None` defers to `[sbom] npm`, else `auto`.
+    pub npm: Option<NpmMode>,
     /// Refuse an unpinned requirements line instead of skipping it with a warning.
     pub strict: bool,
     /// Whether to list the GitHub Actions the workflows use; `None` is `auto`.
@@ -98,6 +101,10 @@ pub enum PythonMode {
     Files(Vec<PathBuf>),
 }
 
+/// Which JavaScript lockfiles to read: `Auto` finds every `package-lock.json`,
+/// `pnpm-lock.yaml` and `yarn.lock` under the root (what git ignores and `node_modules` left out).
+pub type NpmMode = PythonMode;
+
 /// One document written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
@@ -122,7 +129,7 @@ pub enum SbomError {
     #[error(transparent)]
     Config(#[from] repo::ConfigError),
     #[error(
-        "{}: no Cargo.toml here, nor a pyproject.toml, uv.lock, poetry.lock or requirements*.txt here or below; run from a repository or pass --root",
+        "{}: no Cargo.toml here, nor a pyproject.toml, uv.lock, poetry.lock, requirements*.txt or package-lock.json here or below; run from a repository or pass --root",
         .0.display()
     )]
     NoManifest(PathBuf),
@@ -182,6 +189,8 @@ struct SbomConfig {
     python: Option<toml::Value>,
     python_env: Option<PathBuf>,
     strict: bool,
+    /// `"auto"`, `"off"`, or a list of lockfiles.
+    npm: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -247,6 +256,7 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
             out
         }
     };
+    let npm_files = npm_files(repo, options, config.npm.as_ref())?;
     let (unlocked, mut warnings) = match &python_mode {
         PythonMode::Auto => unlocked::projects(repo.root(), &found)?,
         _ => Default::default(),
@@ -261,7 +271,11 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
     };
     let (cargo_graph, cargo_warnings) = workspaces::read(&cargo_read, &found, repo.is_cargo())?;
     warnings.extend(cargo_warnings);
-    if cargo_graph.is_none() && python_files.is_empty() && unlocked.is_empty() {
+    if cargo_graph.is_none()
+        && python_files.is_empty()
+        && unlocked.is_empty()
+        && npm_files.is_empty()
+    {
         return Err(SbomError::NoManifest(repo.root().to_path_buf()));
     }
     let mut python_graph = python::read(&python::PythonRead {
@@ -326,7 +340,16 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         .or(python_name)
         .unwrap_or_else(|| naming::fallback_name(repo.root()));
     warnings.splice(0..0, std::mem::take(&mut python_graph.warnings));
-    let graph = merge(cargo_graph, python_graph);
+    let mut graph = merge(cargo_graph, python_graph);
+    let npm_graph = npm::read(&npm::NpmRead {
+        root: repo.root(),
+        files: &npm_files,
+        no_dev,
+    })?;
+    warnings.extend(npm_graph.warnings);
+    graph.members.extend(npm_graph.projects);
+    graph.components.extend(npm_graph.components);
+    graph.edges.extend(npm_graph.edges);
     let created = created.join().unwrap_or(Ok(FIXED_EPOCH))?;
     let mut model = workspace_model(&name, graph, created);
     if options.ci.unwrap_or_default() == CiMode::Auto {
@@ -419,6 +442,41 @@ fn config_python(value: &toml::Value) -> Result<PythonMode, SbomError> {
     }
 }
 
+/// The JavaScript lockfiles to read: `--npm`, else `[sbom] npm`, else every one found.
+fn npm_files(
+    repo: &repo::Repo,
+    options: &SbomOptions,
+    config: Option<&toml::Value>,
+) -> Result<Vec<PathBuf>, SbomError> {
+    let mode = match (&options.npm, config) {
+        (Some(mode), _) => mode.clone(),
+        (None, Some(value)) => config_python(value).map_err(|_| {
+            SbomError::Usage(
+                "xtask.toml: [sbom] npm: expected \"auto\", \"off\" or a list of lockfiles".into(),
+            )
+        })?,
+        (None, None) => NpmMode::Auto,
+    };
+    match mode {
+        NpmMode::Off => Ok(Vec::new()),
+        NpmMode::Auto => Ok(npm::detect(repo.root())),
+        NpmMode::Files(files) => files
+            .iter()
+            .map(|f| {
+                let path = repo.path(f);
+                if path.is_file() {
+                    Ok(path)
+                } else {
+                    Err(SbomError::Usage(format!(
+                        "--npm {}: not a file",
+                        f.display()
+                    )))
+                }
+            })
+            .collect(),
+    }
+}
+
 /// The Cargo and Python findings as one graph: members and projects are the parts.
 fn merge(cargo: Option<cargo::CargoGraph>, python: python::PythonGraph) -> cargo::CargoGraph {
     let mut graph = cargo.unwrap_or(cargo::CargoGraph {
@@ -496,6 +554,7 @@ fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model 
             purl: None,
             licence: None,
             sha256: Vec::new(),
+            other_hashes: Vec::new(),
             links: Vec::new(),
             download: None,
             scope: model::Scope::Required,

@@ -39,10 +39,26 @@ pub struct Component {
     pub licence: Option<Licence>,
     /// SHA-256 digests, lowercase hex, sorted.
     pub sha256: Vec<String>,
+    /// Digests in other algorithms (npm lockfiles' SHA-512 and SHA-1), sorted.
+    pub other_hashes: Vec<Hash>,
     pub links: Vec<Link>,
     /// Where the package can be fetched (SPDX `downloadLocation`), when it is a URL.
     pub download: Option<String>,
     pub scope: Scope,
+}
+
+/// A digest in an algorithm other than SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hash {
+    pub alg: HashAlg,
+    /// Lowercase hex.
+    pub hex: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HashAlg {
+    Sha1,
+    Sha512,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -254,6 +270,7 @@ mod tests {
             purl: None,
             licence: None,
             sha256: Vec::new(),
+            other_hashes: Vec::new(),
             links: Vec::new(),
             download: None,
             scope: Scope::Required,

@@ -182,6 +182,7 @@ fn component(name: &str, version: Option<&str>, origin: &Origin, kind: Component
         purl: Some(id),
         licence: None,
         sha256: Vec::new(),
+        other_hashes: Vec::new(),
         links: Vec::new(),
         download: match origin {
             Origin::Git { url, commit } if url.starts_with("https://") => Some(match commit {

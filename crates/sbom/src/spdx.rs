@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::model::HashAlg;
 use crate::model::{ComponentKind, EdgeKind, Licence, LinkKind, Model, rfc3339, spdx_safe};
 use crate::{TOOL_NAME, TOOL_VERSION};
 
@@ -78,6 +79,13 @@ pub fn write(model: &Model) -> Result<Vec<u8>, DuplicateSpdxId> {
                     algorithm: "SHA256",
                     checksum_value: h.clone(),
                 })
+                .chain(c.other_hashes.iter().map(|h| Checksum {
+                    algorithm: match h.alg {
+                        HashAlg::Sha1 => "SHA1",
+                        HashAlg::Sha512 => "SHA512",
+                    },
+                    checksum_value: h.hex.clone(),
+                }))
                 .collect(),
             license_concluded: "NOASSERTION",
             license_declared: licence_declared,

@@ -110,6 +110,7 @@ mod tests {
             purl: None,
             licence: None,
             sha256: Vec::new(),
+            other_hashes: Vec::new(),
             links: Vec::new(),
             download: None,
             scope,

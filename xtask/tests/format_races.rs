@@ -76,7 +76,10 @@ fn a_directory_swapped_for_a_symlink_mid_batch_gets_nothing_written_outside() {
     let r = xtask_env(
         &repo,
         &["format", "--batch", &format!("{pkg},{other}")],
-        &[("SWAP_TO", outside_dir), ("REPO", repo.root().to_str().unwrap())],
+        &[
+            ("SWAP_TO", outside_dir),
+            ("REPO", repo.root().to_str().unwrap()),
+        ],
     );
     assert!(
         std::fs::symlink_metadata(repo.path("pkg"))

@@ -333,6 +333,7 @@ fn component(
         links,
         download: download(p, source),
         scope: Scope::Required,
+        properties: Vec::new(),
     }
 }
 

@@ -134,6 +134,8 @@ struct CdxComponent<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     external_references: Vec<ExternalReference<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     components: Vec<CdxComponent<'a>>,
 }
 
@@ -162,6 +164,13 @@ struct NamedLicense<'a> {
 struct Attachment<'a> {
     content_type: &'static str,
     content: &'a str,
+}
+
+/// A name-value pair the schema leaves to the producer (`xtask:python:marker`).
+#[derive(Serialize)]
+struct Property<'a> {
+    name: &'a str,
+    value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -237,6 +246,11 @@ impl<'a> CdxComponent<'a> {
                     },
                     url: &l.url,
                 })
+                .collect(),
+            properties: c
+                .properties
+                .iter()
+                .map(|(name, value)| Property { name, value })
                 .collect(),
             components,
         }

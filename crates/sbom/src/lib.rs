@@ -12,7 +12,9 @@ pub mod cyclonedx;
 pub mod model;
 mod pyenv;
 pub mod python;
+mod requirements;
 pub mod spdx;
+mod trove;
 
 use std::path::{Path, PathBuf};
 
@@ -446,6 +448,7 @@ fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model 
             links: Vec::new(),
             download: None,
             scope: model::Scope::Required,
+            properties: Vec::new(),
         },
         parts: graph.members,
         components: graph.components,

@@ -40,6 +40,9 @@ pub struct Component {
     /// Where the package can be fetched (SPDX `downloadLocation`), when it is a URL.
     pub download: Option<String>,
     pub scope: Scope,
+    /// Name-value pairs the formats have no field for (CycloneDX `properties`), sorted:
+    /// a Python requirement's environment marker (`xtask:python:marker`).
+    pub properties: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -253,6 +256,7 @@ mod tests {
             links: Vec::new(),
             download: None,
             scope: Scope::Required,
+            properties: Vec::new(),
         }
     }
 

@@ -6,11 +6,60 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::SbomError;
 use crate::model::Licence;
 use crate::python::normalise;
 
 /// Licences by (normalised name, version).
 pub(crate) type Licences = BTreeMap<(String, String), Licence>;
+
+/// The environments whose metadata gives licences: the one named (`--python-env`, else
+/// `[sbom] python_env`), which must exist; else `VIRTUAL_ENV` when set; else a `.venv` at the
+/// root or beside any lockfile read. When none is found, one warning says how to point at one.
+pub(crate) fn environments(
+    named: Option<(&str, PathBuf)>,
+    root: &Path,
+    lockfiles: &[PathBuf],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<PathBuf>, SbomError> {
+    if let Some((flag, env)) = named {
+        if !env.is_dir() {
+            return Err(SbomError::Usage(format!(
+                "{flag} {}: no such directory; name a Python virtual environment (the folder holding pyvenv.cfg, e.g. .venv)",
+                env.display()
+            )));
+        }
+        return Ok(vec![env]);
+    }
+    if let Some(env) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
+        let env = root.join(env);
+        if env.is_dir() {
+            return Ok(vec![env]);
+        }
+        warnings.push(format!(
+            "VIRTUAL_ENV={}: no such directory; Python licences are left out (activate an existing environment or pass --python-env PATH)",
+            env.display()
+        ));
+        return Ok(Vec::new());
+    }
+    let mut dirs: Vec<PathBuf> = std::iter::once(root.to_path_buf())
+        .chain(
+            lockfiles
+                .iter()
+                .filter_map(|f| f.parent().map(Path::to_path_buf)),
+        )
+        .map(|d| d.join(".venv"))
+        .filter(|d| d.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    if dirs.is_empty() {
+        warnings.push(
+            "no Python environment (.venv at the root or beside a lockfile, or VIRTUAL_ENV): Python licences are left out; create one (`uv sync`, `poetry install`, `pip install -r ...`) or pass --python-env PATH".to_string(),
+        );
+    }
+    Ok(dirs)
+}
 
 /// Reads every distribution's metadata under `env` (a virtual environment's root).
 pub(crate) fn licences(env: &Path) -> Licences {

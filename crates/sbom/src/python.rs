@@ -33,7 +33,8 @@ pub(crate) struct PythonRead<'a> {
     pub strict: bool,
 }
 
-/// The lockfiles under `root`: `uv.lock`, `poetry.lock` and `requirements*.txt`, in the root
+/// The lockfiles under `root`: `uv.lock`, `poetry.lock` and `requirements*.txt` (or
+/// `dev-requirements.txt`: `requirements` as a word of a `.txt` name), in the root
 /// and in folders up to three levels down (hidden folders, `target`, `node_modules` and
 /// virtual environments skipped), sorted.
 pub(crate) fn detect(root: &Path) -> Vec<PathBuf> {
@@ -70,7 +71,9 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
 fn is_lockfile(name: &str) -> bool {
     name == "uv.lock"
         || name == "poetry.lock"
-        || (name.starts_with("requirements") && name.ends_with(".txt"))
+        || (name.ends_with(".txt")
+            && (name.starts_with("requirements")
+                || name.split(['-', '_', '.']).any(|w| w == "requirements")))
 }
 
 /// Reads every file named, and every requirements file they include (`-r`), transitively;
@@ -294,10 +297,28 @@ pub(crate) fn finish(mut graph: PythonGraph, no_dev: bool) -> PythonGraph {
 // ---------------------------------------------------------------------------------------------
 // uv.lock
 
+/// The `uv.lock` format versions this build reads.
+const UV_LOCK_VERSIONS: &[i64] = &[1];
+/// The major `lock-version`s of `poetry.lock` this build reads (1.x, 2.x; none written is 1.0).
+const POETRY_LOCK_MAJORS: &[&str] = &["1", "2"];
+
 #[derive(Deserialize)]
 struct UvLock {
+    version: Option<toml::Value>,
     #[serde(default)]
     package: Vec<UvPackage>,
+}
+
+/// A lockfile whose format version this build does not know is refused rather than misread.
+fn unknown_version(path: &Path, found: Option<&toml::Value>, known: &str) -> SbomError {
+    let found = found.map_or_else(|| "none".to_string(), toml::Value::to_string);
+    SbomError::Lockfile {
+        path: path.to_path_buf(),
+        location: None,
+        message: format!(
+            "lockfile format version {found} is not one this build reads ({known}); regenerate it with a tool version that writes one of these, or update xtask"
+        ),
+    }
 }
 
 #[derive(Deserialize)]
@@ -377,6 +398,18 @@ type Candidate = (Option<String>, BTreeMap<String, String>, String);
 
 fn uv_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
     let lock: UvLock = toml::from_str(text).map_err(|e| lock_error(path, text, &e))?;
+    if !lock
+        .version
+        .as_ref()
+        .and_then(toml::Value::as_integer)
+        .is_some_and(|v| UV_LOCK_VERSIONS.contains(&v))
+    {
+        return Err(unknown_version(
+            path,
+            lock.version.as_ref(),
+            "`version = 1`",
+        ));
+    }
     let dir = path.parent().unwrap_or(opts.root);
     let mut graph = PythonGraph::default();
     // name -> [(version, id)], to resolve dependency entries, which name a version and source
@@ -493,6 +526,8 @@ fn uv_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonGraph
 struct PoetryLock {
     #[serde(default)]
     package: Vec<PoetryPackage>,
+    #[serde(default)]
+    metadata: toml::Table,
 }
 
 #[derive(Deserialize)]
@@ -524,6 +559,21 @@ struct PoetrySource {
 
 fn poetry_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
     let lock: PoetryLock = toml::from_str(text).map_err(|e| lock_error(path, text, &e))?;
+    let version = lock.metadata.get("lock-version");
+    let known = match version {
+        None => true,
+        Some(v) => v
+            .as_str()
+            .and_then(|v| v.split('.').next())
+            .is_some_and(|major| POETRY_LOCK_MAJORS.contains(&major)),
+    };
+    if !known {
+        return Err(unknown_version(
+            path,
+            version,
+            "`lock-version` 1.x or 2.x under [metadata]",
+        ));
+    }
     let dir = path.parent().unwrap_or(opts.root);
     let mut graph = PythonGraph::default();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();

@@ -202,7 +202,7 @@ fn licences_come_from_expression_field_then_classifiers_never_guessed() {
     let repo = GitRepo::new();
     repo.write(
         "requirements.txt",
-        "bare-mit==1.0\nlgpl-later==1.0\npg==1.0\nplain-lgpl==1.0\nfield-lgpl==1.0\nexpr==1.0\nbsd==1.0\n",
+        "bare-mit==1.0\nlegacy-pkg==2.0\nlgpl-later==1.0\npg==1.0\nplain-lgpl==1.0\nfield-lgpl==1.0\nexpr==1.0\nbsd==1.0\n",
     );
     repo.write(".gitignore", ".venv/\ndist/\n");
     repo.commit("requirements");
@@ -242,6 +242,14 @@ fn licences_come_from_expression_field_then_classifiers_never_guessed() {
         "1.0",
         &format!("License: BSD\n{osi} :: BSD License"),
     );
+    // A legacy install: `*.egg-info/PKG-INFO`.
+    let egg = env.join("lib/python3.12/site-packages/legacy_pkg-2.0-py3.12.egg-info");
+    std::fs::create_dir_all(&egg).unwrap();
+    std::fs::write(
+        egg.join("PKG-INFO"),
+        format!("Metadata-Version: 1.2\nName: legacy-pkg\nVersion: 2.0\nLicense: UNKNOWN\n{osi} :: ISC License (ISCL)\n"),
+    )
+    .unwrap();
 
     let (doc, warnings) = generate_valid(&repo, None);
     assert_eq!(warnings, "");
@@ -250,6 +258,7 @@ fn licences_come_from_expression_field_then_classifiers_never_guessed() {
     assert_eq!(licence("pkg:pypi/bare-mit@1.0"), "MIT");
     assert_eq!(licence("pkg:pypi/lgpl-later@1.0"), "LGPL-2.0-or-later");
     assert_eq!(licence("pkg:pypi/pg@1.0"), "PostgreSQL");
+    assert_eq!(licence("pkg:pypi/legacy-pkg@2.0"), "ISC");
     assert_eq!(licence("pkg:pypi/expr@1.0"), "Apache-2.0 OR MIT");
     // A name without a version is not given one.
     for none in [

@@ -1,7 +1,7 @@
 //! Licences of Python distributions, from an installed environment's metadata
-//! (`site-packages/*.dist-info/METADATA`): PEP 639 `License-Expression`, else a `License` field
-//! that parses as SPDX, else the licence classifiers (`trove.rs`). What names no single licence is
-//! left out, never guessed.
+//! (`site-packages/*.dist-info/METADATA`, legacy `*.egg-info`): PEP 639 `License-Expression`,
+//! else a `License` field that parses as SPDX, else the licence classifiers (`trove.rs`). What
+//! names no single licence is left out, never guessed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,10 +70,18 @@ pub(crate) fn licences(env: &Path) -> Licences {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".dist-info") {
+            // Wheels install `*.dist-info/METADATA`; legacy installs `*.egg-info/PKG-INFO`, or an
+            // `*.egg-info` file holding the same headers.
+            let metadata = if name.ends_with(".dist-info") {
+                entry.path().join("METADATA")
+            } else if name.ends_with(".egg-info") && entry.path().is_dir() {
+                entry.path().join("PKG-INFO")
+            } else if name.ends_with(".egg-info") {
+                entry.path()
+            } else {
                 continue;
-            }
-            let Ok(text) = std::fs::read_to_string(entry.path().join("METADATA")) else {
+            };
+            let Ok(text) = std::fs::read_to_string(metadata) else {
                 continue;
             };
             if let Some((key, licence)) = from_metadata(&text) {

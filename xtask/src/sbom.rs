@@ -58,7 +58,8 @@ pub(crate) struct Args {
     /// under the root), `off`, or the files themselves [default: auto].
     #[arg(long, value_name = "auto|off|PATH", num_args = 1..)]
     python: Vec<String>,
-    /// The Python environment whose installed metadata gives licences [default: .venv].
+    /// The Python environment whose installed metadata gives licences; must exist
+    /// [default: $VIRTUAL_ENV, else .venv at the root or beside a lockfile].
     #[arg(long, value_name = "PATH")]
     python_env: Option<std::path::PathBuf>,
     /// JavaScript lockfiles to read: `auto` (every package-lock.json under the root, outside

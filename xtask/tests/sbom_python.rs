@@ -21,6 +21,7 @@ fn xtask(root: &Path, args: &[&str]) -> Output {
         .arg("--root")
         .arg(root)
         .env("SOURCE_DATE_EPOCH", "1714564800")
+        .env_remove("VIRTUAL_ENV")
         .output()
         .expect("run xtask")
 }
@@ -298,7 +299,8 @@ fn poetry_and_requirements_fixtures_merge_one_component_per_identity() {
     let (stdout, stderr) = ok(out);
     assert_eq!(
         stderr,
-        "warning: tools/requirements.txt:7: `six>=1.16` is not pinned to one version (`name==version`); skipped\n"
+        "warning: tools/requirements.txt: 1 line is not pinned to one version (`name==version` or `name @ URL`), left out: `six` (line 7)\n\
+         warning: no Python environment (.venv at the root or beside a lockfile, or VIRTUAL_ENV): Python licences are left out; create one (`uv sync`, `poetry install`, `pip install -r ...`) or pass --python-env PATH\n"
     );
     // No project at the root, no remote: the fixed name, never the folder's.
     let name = "workspace";
@@ -327,6 +329,11 @@ fn poetry_and_requirements_fixtures_merge_one_component_per_identity() {
         2
     );
     assert_eq!(all["pkg:pypi/pytest-mock@3.14.0"]["scope"], "excluded");
+    // The environment marker is kept as a property.
+    assert_eq!(
+        all["pkg:pypi/urllib3@2.2.3"]["properties"],
+        serde_json::json!([{"name": "xtask:python:marker", "value": "python_full_version >= '3.8'"}])
+    );
     assert_eq!(
         depends_on(&doc, "pkg:pypi/requests@2.32.3"),
         ["pkg:pypi/certifi@2024.8.30".to_string()].into()
@@ -346,7 +353,7 @@ fn poetry_and_requirements_fixtures_merge_one_component_per_identity() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("tools/requirements.txt:7: `six>=1.16` is not pinned"),
+            .contains("tools/requirements.txt: 1 line is not pinned to one version (`name==version` or `name @ URL`), left out: `six` (line 7)"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -516,7 +523,13 @@ fn requirements_files_follow_their_includes() {
         out.to_str().unwrap(),
     ];
     let (_, stderr) = ok(xtask(repo.root(), &only_dev));
-    assert_eq!(stderr, "");
+    // No warning but the one about the missing licence environment.
+    assert!(
+        stderr
+            .lines()
+            .all(|l| l.starts_with("warning: no Python environment")),
+        "{stderr}"
+    );
     let doc = json(&out);
     let all = components(&doc);
     let ids: BTreeSet<&str> = all

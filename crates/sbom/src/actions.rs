@@ -143,6 +143,7 @@ impl ActionRef<'_> {
             licence: None,
             sha256: Vec::new(),
             other_hashes: Vec::new(),
+            properties: Vec::new(),
             links: vec![Link {
                 kind: LinkKind::Vcs,
                 url: format!("https://github.com/{}/{}", self.owner, self.repo),

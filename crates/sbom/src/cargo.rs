@@ -339,6 +339,7 @@ fn component(
         links,
         download: download(p, source),
         scope: Scope::Required,
+        properties: Vec::new(),
     }
 }
 

@@ -188,6 +188,14 @@ struct Attachment<'a> {
     content: &'a str,
 }
 
+/// A name-value pair the schema leaves to the producer (`xtask:python:marker`,
+/// `cargo-xtask-sbom:dev-dependency`).
+#[derive(Serialize)]
+struct Property<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
 #[derive(Serialize)]
 struct ExternalReference<'a> {
     #[serde(rename = "type")]
@@ -209,12 +217,6 @@ struct Contact<'a> {
     name: &'a str,
 }
 
-#[derive(Serialize)]
-struct Property<'a> {
-    name: &'a str,
-    value: &'a str,
-}
-
 impl<'a> CdxComponent<'a> {
     fn new(
         c: &'a Component,
@@ -232,11 +234,12 @@ impl<'a> CdxComponent<'a> {
                 c.authors.iter().map(|name| Contact { name }).collect(),
             ),
         };
-        let mut properties: Vec<Property<'a>> = model
+        // The component's own properties (such as a requirement's marker), then those the
+        // model adds by id (a GitHub Action's pinning), then its development-only edges.
+        let mut properties: Vec<Property<'a>> = c
             .properties
-            .get(&c.id)
-            .into_iter()
-            .flatten()
+            .iter()
+            .chain(model.properties.get(&c.id).into_iter().flatten())
             .map(|(name, value)| Property { name, value })
             .collect();
         properties.extend(

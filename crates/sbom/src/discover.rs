@@ -35,7 +35,14 @@ impl Kind {
             "pnpm-lock.yaml" => Kind::PnpmLock,
             "yarn.lock" => Kind::YarnLock,
             "package.json" => Kind::PackageJson,
-            n if n.starts_with("requirements") && n.ends_with(".txt") => Kind::Requirements,
+            // `requirements` as a word of a `.txt` name: `requirements-dev.txt`,
+            // `dev-requirements.txt`.
+            n if n.ends_with(".txt")
+                && (n.starts_with("requirements")
+                    || n.split(['-', '_', '.']).any(|w| w == "requirements")) =>
+            {
+                Kind::Requirements
+            }
             _ => return None,
         })
     }
@@ -149,6 +156,7 @@ mod tests {
     fn kinds_by_name() {
         assert_eq!(Kind::of("requirements-dev.txt"), Some(Kind::Requirements));
         assert_eq!(Kind::of("requirements.in"), None);
+        assert_eq!(Kind::of("dev-requirements.txt"), Some(Kind::Requirements));
         assert_eq!(Kind::of("npm-shrinkwrap.json"), Some(Kind::PackageLock));
         assert_eq!(Kind::of("Cargo.lock"), None);
     }

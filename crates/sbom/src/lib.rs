@@ -16,7 +16,9 @@ mod naming;
 mod npm;
 mod pyenv;
 pub mod python;
+mod requirements;
 pub mod spdx;
+mod trove;
 mod unlocked;
 mod workspaces;
 
@@ -287,23 +289,21 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
     for c in unlocked {
         python_graph.projects.entry(c.id.clone()).or_insert(c);
     }
-    // The environment named, else a `.venv` at the root or beside any lockfile read.
-    let envs: Vec<PathBuf> = match options.python_env.clone().or(config.python_env) {
-        Some(e) => vec![repo.path(e)],
-        None => {
-            let mut dirs: Vec<PathBuf> = std::iter::once(repo.root().to_path_buf())
-                .chain(
-                    python_files
-                        .iter()
-                        .filter_map(|f| f.parent().map(Path::to_path_buf)),
-                )
-                .map(|d| d.join(".venv"))
-                .filter(|d| d.is_dir())
-                .collect();
-            dirs.sort();
-            dirs.dedup();
-            dirs
-        }
+    // The environment named, else VIRTUAL_ENV, else a `.venv` at the root or beside a lockfile.
+    let envs = if python_files.is_empty() {
+        Vec::new()
+    } else {
+        let named = match (options.python_env.clone(), config.python_env) {
+            (Some(e), _) => Some(("--python-env", repo.path(e))),
+            (None, Some(e)) => Some(("xtask.toml [sbom] python_env", repo.path(e))),
+            (None, None) => None,
+        };
+        pyenv::environments(
+            named,
+            repo.root(),
+            &python_files,
+            &mut python_graph.warnings,
+        )?
     };
     if !python_files.is_empty() && !envs.is_empty() {
         let mut licences = pyenv::Licences::new();
@@ -558,6 +558,7 @@ fn workspace_model(name: &str, graph: cargo::CargoGraph, created: i64) -> Model 
             links: Vec::new(),
             download: None,
             scope: model::Scope::Required,
+            properties: Vec::new(),
         },
         parts: graph.members,
         components: graph.components,

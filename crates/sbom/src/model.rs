@@ -45,6 +45,9 @@ pub struct Component {
     /// Where the package can be fetched (SPDX `downloadLocation`), when it is a URL.
     pub download: Option<String>,
     pub scope: Scope,
+    /// Name-value pairs the formats have no field for (CycloneDX `properties`), sorted:
+    /// a Python requirement's environment marker (`xtask:python:marker`).
+    pub properties: Vec<(String, String)>,
 }
 
 /// A digest in an algorithm other than SHA-256.
@@ -274,6 +277,7 @@ mod tests {
             links: Vec::new(),
             download: None,
             scope: Scope::Required,
+            properties: Vec::new(),
         }
     }
 

@@ -202,6 +202,7 @@ fn component(name: &str, version: Option<&str>, kind: ComponentKind) -> Componen
         licence: None,
         sha256: Vec::new(),
         other_hashes: Vec::new(),
+        properties: Vec::new(),
         links: Vec::new(),
         download: None,
         scope: Scope::Required,

@@ -1,15 +1,65 @@
 //! Licences of Python distributions, from an installed environment's metadata
-//! (`site-packages/*.dist-info/METADATA`): `License-Expression`, else `License`, else the licence
-//! classifiers, normalised to SPDX expressions. What cannot be normalised is left out.
+//! (`site-packages/*.dist-info/METADATA`, legacy `*.egg-info`): PEP 639 `License-Expression`,
+//! else a `License` field that parses as SPDX, else the licence classifiers (`trove.rs`). What
+//! names no single licence is left out, never guessed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::SbomError;
 use crate::model::Licence;
 use crate::python::normalise;
 
 /// Licences by (normalised name, version).
 pub(crate) type Licences = BTreeMap<(String, String), Licence>;
+
+/// The environments whose metadata gives licences: the one named (`--python-env`, else
+/// `[sbom] python_env`), which must exist; else `VIRTUAL_ENV` when set; else a `.venv` at the
+/// root or beside any lockfile read. When none is found, one warning says how to point at one.
+pub(crate) fn environments(
+    named: Option<(&str, PathBuf)>,
+    root: &Path,
+    lockfiles: &[PathBuf],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<PathBuf>, SbomError> {
+    if let Some((flag, env)) = named {
+        if !env.is_dir() {
+            return Err(SbomError::Usage(format!(
+                "{flag} {}: no such directory; name a Python virtual environment (the folder holding pyvenv.cfg, e.g. .venv)",
+                env.display()
+            )));
+        }
+        return Ok(vec![env]);
+    }
+    if let Some(env) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
+        let env = root.join(env);
+        if env.is_dir() {
+            return Ok(vec![env]);
+        }
+        warnings.push(format!(
+            "VIRTUAL_ENV={}: no such directory; Python licences are left out (activate an existing environment or pass --python-env PATH)",
+            env.display()
+        ));
+        return Ok(Vec::new());
+    }
+    let mut dirs: Vec<PathBuf> = std::iter::once(root.to_path_buf())
+        .chain(
+            lockfiles
+                .iter()
+                .filter_map(|f| f.parent().map(Path::to_path_buf)),
+        )
+        .map(|d| d.join(".venv"))
+        .filter(|d| d.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    if dirs.is_empty() {
+        warnings.push(
+            "no Python environment (.venv at the root or beside a lockfile, or VIRTUAL_ENV): Python licences are left out; create one (`uv sync`, `poetry install`, `pip install -r ...`) or pass --python-env PATH".to_string(),
+        );
+    }
+    Ok(dirs)
+}
 
 /// Reads every distribution's metadata under `env` (a virtual environment's root).
 pub(crate) fn licences(env: &Path) -> Licences {
@@ -20,10 +70,18 @@ pub(crate) fn licences(env: &Path) -> Licences {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".dist-info") {
+            // Wheels install `*.dist-info/METADATA`; legacy installs `*.egg-info/PKG-INFO`, or an
+            // `*.egg-info` file holding the same headers.
+            let metadata = if name.ends_with(".dist-info") {
+                entry.path().join("METADATA")
+            } else if name.ends_with(".egg-info") && entry.path().is_dir() {
+                entry.path().join("PKG-INFO")
+            } else if name.ends_with(".egg-info") {
+                entry.path()
+            } else {
                 continue;
-            }
-            let Ok(text) = std::fs::read_to_string(entry.path().join("METADATA")) else {
+            };
+            let Ok(text) = std::fs::read_to_string(metadata) else {
                 continue;
             };
             if let Some((key, licence)) = from_metadata(&text) {
@@ -77,17 +135,33 @@ pub(crate) fn from_metadata(text: &str) -> Option<((String, String), Licence)> {
         .and_then(expression)
         .or_else(|| get("license").and_then(expression))
         .or_else(|| {
-            let ids: Vec<&str> = headers
-                .iter()
-                .filter(|(k, _)| k == "classifier")
-                .filter_map(|(_, v)| classifier(v))
-                .collect();
-            let mut ids = ids;
-            ids.sort();
-            ids.dedup();
-            (!ids.is_empty()).then(|| ids.join(" OR "))
+            classifiers(
+                headers
+                    .iter()
+                    .filter(|(k, _)| k == "classifier")
+                    .map(|(_, v)| v.as_str()),
+            )
         })?;
     Some((key, Licence::Expression(licence)))
+}
+
+/// The licences the classifiers name, as one `OR` expression; `None` when one of them names no
+/// single licence (`BSD License` beside `MIT License` would otherwise read as MIT alone).
+/// `OSI Approved` and `DFSG approved` alone are categories, not licences.
+fn classifiers<'a>(values: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut ids = Vec::new();
+    for v in values.map(str::trim) {
+        if !v.starts_with("License ::")
+            || v == "License :: OSI Approved"
+            || v == "License :: DFSG approved"
+        {
+            continue;
+        }
+        ids.push(crate::trove::spdx_id(v)?);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    (!ids.is_empty()).then(|| ids.join(" OR "))
 }
 
 /// A canonical SPDX expression for `text`, when it is one (`MIT`, `Apache 2.0`,
@@ -97,44 +171,26 @@ fn expression(text: &str) -> Option<String> {
     if text.is_empty() || text.contains('\n') || text.eq_ignore_ascii_case("unknown") {
         return None;
     }
-    if let Ok(canonical) = spdx::Expression::canonicalize(text) {
-        let canonical = canonical.unwrap_or_else(|| text.to_string());
-        if spdx::Expression::parse(&canonical).is_ok() {
-            return Some(canonical);
-        }
-    }
-    match spdx::imprecise_license_id(text) {
-        Some((id, len)) if len == text.len() => Some(id.name.to_string()),
-        _ => None,
-    }
-}
-
-/// The SPDX id a Trove licence classifier names unambiguously.
-fn classifier(text: &str) -> Option<&'static str> {
-    let name = text.strip_prefix("License :: ")?;
-    let name = name.strip_prefix("OSI Approved :: ").unwrap_or(name);
-    Some(match name {
-        "MIT License" => "MIT",
-        "MIT No Attribution License (MIT-0)" => "MIT-0",
-        "Apache Software License" => "Apache-2.0",
-        "ISC License (ISCL)" => "ISC",
-        "Mozilla Public License 2.0 (MPL 2.0)" => "MPL-2.0",
-        "Python Software Foundation License" => "PSF-2.0",
-        "The Unlicense (Unlicense)" => "Unlicense",
-        "zlib/libpng License" => "Zlib",
-        "Historical Permission Notice and Disclaimer (HPND)" => "HPND",
-        "Boost Software License 1.0 (BSL-1.0)" => "BSL-1.0",
-        "GNU General Public License v2 (GPLv2)" => "GPL-2.0-only",
-        "GNU General Public License v2 or later (GPLv2+)" => "GPL-2.0-or-later",
-        "GNU General Public License v3 (GPLv3)" => "GPL-3.0-only",
-        "GNU General Public License v3 or later (GPLv3+)" => "GPL-3.0-or-later",
-        "GNU Lesser General Public License v3 (LGPLv3)" => "LGPL-3.0-only",
-        "GNU Lesser General Public License v3 or later (LGPLv3+)" => "LGPL-3.0-or-later",
-        "GNU Affero General Public License v3" => "AGPL-3.0-only",
-        "Eclipse Public License 2.0 (EPL-2.0)" => "EPL-2.0",
-        // "BSD License" and the like name no single licence: left out rather than guessed.
-        _ => return None,
-    })
+    let canonical = spdx::Expression::canonicalize(text)
+        .ok()?
+        .unwrap_or_else(|| text.to_string());
+    let parsed = spdx::Expression::parse(&canonical).ok()?;
+    // The lax reading turns a bare name into one version (`LGPL` into LGPL-2.0-only, `BSD`
+    // into BSD-2-Clause): each version the expression names must be written in the text.
+    let numbers = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let written = numbers(text);
+    let guessed = parsed.requirements().any(|r| match &r.req.license {
+        spdx::LicenseItem::Spdx { id, .. } => numbers(id.name)
+            .first()
+            .is_some_and(|n| !written.contains(n)),
+        spdx::LicenseItem::Other { .. } => false,
+    });
+    (!guessed).then_some(canonical)
 }
 
 #[cfg(test)]
@@ -164,13 +220,40 @@ mod tests {
         );
         assert_eq!(
             licence(
-                "Name: a\nVersion: 1\nLicense: Copyright (c) someone\n  all rights\nClassifier: License :: OSI Approved :: MIT License\nClassifier: License :: OSI Approved :: Apache Software License\n"
+                "Name: a\nVersion: 1\nLicense: Copyright (c) someone\n  all rights\nClassifier: License :: OSI Approved :: MIT License\nClassifier: License :: OSI Approved :: ISC License (ISCL)\nClassifier: License :: OSI Approved\n"
             ),
-            Some("Apache-2.0 OR MIT".into())
+            Some("ISC OR MIT".into())
+        );
+        // `Apache Software License` names no version: the pair is not read as MIT alone.
+        assert_eq!(
+            licence(
+                "Name: a\nVersion: 1\nClassifier: License :: OSI Approved :: MIT License\nClassifier: License :: OSI Approved :: Apache Software License\n"
+            ),
+            None
         );
         assert_eq!(
             licence("Name: a\nVersion: 1\nClassifier: License :: OSI Approved :: BSD License\n"),
             None
+        );
+        // A bare name names no version: neither the field nor the classifier is a guess.
+        assert_eq!(
+            licence(
+                "Name: a\nVersion: 1\nLicense: LGPL\nClassifier: License :: OSI Approved :: GNU Library or Lesser General Public License (LGPL)\n"
+            ),
+            None
+        );
+        assert_eq!(licence("Name: a\nVersion: 1\nLicense: BSD\n"), None);
+        assert_eq!(
+            licence(
+                "Name: a\nVersion: 1\nLicense: LGPL\nClassifier: License :: OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)\n"
+            ),
+            Some("LGPL-2.0-or-later".into())
+        );
+        assert_eq!(
+            licence(
+                "Name: a\nVersion: 1\nClassifier: License :: OSI Approved :: PostgreSQL License\n"
+            ),
+            Some("PostgreSQL".into())
         );
         assert_eq!(
             from_metadata("Name: Foo.Bar\nVersion: 2.0\nLicense: MIT\n\nLicense: body\n")

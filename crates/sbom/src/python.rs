@@ -1,7 +1,8 @@
-//! The Python readers: `uv.lock`, `poetry.lock` and fully pinned `requirements*.txt`, with the
-//! project itself from `pyproject.toml`, read as text (no Python is run), into the neutral
-//! model's pieces. Licences come from an installed environment's distribution metadata when
-//! there is one (`licences.rs`); otherwise they are left out rather than guessed.
+//! The Python readers: `uv.lock`, `poetry.lock` and fully pinned `requirements*.txt`
+//! (`requirements.rs`), with the project itself from `pyproject.toml`, read as text (no Python is
+//! run), into the neutral model's pieces. Licences come from an installed environment's
+//! distribution metadata when there is one (`pyenv.rs`); otherwise they are left out rather than
+//! guessed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -54,13 +55,13 @@ pub(crate) fn read(opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let part = if included {
-            requirements(&file, &text, opts)?
+            crate::requirements::read(&file, &text, opts)?
         } else if name == "uv.lock" {
             uv_lock(&file, &text, opts)?
         } else if name == "poetry.lock" {
             poetry_lock(&file, &text, opts)?
         } else {
-            requirements(&file, &text, opts)?
+            crate::requirements::read(&file, &text, opts)?
         };
         todo.extend(part.includes.iter().rev().map(|i| (i.clone(), true)));
         graph.merge(part);
@@ -89,7 +90,7 @@ impl PythonGraph {
     }
 }
 
-fn merge_component(map: &mut BTreeMap<String, Component>, id: String, c: Component) {
+pub(crate) fn merge_component(map: &mut BTreeMap<String, Component>, id: String, c: Component) {
     match map.get_mut(&id) {
         None => {
             map.insert(id, c);
@@ -104,6 +105,9 @@ fn merge_component(map: &mut BTreeMap<String, Component>, id: String, c: Compone
             if have.licence.is_none() {
                 have.licence = c.licence;
             }
+            have.properties.extend(c.properties);
+            have.properties.sort();
+            have.properties.dedup();
         }
     }
 }
@@ -128,7 +132,7 @@ pub fn normalise(name: &str) -> String {
 
 /// Where a package comes from, for its purl qualifiers and download location.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Origin {
+pub(crate) enum Origin {
     Pypi,
     Registry(String),
     Git {
@@ -170,7 +174,12 @@ fn is_pypi(url: &str) -> bool {
     url == "https://pypi.org/simple" || url == "https://pypi.python.org/simple"
 }
 
-fn component(name: &str, version: Option<&str>, origin: &Origin, kind: ComponentKind) -> Component {
+pub(crate) fn component(
+    name: &str,
+    version: Option<&str>,
+    origin: &Origin,
+    kind: ComponentKind,
+) -> Component {
     let id = purl(name, version, origin);
     Component {
         id: id.clone(),
@@ -193,10 +202,11 @@ fn component(name: &str, version: Option<&str>, origin: &Origin, kind: Component
             _ => None,
         },
         scope: Scope::Required,
+        properties: Vec::new(),
     }
 }
 
-fn sha256_of(hash: &str) -> Option<String> {
+pub(crate) fn sha256_of(hash: &str) -> Option<String> {
     let hex = hash.strip_prefix("sha256:")?;
     (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| hex.to_ascii_lowercase())
@@ -211,7 +221,7 @@ fn lock_error(path: &Path, text: &str, err: &toml::de::Error) -> SbomError {
 }
 
 /// Marks what is reached only through dev edges `Excluded`, or drops it with `no_dev`.
-fn finish(mut graph: PythonGraph, no_dev: bool) -> PythonGraph {
+pub(crate) fn finish(mut graph: PythonGraph, no_dev: bool) -> PythonGraph {
     if graph.projects.is_empty() {
         // Nothing to reach from: the lockfile's packages are all taken as required.
         return graph;
@@ -245,10 +255,28 @@ fn finish(mut graph: PythonGraph, no_dev: bool) -> PythonGraph {
 // ---------------------------------------------------------------------------------------------
 // uv.lock
 
+/// The `uv.lock` format versions this build reads.
+const UV_LOCK_VERSIONS: &[i64] = &[1];
+/// The major `lock-version`s of `poetry.lock` this build reads (1.x, 2.x; none written is 1.0).
+const POETRY_LOCK_MAJORS: &[&str] = &["1", "2"];
+
 #[derive(Deserialize)]
 struct UvLock {
+    version: Option<toml::Value>,
     #[serde(default)]
     package: Vec<UvPackage>,
+}
+
+/// A lockfile whose format version this build does not know is refused rather than misread.
+fn unknown_version(path: &Path, found: Option<&toml::Value>, known: &str) -> SbomError {
+    let found = found.map_or_else(|| "none".to_string(), toml::Value::to_string);
+    SbomError::Lockfile {
+        path: path.to_path_buf(),
+        location: None,
+        message: format!(
+            "lockfile format version {found} is not one this build reads ({known}); regenerate it with a tool version that writes one of these, or update xtask"
+        ),
+    }
 }
 
 #[derive(Deserialize)]
@@ -328,6 +356,18 @@ type Candidate = (Option<String>, BTreeMap<String, String>, String);
 
 fn uv_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
     let lock: UvLock = toml::from_str(text).map_err(|e| lock_error(path, text, &e))?;
+    if !lock
+        .version
+        .as_ref()
+        .and_then(toml::Value::as_integer)
+        .is_some_and(|v| UV_LOCK_VERSIONS.contains(&v))
+    {
+        return Err(unknown_version(
+            path,
+            lock.version.as_ref(),
+            "`version = 1`",
+        ));
+    }
     let dir = path.parent().unwrap_or(opts.root);
     let mut graph = PythonGraph::default();
     // name -> [(version, id)], to resolve dependency entries, which name a version and source
@@ -444,6 +484,8 @@ fn uv_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonGraph
 struct PoetryLock {
     #[serde(default)]
     package: Vec<PoetryPackage>,
+    #[serde(default)]
+    metadata: toml::Table,
 }
 
 #[derive(Deserialize)]
@@ -475,6 +517,21 @@ struct PoetrySource {
 
 fn poetry_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
     let lock: PoetryLock = toml::from_str(text).map_err(|e| lock_error(path, text, &e))?;
+    let version = lock.metadata.get("lock-version");
+    let known = match version {
+        None => true,
+        Some(v) => v
+            .as_str()
+            .and_then(|v| v.split('.').next())
+            .is_some_and(|major| POETRY_LOCK_MAJORS.contains(&major)),
+    };
+    if !known {
+        return Err(unknown_version(
+            path,
+            version,
+            "`lock-version` 1.x or 2.x under [metadata]",
+        ));
+    }
     let dir = path.parent().unwrap_or(opts.root);
     let mut graph = PythonGraph::default();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
@@ -566,7 +623,7 @@ fn poetry_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonG
 }
 
 /// A lockfile with no `pyproject.toml` beside it: the groups recorded in the lockfile decide.
-fn finish_without_project(
+pub(crate) fn finish_without_project(
     mut graph: PythonGraph,
     main: &BTreeSet<String>,
     no_dev: bool,
@@ -585,125 +642,6 @@ fn finish_without_project(
         }
     }
     graph
-}
-
-// ---------------------------------------------------------------------------------------------
-// requirements*.txt
-
-fn requirements(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
-    let dir = path.parent().unwrap_or(opts.root);
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let dev_file = ["dev", "test", "lint", "doc"]
-        .iter()
-        .any(|w| file_name.contains(w));
-    let mut graph = PythonGraph::default();
-    let shown = relative(path, opts.root);
-    let mut direct = Vec::new();
-    // Join continuation lines, remembering where each logical line started.
-    let mut logical: Vec<(usize, String)> = Vec::new();
-    let mut pending: Option<(usize, String)> = None;
-    for (n, line) in text.lines().enumerate() {
-        let line = line.split(" #").next().unwrap_or(line);
-        let (start, mut acc) = pending.take().unwrap_or((n + 1, String::new()));
-        if let Some(head) = line.trim_end().strip_suffix('\\') {
-            acc.push_str(head);
-            acc.push(' ');
-            pending = Some((start, acc));
-        } else {
-            acc.push_str(line);
-            logical.push((start, acc));
-        }
-    }
-    logical.extend(pending);
-    for (line_no, line) in logical {
-        let line = line.trim();
-        if let Some(target) = included_file(line) {
-            let location = format!("{shown}:{line_no}: `{line}`");
-            if target.contains("://") {
-                let message = format!("{location}: a remote requirements file is not read");
-                if opts.strict {
-                    return Err(SbomError::Unpinned(message));
-                }
-                graph.warnings.push(message);
-            } else if dir.join(target).is_file() {
-                graph.includes.push(dir.join(target));
-            } else {
-                return Err(SbomError::Usage(format!("{location}: no such file")));
-            }
-            continue;
-        }
-        if line.is_empty() || line.starts_with('#') || line.starts_with('-') {
-            continue;
-        }
-        let (spec, _marker) = line.split_once(';').unwrap_or((line, ""));
-        let mut words = spec.split_whitespace();
-        let requirement = words.next().unwrap_or_default();
-        let hashes: Vec<String> = spec
-            .split_whitespace()
-            .filter_map(|w| w.strip_prefix("--hash="))
-            .filter_map(sha256_of)
-            .collect();
-        let pinned = requirement
-            .split_once("==")
-            .filter(|(_, v)| !v.is_empty() && !v.contains([',', '*', '<', '>', '!', '~', '=']));
-        let Some((name, version)) = pinned else {
-            let message = format!(
-                "{shown}:{line_no}: `{requirement}` is not pinned to one version (`name==version`)"
-            );
-            if opts.strict {
-                return Err(SbomError::Unpinned(message));
-            }
-            graph.warnings.push(format!("{message}; skipped"));
-            continue;
-        };
-        let name = name.split('[').next().unwrap_or(name);
-        let mut c = component(name, Some(version), &Origin::Pypi, ComponentKind::Library);
-        c.sha256 = hashes
-            .into_iter()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        direct.push(c.id.clone());
-        merge_component(&mut graph.components, c.id.clone(), c);
-    }
-    let project = project(dir, opts.root)?;
-    match project {
-        Some(p) => {
-            let pid = p.component.id.clone();
-            let kind = if dev_file {
-                EdgeKind::Dev
-            } else {
-                EdgeKind::Normal
-            };
-            graph
-                .edges
-                .insert(pid.clone(), direct.into_iter().map(|d| (d, kind)).collect());
-            graph.projects.insert(pid, p.component);
-            Ok(finish(graph, opts.no_dev))
-        }
-        None if dev_file => {
-            let none = BTreeSet::new();
-            Ok(finish_without_project(graph, &none, opts.no_dev))
-        }
-        None => Ok(graph),
-    }
-}
-
-/// The file a `-r FILE`, `-rFILE`, `--requirement FILE` or `--requirement=FILE` line includes,
-/// relative to the including file's folder as pip reads it. Constraints files (`-c`) add no
-/// package and are not read.
-fn included_file(line: &str) -> Option<&str> {
-    let rest = match line.strip_prefix("--requirement") {
-        Some(r) if r.starts_with('=') => &r[1..],
-        Some(r) if r.starts_with(char::is_whitespace) => r,
-        Some(_) => return None,
-        None => line.strip_prefix("-r")?,
-    };
-    let target = rest.trim();
-    (!target.is_empty()).then_some(target)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -821,21 +759,6 @@ pub(crate) fn project(dir: &Path, root: &Path) -> Result<Option<Project>, SbomEr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn include_lines() {
-        assert_eq!(included_file("-r base.txt"), Some("base.txt"));
-        assert_eq!(included_file("-rbase.txt"), Some("base.txt"));
-        assert_eq!(
-            included_file("--requirement  dir/a b.txt"),
-            Some("dir/a b.txt")
-        );
-        assert_eq!(included_file("--requirement=base.txt"), Some("base.txt"));
-        assert_eq!(included_file("--requirements.txt"), None);
-        assert_eq!(included_file("-c constraints.txt"), None);
-        assert_eq!(included_file("-r"), None);
-        assert_eq!(included_file("requests==2.0"), None);
-    }
 
     #[test]
     fn pep503_names() {

@@ -111,6 +111,7 @@ mod tests {
             licence: None,
             sha256: Vec::new(),
             other_hashes: Vec::new(),
+            properties: Vec::new(),
             links: Vec::new(),
             download: None,
             scope,

@@ -138,10 +138,22 @@ fn workspaces_below_the_root_are_listed_with_the_python_project() {
         "wrote dist/sbom/data-platform.cdx.json (data-platform: 7 components)\n\
          wrote dist/sbom/data-platform.spdx.json (data-platform: 7 components)\n"
     );
+    // Two warnings: the unlocked workspace, and no Python environment for licences.
     assert_eq!(
         stderr.matches("warning: ").count(),
+        2,
+        "one warning per matter: {stderr}"
+    );
+    assert_eq!(
+        stderr
+            .matches("warning: experimental/Cargo.toml: a Cargo workspace without a Cargo.lock")
+            .count(),
         1,
-        "one warning, for the unlocked workspace: {stderr}"
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: no Python environment"),
+        "{stderr}"
     );
     assert!(
         stderr.contains("experimental/Cargo.toml: a Cargo workspace without a Cargo.lock"),

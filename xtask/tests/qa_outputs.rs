@@ -1,8 +1,10 @@
 //! Outputs never replace what they point at: `qa --json/--markdown` and `sbom --output` given a
-//! symlink write its target (the link stays), a FIFO or `/dev/null` is written into (it stays
+//! symlink write its target (the link stays), a FIFO or a null device is written into (it stays
 //! a FIFO, a character device), `$GITHUB_STEP_SUMMARY` is appended to; and inside
 //! `target/xtask/` no symlink is followed (a planted log link or `qa/` link leaves the outside
-//! file or directory untouched). These tests run as root here, so `/dev/null` is at stake.
+//! file or directory untouched). The machine's `/dev/null` is never handed to the binary: a
+//! regression would replace it for every program (it did once). The tests make their own null
+//! device (`mknod c 1 3`, as root) in a temp dir and check that it stays one.
 
 mod qa_support;
 
@@ -29,8 +31,24 @@ fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-fn dev_null_is_a_char_device() -> bool {
-    std::fs::symlink_metadata("/dev/null").is_ok_and(|m| m.file_type().is_char_device())
+/// A private null device (major 1, minor 3, as `/dev/null`) in a temp dir of its own. It needs
+/// root (CAP_MKNOD), as the tests have; without it the test fails loudly here.
+fn null_device() -> (tempfile::TempDir, PathBuf) {
+    use nix::sys::stat::{Mode, SFlag, makedev, mknod};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("null");
+    mknod(
+        &path,
+        SFlag::S_IFCHR,
+        Mode::from_bits_truncate(0o666),
+        makedev(1, 3),
+    )
+    .expect("mknod a null device (the tests run as root)");
+    (dir, path)
+}
+
+fn is_char_device(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_char_device())
 }
 
 /// A repository that `sbom` documents without cargo: one pinned requirement.
@@ -167,31 +185,32 @@ fn a_fifo_output_is_written_into_and_stays_a_fifo() {
 }
 
 #[test]
-fn dev_null_as_output_stays_the_null_device() {
-    assert!(dev_null_is_a_char_device(), "/dev/null was broken before");
+fn a_null_device_as_output_stays_the_null_device() {
+    let (_dir, null) = null_device();
+    let null_arg = null.to_str().unwrap();
     let repo = repo_with(GATES);
     let run = xtask(
         &repo,
         &[
             "qa",
             "--json",
-            "/dev/null",
+            null_arg,
             "--markdown",
-            "/dev/null",
+            null_arg,
             "--junit",
-            "/dev/null",
+            null_arg,
         ],
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(dev_null_is_a_char_device(), "qa replaced /dev/null");
-    let out = sbom(&python_repo(), Path::new("/dev/null"));
+    assert!(is_char_device(&null), "qa replaced the null device");
+    let out = sbom(&python_repo(), &null);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(dev_null_is_a_char_device(), "sbom replaced /dev/null");
-    assert_eq!(std::fs::read("/dev/null").unwrap(), b"");
+    assert!(is_char_device(&null), "sbom replaced the null device");
+    assert_eq!(std::fs::read(&null).unwrap(), b"");
 }
 
 #[test]
@@ -212,7 +231,8 @@ fn dev_stdout_as_output_writes_into_the_pipe() {
 }
 
 #[test]
-fn a_merged_report_writes_through_a_symlink_and_into_dev_null() {
+fn a_merged_report_writes_through_a_symlink_and_into_a_null_device() {
+    let (_dir, null) = null_device();
     let repo = repo_with(GATES);
     let shard = repo.path("shard.json");
     let run = xtask(&repo, &["qa", "--json", shard.to_str().unwrap()]);
@@ -231,11 +251,11 @@ fn a_merged_report_writes_through_a_symlink_and_into_dev_null() {
             "--json",
             link.to_str().unwrap(),
             "--markdown",
-            "/dev/null",
+            null.to_str().unwrap(),
         ],
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(is_symlink(&link) && dev_null_is_a_char_device());
+    assert!(is_symlink(&link) && is_char_device(&null));
     assert_eq!(gate(&json_report(&target), "ok")["status"], "pass");
 }
 

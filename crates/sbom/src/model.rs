@@ -204,6 +204,39 @@ impl Model {
     }
 }
 
+/// One rule for every lockfile reader: what `roots` (the projects) reach through edges that are
+/// not development-only is required; the rest of `components` is marked `Excluded`, or, with
+/// `no_dev`, dropped together with its edges and every development edge.
+pub(crate) fn scope_dev_only<'a>(
+    roots: impl Iterator<Item = &'a String>,
+    components: &mut BTreeMap<String, Component>,
+    edges: &mut BTreeMap<String, BTreeMap<String, EdgeKind>>,
+    no_dev: bool,
+) {
+    let mut required: BTreeSet<String> = roots.cloned().collect();
+    let mut todo: Vec<String> = required.iter().cloned().collect();
+    while let Some(id) = todo.pop() {
+        for (to, kind) in edges.get(&id).into_iter().flatten() {
+            if *kind != EdgeKind::Dev && required.insert(to.clone()) {
+                todo.push(to.clone());
+            }
+        }
+    }
+    if no_dev {
+        components.retain(|id, _| required.contains(id));
+        edges.retain(|from, _| required.contains(from));
+        for tos in edges.values_mut() {
+            tos.retain(|to, kind| *kind != EdgeKind::Dev && required.contains(to));
+        }
+    } else {
+        for (id, c) in components.iter_mut() {
+            if !required.contains(id) {
+                c.scope = Scope::Excluded;
+            }
+        }
+    }
+}
+
 /// `secs` since the epoch as RFC 3339 UTC, to the second: `2024-05-01T12:00:00Z`.
 pub fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);

@@ -153,28 +153,12 @@ impl NpmGraph {
 /// Marks what the projects reach only through development edges `excluded`, or drops it with
 /// `no_dev`. One rule for the three lockfiles (npm's own `dev: true` says the same).
 fn finish(mut graph: NpmGraph, no_dev: bool) -> NpmGraph {
-    let mut required: BTreeSet<String> = graph.projects.keys().cloned().collect();
-    let mut todo: Vec<String> = required.iter().cloned().collect();
-    while let Some(id) = todo.pop() {
-        for (to, kind) in graph.edges.get(&id).into_iter().flatten() {
-            if *kind != EdgeKind::Dev && required.insert(to.clone()) {
-                todo.push(to.clone());
-            }
-        }
-    }
-    if no_dev {
-        graph.components.retain(|id, _| required.contains(id));
-        graph.edges.retain(|from, _| required.contains(from));
-        for tos in graph.edges.values_mut() {
-            tos.retain(|to, kind| *kind != EdgeKind::Dev && required.contains(to));
-        }
-    } else {
-        for (id, c) in &mut graph.components {
-            if !required.contains(id) {
-                c.scope = Scope::Excluded;
-            }
-        }
-    }
+    crate::model::scope_dev_only(
+        graph.projects.keys(),
+        &mut graph.components,
+        &mut graph.edges,
+        no_dev,
+    );
     graph
 }
 

@@ -226,28 +226,12 @@ pub(crate) fn finish(mut graph: PythonGraph, no_dev: bool) -> PythonGraph {
         // Nothing to reach from: the lockfile's packages are all taken as required.
         return graph;
     }
-    let mut required: BTreeSet<String> = graph.projects.keys().cloned().collect();
-    let mut todo: Vec<String> = required.iter().cloned().collect();
-    while let Some(id) = todo.pop() {
-        for (to, kind) in graph.edges.get(&id).into_iter().flatten() {
-            if *kind != EdgeKind::Dev && required.insert(to.clone()) {
-                todo.push(to.clone());
-            }
-        }
-    }
-    if no_dev {
-        graph.components.retain(|id, _| required.contains(id));
-        graph.edges.retain(|from, _| required.contains(from));
-        for tos in graph.edges.values_mut() {
-            tos.retain(|to, kind| *kind != EdgeKind::Dev && required.contains(to));
-        }
-    } else {
-        for (id, c) in &mut graph.components {
-            if !required.contains(id) {
-                c.scope = Scope::Excluded;
-            }
-        }
-    }
+    crate::model::scope_dev_only(
+        graph.projects.keys(),
+        &mut graph.components,
+        &mut graph.edges,
+        no_dev,
+    );
     graph.edges.retain(|_, tos| !tos.is_empty());
     graph
 }

@@ -83,6 +83,18 @@ impl Found {
         out.sort();
         out
     }
+
+    /// The JavaScript lockfiles the npm reader takes unasked (`package-lock.json`,
+    /// `pnpm-lock.yaml`, `yarn.lock`; an `npm-shrinkwrap.json` only when named), sorted by path.
+    pub(crate) fn npm_lockfiles(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = [Kind::PackageLock, Kind::PnpmLock, Kind::YarnLock]
+            .iter()
+            .flat_map(|k| self.get(*k).iter().cloned())
+            .filter(|p| p.file_name().is_none_or(|n| n != "npm-shrinkwrap.json"))
+            .collect();
+        out.sort();
+        out
+    }
 }
 
 /// Walks `root` once. Unreadable folders are passed over: discovery lists what it can see.

@@ -258,7 +258,7 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
             out
         }
     };
-    let npm_files = npm_files(repo, options, config.npm.as_ref())?;
+    let npm_files = npm_files(repo, options, config.npm.as_ref(), &found)?;
     let (unlocked, mut warnings) = match &python_mode {
         PythonMode::Auto => unlocked::projects(repo.root(), &found)?,
         _ => Default::default(),
@@ -447,6 +447,7 @@ fn npm_files(
     repo: &repo::Repo,
     options: &SbomOptions,
     config: Option<&toml::Value>,
+    found: &discover::Found,
 ) -> Result<Vec<PathBuf>, SbomError> {
     let mode = match (&options.npm, config) {
         (Some(mode), _) => mode.clone(),
@@ -459,7 +460,7 @@ fn npm_files(
     };
     match mode {
         NpmMode::Off => Ok(Vec::new()),
-        NpmMode::Auto => Ok(npm::detect(repo.root())),
+        NpmMode::Auto => Ok(found.npm_lockfiles()),
         NpmMode::Files(files) => files
             .iter()
             .map(|f| {

@@ -7,7 +7,7 @@ mod package_lock;
 mod pnpm;
 mod yarn;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::SbomError;
@@ -31,54 +31,6 @@ pub(crate) struct NpmRead<'a> {
     pub root: &'a Path,
     pub files: &'a [PathBuf],
     pub no_dev: bool,
-}
-
-/// The lockfiles under `root`: `package-lock.json`, `pnpm-lock.yaml` and `yarn.lock`, sorted.
-/// Hidden folders, `node_modules` and `target` are not entered, and what git ignores is left
-/// out. (The one place to swap for the shared discovery walk.)
-pub(crate) fn detect(root: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    walk(root, 0, &mut found);
-    found.sort();
-    if found.is_empty() {
-        return found;
-    }
-    let cmd = repo::process::Cmd::new("git")
-        .arg("check-ignore")
-        .arg("--")
-        .args(found.iter().map(|f| f.as_os_str().to_os_string()))
-        .cwd(root);
-    if let Ok(done) = repo::process::run(&cmd, repo::process::RunOptions::capture()) {
-        let ignored: BTreeSet<PathBuf> = String::from_utf8_lossy(&done.stdout)
-            .lines()
-            .map(|l| root.join(l))
-            .collect();
-        found.retain(|f| !ignored.contains(f));
-    }
-    found
-}
-
-fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            let skipped =
-                name.starts_with('.') || ["node_modules", "target"].contains(&name.as_str());
-            if depth < 6 && !skipped {
-                walk(&entry.path(), depth + 1, found);
-            }
-        } else if kind.is_file()
-            && ["package-lock.json", "pnpm-lock.yaml", "yarn.lock"].contains(&name.as_str())
-        {
-            found.push(entry.path());
-        }
-    }
 }
 
 /// Reads every lockfile named, each on its own terms, into one graph.

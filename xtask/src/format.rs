@@ -300,21 +300,14 @@ fn apply(repo: &repo::Repo, args: ApplyArgs, out: &mut Vec<u8>) -> Result<Exit, 
     })
 }
 
-/// Takes the plan lock (`stagefmt::lock_plan`): a second run that would rewrite the plan says
-/// so and waits, then reads the plan afresh. `None`: Ctrl-C while waiting.
+/// Takes the plan lock (`stagefmt::plan_lock_path`): a second run that would rewrite the plan
+/// says so and waits, then reads the plan afresh. `None`: Ctrl-C while waiting.
 fn plan_lock(repo: &repo::Repo) -> anyhow::Result<Option<repo::lock::RunLock>> {
-    let waiting = |path: &Path, pid: Option<u32>| {
-        let shown = path.strip_prefix(repo.root()).unwrap_or(path).display();
-        let pid = pid.map_or_else(|| "unknown".to_string(), |p| p.to_string());
-        eprintln!(
-            "format: waiting for another format run that writes the plan in this repository ({shown}, pid {pid})..."
-        );
-    };
-    match stagefmt::lock_plan(repo, waiting) {
-        Ok(lock) => Ok(Some(lock)),
-        Err(repo::lock::LockError::Interrupted) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    crate::run_lock::take(
+        repo,
+        &stagefmt::plan_lock_path(repo),
+        "format: waiting for another format run that writes the plan in this repository",
+    )
 }
 
 fn io(e: std::io::Error) -> FormatError {

@@ -11,6 +11,7 @@ mod format;
 mod out;
 mod qa;
 mod reference;
+mod run_lock;
 mod sbom;
 
 use std::path::PathBuf;

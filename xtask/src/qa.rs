@@ -350,17 +350,11 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
 /// Takes `target/xtask/qa.lock` for a run, so that two runs in one repository never share
 /// logs, cache entries or baselines: the second says so and waits. `None`: Ctrl-C while waiting.
 fn run_lock(repo: &Repo) -> anyhow::Result<Option<repo::lock::RunLock>> {
-    let path = repo.xtask_dir().join("qa.lock");
-    let shown = path.strip_prefix(repo.root()).unwrap_or(&path).display();
-    let waiting = |pid: Option<u32>| {
-        let pid = pid.map_or_else(|| "unknown".to_string(), |p| p.to_string());
-        eprintln!("qa: waiting for another qa run in this repository ({shown}, pid {pid})...");
-    };
-    match repo::lock::RunLock::acquire(&path, waiting) {
-        Ok(lock) => Ok(Some(lock)),
-        Err(repo::lock::LockError::Interrupted) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    crate::run_lock::take(
+        repo,
+        &repo.xtask_dir().join("qa.lock"),
+        "qa: waiting for another qa run in this repository",
+    )
 }
 
 fn step_summary() -> Option<PathBuf> {

@@ -32,7 +32,7 @@ pub use adapter::RunFailure;
 pub use apply::{ApplyOptions, ApplyOutcome, BatchResult, Selection, apply};
 pub use check::{CheckOptions, CheckReport, FormatterCheck, PendingFile, check};
 pub use config::{FormatConfig, FormatterConfig, Kind};
-pub use lock::{lock_plan, plan_lock_path};
+pub use lock::plan_lock_path;
 pub use plan::{Batch, PLAN_PATH, Plan, PlanError, Status};
 pub use planner::{Limits, Pending};
 pub use report::{

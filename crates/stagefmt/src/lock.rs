@@ -5,8 +5,6 @@
 
 use std::path::PathBuf;
 
-use repo::lock::{LockError, RunLock};
-
 /// Where the plan lock lives: `<git dir>/xtask/format.lock` in a git work tree (so it is never
 /// a file `git status` shows), else `<target>/xtask/format.lock`.
 pub fn plan_lock_path(repo: &repo::Repo) -> PathBuf {
@@ -14,14 +12,4 @@ pub fn plan_lock_path(repo: &repo::Repo) -> PathBuf {
         .unwrap_or_else(|| repo.xtask_dir())
         .join("xtask")
         .join("format.lock")
-}
-
-/// Takes the plan lock, waiting while another process holds it; `waiting` is called once
-/// before the wait with the lock's path and the holder's pid.
-pub fn lock_plan(
-    repo: &repo::Repo,
-    waiting: impl FnOnce(&std::path::Path, Option<u32>),
-) -> Result<RunLock, LockError> {
-    let path = plan_lock_path(repo);
-    RunLock::acquire(&path, |pid| waiting(&path, pid))
 }

@@ -106,8 +106,11 @@ impl Cache {
         if self.disabled.is_some() {
             return None;
         }
-        let files: Vec<(String, String)> = match &gate.inputs {
-            None => self.files.get_or_init(|| self.list_files()).clone()?,
+        // The run's shared file list is borrowed, not copied per gate.
+        let files: std::borrow::Cow<'_, [(String, String)]> = match &gate.inputs {
+            None => {
+                std::borrow::Cow::Borrowed(self.files.get_or_init(|| self.list_files()).as_deref()?)
+            }
             Some(globs) => {
                 let paths = crate::inputs::matching(&self.root, self.target.as_deref(), globs)?;
                 let mut memo = self.digests.lock().expect("not poisoned");
@@ -120,7 +123,8 @@ impl Cache {
                             .clone();
                         (p, digest)
                     })
-                    .collect()
+                    .collect::<Vec<_>>()
+                    .into()
             }
         };
         let mut h = Sha256::new();
@@ -172,7 +176,7 @@ impl Cache {
                 tool_id::environment_dists(&prefix, env).as_bytes(),
             );
         }
-        for (path, digest) in &files {
+        for (path, digest) in files.iter() {
             field("file", path.as_bytes());
             field("sha256", digest.as_bytes());
         }

@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 
 use repo::fs::FsError;
@@ -124,15 +124,8 @@ pub struct Echo {
 /// the gate has no log or it cannot be read.
 pub fn log_echo(root: &Path, gate: &GateReport) -> Option<Echo> {
     let log = gate.log.as_ref()?;
-    let mut file = File::open(root.join(log)).ok()?;
-    let len = file.metadata().ok()?.len();
     // One byte more than is echoed, to tell whether the first line kept starts a line.
-    let from = len.saturating_sub(ECHO_BYTES as u64 + 1);
-    file.seek(SeekFrom::Start(from)).ok()?;
-    let mut bytes = Vec::with_capacity((len - from) as usize);
-    file.take(ECHO_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
+    let (bytes, len) = crate::run::file_end(&root.join(log), ECHO_BYTES as u64 + 1)?;
     let (kept, _) = last_lines(&bytes, ECHO_LINES, ECHO_BYTES);
     let left_out = len - kept.len() as u64;
     let text = String::from_utf8_lossy(kept).into_owned();

@@ -485,18 +485,24 @@ fn run_gate(
 
 /// The last `lines` lines of a log, lossily decoded; `None` when it is empty or unreadable.
 pub fn tail(path: &Path, lines: usize) -> Option<String> {
-    const MAX: u64 = 64 * 1024;
-    let mut file = File::open(path).ok()?;
-    let len = file.metadata().ok()?.len();
-    let from = len.saturating_sub(MAX);
-    file.seek(SeekFrom::Start(from)).ok()?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).ok()?;
+    let (bytes, _) = file_end(path, 64 * 1024)?;
     let text = String::from_utf8_lossy(&bytes);
     let all: Vec<&str> = text.lines().collect();
     let kept = &all[all.len().saturating_sub(lines)..];
     let out = kept.join("\n");
     (!out.trim().is_empty()).then_some(out)
+}
+
+/// The last `max` bytes of the file at `path` (never the whole of a huge log), and the file's
+/// length when it was opened.
+pub(crate) fn file_end(path: &Path, max: u64) -> Option<(Vec<u8>, u64)> {
+    let mut file = File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let from = len.saturating_sub(max);
+    file.seek(SeekFrom::Start(from)).ok()?;
+    let mut bytes = Vec::with_capacity((len - from) as usize);
+    file.take(max).read_to_end(&mut bytes).ok()?;
+    Some((bytes, len))
 }
 
 /// RFC 3339 in UTC, to the second: `2026-11-24T12:50:25Z`.

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 mod sbom_support;
 
-use sbom_support::{json, validate};
+use sbom_support::{json, ok_stdout as ok, validate};
 use serde_json::Value;
 use testkit::GitRepo;
 
@@ -23,17 +23,6 @@ fn xtask(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().expect("run xtask")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "xtask sbom failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A git repository holding the crates the fixture takes from git.

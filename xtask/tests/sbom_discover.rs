@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 mod sbom_support;
 
-use sbom_support::{json, validate};
+use sbom_support::{json, ok_outputs as ok, validate};
 use serde_json::Value;
 use testkit::GitRepo;
 
@@ -22,20 +22,6 @@ fn xtask(root: &Path, args: &[&str], epoch: &str) -> Output {
         .env("SOURCE_DATE_EPOCH", epoch)
         .output()
         .expect("run xtask")
-}
-
-fn ok(out: Output) -> (String, String) {
-    assert!(
-        out.status.success(),
-        "xtask sbom failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn generate_lockfile(dir: &Path) {

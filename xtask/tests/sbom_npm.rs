@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 mod sbom_support;
 
-use sbom_support::{json, validate};
+use sbom_support::{json, ok_stderr as ok, validate};
 use serde_json::Value;
 
 fn xtask(root: &Path, args: &[&str]) -> Output {
@@ -21,17 +21,6 @@ fn xtask(root: &Path, args: &[&str]) -> Output {
         .env("SOURCE_DATE_EPOCH", "1714564800")
         .output()
         .expect("run xtask")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "xtask sbom failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Every component of a CycloneDX document by bom-ref.

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 mod sbom_support;
 
-use sbom_support::{json, validate};
+use sbom_support::{json, ok_stderr as ok, validate};
 use serde_json::Value;
 use testkit::{GitRepo, Venv};
 
@@ -30,17 +30,6 @@ fn xtask(root: &Path, args: &[&str], virtual_env: Option<&Path>) -> Output {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "xtask sbom failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        stderr(&out)
-    );
-    stderr(&out)
 }
 
 fn components(doc: &Value) -> BTreeMap<String, Value> {

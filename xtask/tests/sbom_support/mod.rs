@@ -3,7 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 use testkit::Venv;
@@ -34,4 +34,27 @@ pub fn validate(files: &[PathBuf]) {
 /// Reads a JSON document.
 pub fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Asserts that an `xtask sbom` run succeeded (its output in the message otherwise) and returns
+/// its stdout and stderr, lossily decoded.
+pub fn ok_outputs(out: Output) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "xtask sbom failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    (stdout, stderr)
+}
+
+/// [`ok_outputs`], its stdout.
+pub fn ok_stdout(out: Output) -> String {
+    ok_outputs(out).0
+}
+
+/// [`ok_outputs`], its stderr.
+pub fn ok_stderr(out: Output) -> String {
+    ok_outputs(out).1
 }

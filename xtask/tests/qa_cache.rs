@@ -209,6 +209,87 @@ fn inputs_match_gitignored_files() {
     assert_eq!(status(&report, "env"), "fail");
 }
 
+/// The default inputs are every file git tracks or would track, read from the index in
+/// process (versions 2, 3 and 4) or from `git ls-files` when the index is split: a new
+/// untracked file, a tracked file that `.gitignore` matches and a tracked file in each index
+/// format all reach the key; an ignored untracked file does not.
+#[test]
+fn the_default_inputs_are_what_git_tracks_or_would_track() {
+    let repo = GitRepo::new();
+    repo.write(
+        "xtask.toml",
+        "[gates.all]\nrun = ['sh', '-c', '! grep -rqsx broken --exclude-dir=.git --exclude-dir=target .']\n",
+    );
+    repo.write(".gitignore", "*.log\n");
+    repo.write("src/a.py", "ok\n");
+    repo.write("forced.log", "ok\n");
+    repo.commit("init");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo.root())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    git(&["add", "-f", "forced.log"]);
+    let pass_then_cached = |what: &str| {
+        let (run, report) = run_json(&repo, &["qa"], &[]);
+        assert_eq!(run.code, Some(0), "{what}: {}", run.stderr);
+        let (_, report2) = run_json(&repo, &["qa"], &[]);
+        assert!(cached(&report2, "all"), "{what}: the second run is cached");
+        report
+    };
+    pass_then_cached("start");
+
+    // An ignored, untracked file is not an input.
+    repo.write("noise.log", "broken\n");
+    let (_, report) = run_json(&repo, &["qa"], &[]);
+    assert!(cached(&report, "all"), "an ignored file is not in the key");
+    std::fs::remove_file(repo.path("noise.log")).unwrap();
+
+    // A tracked file that .gitignore matches is.
+    repo.write("forced.log", "broken\n");
+    let (_, report) = run_json(&repo, &["qa"], &[]);
+    assert_eq!(
+        status(&report, "all"),
+        "fail",
+        "a tracked ignored file is in the key"
+    );
+    repo.write("forced.log", "ok\n");
+    pass_then_cached("forced.log restored");
+
+    // So is a new untracked file.
+    repo.write("new/b.py", "broken\n");
+    let (_, report) = run_json(&repo, &["qa"], &[]);
+    assert_eq!(
+        status(&report, "all"),
+        "fail",
+        "an untracked file is in the key"
+    );
+    std::fs::remove_file(repo.path("new/b.py")).unwrap();
+
+    for (setup, what) in [
+        (&["update-index", "--index-version", "4"][..], "index v4"),
+        (&["update-index", "--index-version", "3"][..], "index v3"),
+        (
+            &["update-index", "--split-index"][..],
+            "split index (git ls-files)",
+        ),
+    ] {
+        git(setup);
+        pass_then_cached(what);
+        repo.write("src/a.py", "broken\n");
+        let (_, report) = run_json(&repo, &["qa"], &[]);
+        assert_eq!(
+            status(&report, "all"),
+            "fail",
+            "{what}: a tracked file is in the key"
+        );
+        repo.write("src/a.py", "ok\n");
+    }
+}
+
 #[test]
 fn a_python_environment_change_reruns_the_gate() {
     let dir = tempfile::tempdir().unwrap();

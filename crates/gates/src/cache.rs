@@ -257,8 +257,39 @@ impl Cache {
         }
     }
 
-    /// Every file git tracks or would track, with its content's SHA-256, sorted by path.
+    /// Every file git tracks or would track, with its content's SHA-256, sorted by path: read
+    /// in process (`repo::git_files`), else from `git ls-files`.
     fn list_files(&self) -> Option<Vec<(String, String)>> {
+        let target = self
+            .target
+            .as_deref()
+            .map(|t| Path::new(t.trim_end_matches('/')));
+        let paths = match repo::git_files::list(&self.root, target) {
+            Some(paths) => {
+                let mut paths: Vec<String> = paths
+                    .into_iter()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .collect();
+                // The same order as the `git ls-files` path below, so both give one key.
+                paths.sort();
+                paths
+            }
+            None => self.git_ls_files()?,
+        };
+        Some(
+            paths
+                .into_iter()
+                .map(|p| {
+                    let digest = file_digest(&self.root.join(&p));
+                    (p, digest)
+                })
+                .collect(),
+        )
+    }
+
+    /// `git ls-files` for what the in-process reader leaves to git, sorted, without the target
+    /// directory.
+    fn git_ls_files(&self) -> Option<Vec<String>> {
         let mut git = Cmd::new("git")
             .args([
                 "ls-files",
@@ -291,15 +322,7 @@ impl Cache {
         }
         paths.sort();
         paths.dedup();
-        Some(
-            paths
-                .into_iter()
-                .map(|p| {
-                    let digest = file_digest(&self.root.join(&p));
-                    (p, digest)
-                })
-                .collect(),
-        )
+        Some(paths)
     }
 }
 

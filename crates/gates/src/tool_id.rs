@@ -253,23 +253,10 @@ impl Tools {
     }
 }
 
-/// Where `program` resolves for a process started in `cwd` with `PATH` = `path_var`: a name
-/// with a `/` is taken relative to `cwd`; otherwise the first executable file in `PATH` (an
-/// empty or relative entry is relative to `cwd`).
+/// Where `program` resolves for a gate started in `cwd` with `PATH` = `path_var`: the same
+/// search that starts it (`repo::process::resolve_program`).
 pub(crate) fn resolve(program: &str, cwd: &Path, path_var: Option<&OsStr>) -> Option<PathBuf> {
-    if program.contains('/') {
-        let p = cwd.join(program);
-        return is_executable(&p).then_some(p);
-    }
-    std::env::split_paths(path_var?)
-        .map(|dir| cwd.join(dir).join(program))
-        .find(|p| is_executable(p))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    repo::process::resolve_program(OsStr::new(program), cwd, path_var)
 }
 
 fn hash_file(path: &Path) -> Option<String> {

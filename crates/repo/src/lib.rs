@@ -8,6 +8,7 @@ pub mod beneath;
 pub mod config;
 mod discover;
 pub mod fs;
+pub mod git_files;
 pub mod invocation;
 pub mod lock;
 pub mod process;

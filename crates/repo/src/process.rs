@@ -117,7 +117,17 @@ impl Cmd {
     }
 
     fn to_command(&self) -> Command {
-        let mut command = Command::new(&self.program);
+        let mut command = match self.program_on_own_path() {
+            // The child's own `PATH` is searched here, so that std can start it with
+            // `posix_spawn` (a vfork) rather than a fork of this whole process, which it must
+            // do to search a `PATH` other than ours. `argv[0]` stays the name as given.
+            Some(resolved) => {
+                let mut command = Command::new(resolved);
+                command.arg0(&self.program);
+                command
+            }
+            None => Command::new(&self.program),
+        };
         command.args(&self.args);
         if let Some(cwd) = &self.cwd {
             command.current_dir(cwd);
@@ -129,6 +139,22 @@ impl Cmd {
         command.stdin(Stdio::null());
         command.process_group(0);
         command
+    }
+}
+
+impl Cmd {
+    /// The program's path on the `PATH` this command sets for its child, when it sets one and
+    /// the program is a bare name found there.
+    fn program_on_own_path(&self) -> Option<PathBuf> {
+        if self.program.as_encoded_bytes().contains(&b'/') {
+            return None;
+        }
+        let (_, path_var) = self.env.iter().rev().find(|(k, _)| k == "PATH")?;
+        let cwd = match &self.cwd {
+            Some(cwd) => cwd.clone(),
+            None => std::env::current_dir().ok()?,
+        };
+        resolve_program(&self.program, &cwd, Some(path_var))
     }
 }
 
@@ -288,6 +314,19 @@ pub fn which(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
+        .find(|p| is_executable(p))
+}
+
+/// Where `program` resolves for a process started in `cwd` with `PATH` = `path_var`, as
+/// `execvp` finds it: a name with a `/` is taken relative to `cwd`; otherwise the first
+/// executable file in `PATH` (an empty or relative entry is relative to `cwd`).
+pub fn resolve_program(program: &OsStr, cwd: &Path, path_var: Option<&OsStr>) -> Option<PathBuf> {
+    if program.as_encoded_bytes().contains(&b'/') {
+        let p = cwd.join(program);
+        return is_executable(&p).then_some(p);
+    }
+    std::env::split_paths(path_var?)
+        .map(|dir| cwd.join(dir).join(program))
         .find(|p| is_executable(p))
 }
 
@@ -529,6 +568,27 @@ mod tests {
             "{:?}",
             done.duration
         );
+    }
+
+    #[test]
+    fn a_program_is_found_on_the_path_the_command_sets_and_keeps_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        std::os::unix::fs::symlink(which("cat").unwrap(), bin.join("mycat")).unwrap();
+        // Found only on the child's PATH, started under the name it was given.
+        let mut cmd = Cmd::new("mycat")
+            .arg("/proc/self/cmdline")
+            .env("PATH", "bin");
+        cmd.env_clear = true;
+        let cmd = cmd.cwd(dir.path());
+        let done = run(&cmd, RunOptions::capture()).unwrap();
+        assert!(done.end.success(), "{done:?}");
+        assert_eq!(done.stdout, b"mycat\0/proc/self/cmdline\0");
+        // Not on that PATH: the spawn fails, as exec would.
+        let mut missing = Cmd::new("cat").env("PATH", "bin");
+        missing.env_clear = true;
+        assert!(run(&missing.cwd(dir.path()), RunOptions::capture()).is_err());
     }
 
     #[test]

@@ -9,32 +9,37 @@
 //! answer is `None` and the caller asks git itself. The walk may list more than git does (never
 //! less): a key over more files can only miss more often, never pass stale.
 
-use std::collections::BTreeSet;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
+use std::collections::HashSet;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-/// The paths, relative to `root` and sorted, of every file git tracks or would track there,
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+/// The paths, relative to `root` and sorted byte by byte (git's order), of every file git tracks or would track there,
 /// leaving out everything under `exclude` (a directory relative to `root`, such as the target
 /// directory). `None` when the in-process reader cannot answer for this repository.
 pub fn list(root: &Path, exclude: Option<&Path>) -> Option<Vec<PathBuf>> {
     let git_dir = git_dir(root)?;
-    let mut paths: BTreeSet<PathBuf> = BTreeSet::new();
-    match std::fs::read(git_dir.join("index")) {
-        Ok(bytes) => {
-            for path in index_paths(&bytes)? {
-                paths.insert(PathBuf::from(OsStr::from_bytes(&path)));
-            }
-        }
+    // Bytes, not paths: comparing `Path`s component by component costs more than the walk.
+    let mut paths: Vec<Vec<u8>> = match std::fs::read(git_dir.join("index")) {
+        Ok(bytes) => index_paths(&bytes)?,
         // A repository where nothing was ever added has no index.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(_) => return None,
-    }
-    untracked(root, exclude, &mut paths)?;
+    };
+    untracked(root, &git_dir, exclude, &mut paths)?;
+    paths.sort_unstable();
+    paths.dedup();
+    let exclude = exclude.map(|x| x.as_os_str().as_bytes());
     Some(
         paths
             .into_iter()
-            .filter(|p| exclude.is_none_or(|x| !p.starts_with(x)))
+            .filter(|p| {
+                exclude.is_none_or(|x| {
+                    !(p.starts_with(x) && p.get(x.len()).is_none_or(|b| *b == b'/'))
+                })
+            })
+            .map(|p| PathBuf::from(std::ffi::OsString::from_vec(p)))
             .collect(),
     )
 }
@@ -157,47 +162,110 @@ fn varint(bytes: &[u8]) -> Option<(usize, usize)> {
     Some((value, used))
 }
 
-/// Adds the files under `root` that git's ignore rules do not exclude, outside `.git` and
-/// `exclude`. The files of a nested repository or submodule are listed too (git lists the
+/// Adds the files under `root` that git would list as untracked: not in `tracked`, not matched
+/// by `.gitignore` files, `info/exclude` or the global excludes file, outside `.git` and
+/// `exclude`. Like git, only untracked entries are matched against the ignore rules (matching
+/// every tracked file is what makes a general walker slower than git), and an ignored directory
+/// is not entered. The files of a nested repository or submodule are listed too (git lists the
 /// directory as one entry): more than git, so their changes reach a key.
-fn untracked(root: &Path, exclude: Option<&Path>, paths: &mut BTreeSet<PathBuf>) -> Option<()> {
-    let skip = exclude.map(|x| root.join(x));
-    let walk = ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .git_ignore(true)
-        .git_exclude(true)
-        .git_global(true)
-        .require_git(false)
-        .parents(false)
-        .follow_links(false)
-        .filter_entry(move |entry| {
-            let path = entry.path();
-            if entry.file_type().is_some_and(|t| t.is_dir()) {
-                if entry.file_name() == ".git" {
-                    return false;
+fn untracked(
+    root: &Path,
+    git_dir: &Path,
+    exclude: Option<&Path>,
+    paths: &mut Vec<Vec<u8>>,
+) -> Option<()> {
+    let tracked: HashSet<Vec<u8>> = paths.iter().cloned().collect();
+    // Lowest precedence first: the global excludes file, then `info/exclude`.
+    let mut rules = vec![Gitignore::global().0];
+    let mut info = GitignoreBuilder::new(root);
+    if info.add(git_dir.join("info/exclude")).is_none() {
+        rules.push(info.build().ok()?);
+    }
+    let walk = Walk {
+        tracked: &tracked,
+        exclude: exclude.map(|x| x.as_os_str().as_bytes()),
+    };
+    walk.dir(root, &[], &mut rules, paths)
+}
+
+struct Walk<'a> {
+    tracked: &'a HashSet<Vec<u8>>,
+    exclude: Option<&'a [u8]>,
+}
+
+impl Walk<'_> {
+    fn dir(
+        &self,
+        dir: &Path,
+        relative: &[u8],
+        rules: &mut Vec<Gitignore>,
+        paths: &mut Vec<Vec<u8>>,
+    ) -> Option<()> {
+        let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+            .ok()?
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let own = entries.iter().any(|e| e.file_name() == ".gitignore");
+        if own {
+            let mut builder = GitignoreBuilder::new(dir);
+            if let Some(e) = builder.add(dir.join(".gitignore")) {
+                // An unreadable `.gitignore`: let git say what it makes of it.
+                if e.is_io() {
+                    return None;
                 }
-                if skip.as_deref() == Some(path) {
-                    return false;
-                }
-            } else if entry.file_name() == ".git" {
-                return false;
             }
-            true
-        })
-        .build();
-    for entry in walk {
-        let entry = entry.ok()?;
-        if entry.file_type().is_some_and(|t| !t.is_dir()) {
-            let relative = entry.path().strip_prefix(root).ok()?;
-            paths.insert(relative.to_path_buf());
+            rules.push(builder.build().ok()?);
+        }
+        for entry in entries {
+            let name = entry.file_name();
+            if name == ".git" {
+                continue;
+            }
+            let mut path = relative.to_vec();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(name.as_bytes());
+            if self.exclude == Some(path.as_slice()) {
+                continue;
+            }
+            let is_dir = entry.file_type().ok()?.is_dir();
+            if !is_dir && self.tracked.contains(&path) {
+                continue;
+            }
+            let full = entry.path();
+            if ignored(rules, &full, is_dir) {
+                continue;
+            }
+            if is_dir {
+                self.dir(&full, &path, rules, paths)?;
+            } else {
+                paths.push(path);
+            }
+        }
+        if own {
+            rules.pop();
+        }
+        Some(())
+    }
+}
+
+/// Whether the deepest rule that speaks of `path` ignores it.
+fn ignored(rules: &[Gitignore], path: &Path, is_dir: bool) -> bool {
+    for rule in rules.iter().rev() {
+        match rule.matched(path, is_dir) {
+            ignore::Match::Ignore(_) => return true,
+            ignore::Match::Whitelist(_) => return false,
+            ignore::Match::None => {}
         }
     }
-    Some(())
+    false
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::OsStr;
     use std::process::Command;
 
     fn git(dir: &Path, args: &[&str]) -> Vec<u8> {

@@ -106,7 +106,7 @@ pub fn run(
 
     thread::scope(|scope| {
         // Off the path of the first gate: the watchdog's start, and the file list most cache
-        // keys hash (one `git ls-files` and a digest per file).
+        // keys hash (the index read and a walk, `repo::git_files`, and a digest per file).
         scope.spawn(process::start_watchdog);
         if plan.gates.iter().any(|g| g.cache && g.inputs.is_none()) {
             scope.spawn(|| cache.prefetch_files());

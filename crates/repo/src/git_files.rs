@@ -175,11 +175,18 @@ fn untracked(
     paths: &mut Vec<Vec<u8>>,
 ) -> Option<()> {
     let tracked: HashSet<Vec<u8>> = paths.iter().cloned().collect();
-    // Lowest precedence first: the global excludes file, then `info/exclude`.
-    let mut rules = vec![Gitignore::global().0];
-    let mut info = GitignoreBuilder::new(root);
-    if info.add(git_dir.join("info/exclude")).is_none() {
-        rules.push(info.build().ok()?);
+    // Lowest precedence first: the excludes file (`core.excludesFile`), then `info/exclude`.
+    let mut rules = Vec::new();
+    for file in [excludes_file(git_dir), Some(git_dir.join("info/exclude"))]
+        .into_iter()
+        .flatten()
+    {
+        let mut builder = GitignoreBuilder::new(root);
+        match builder.add(&file) {
+            None => rules.push(builder.build().ok()?),
+            Some(e) if e.is_io() && !file.exists() => {}
+            Some(_) => return None,
+        }
     }
     let walk = Walk {
         tracked: &tracked,
@@ -248,6 +255,74 @@ impl Walk<'_> {
         }
         Some(())
     }
+}
+
+/// The excludes file git reads for this repository: the last `core.excludesFile` of the system,
+/// global and repository configs, else `$XDG_CONFIG_HOME/git/ignore` (or
+/// `~/.config/git/ignore`). Read here rather than by the `ignore` crate, which compiles a regex
+/// to parse the global config (a third of a small run's instructions); its `include`s are not
+/// followed, so a file named only there is not applied and the walk lists more, never less.
+fn excludes_file(git_dir: &Path) -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|x| !x.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".config")));
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .ok()
+        .map(|c| git_dir.join(c.trim()).join("config"));
+    let configs = [
+        Some(PathBuf::from("/etc/gitconfig")),
+        xdg.as_ref().map(|x| x.join("git/config")),
+        home.as_ref().map(|h| h.join(".gitconfig")),
+        common,
+        Some(git_dir.join("config")),
+    ];
+    let mut found = None;
+    for config in configs.into_iter().flatten() {
+        if let Ok(text) = std::fs::read_to_string(&config)
+            && let Some(value) = core_excludes_file(&text)
+        {
+            found = Some(value);
+        }
+    }
+    match found {
+        Some(value) => match value.strip_prefix("~/") {
+            Some(rest) => home.map(|h| h.join(rest)),
+            None => Some(PathBuf::from(value)),
+        },
+        None => xdg.map(|x| x.join("git/ignore")),
+    }
+}
+
+/// The last `excludesFile` value of the `[core]` section of a git config file's text.
+fn core_excludes_file(text: &str) -> Option<String> {
+    let mut in_core = false;
+    let mut found = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[') {
+            let name = header.split([']', ' ', '"']).next().unwrap_or("");
+            in_core = name.eq_ignore_ascii_case("core");
+            continue;
+        }
+        if !in_core {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if key.trim().eq_ignore_ascii_case("excludesfile") {
+            let value = value.trim();
+            // A comment ends the value unless quoted.
+            let value = match value.strip_prefix('"') {
+                Some(quoted) => quoted.split('"').next().unwrap_or(""),
+                None => value.split(['#', ';']).next().unwrap_or("").trim(),
+            };
+            found = Some(value.to_string());
+        }
+    }
+    found
 }
 
 /// Whether the deepest rule that speaks of `path` ignores it.
@@ -361,6 +436,37 @@ mod tests {
             expected.sort();
             assert_eq!(ours, expected, "index version {version}");
         }
+    }
+
+    #[test]
+    fn reads_core_excludes_file() {
+        let config = "[user]\n\texcludesFile = no\n[core]\n\tbare = false\n\
+                      \texcludesFile = ~/first # comment\n[Core]\n\tExcludesFile = \"/x/y z\"\n";
+        assert_eq!(core_excludes_file(config).as_deref(), Some("/x/y z"));
+        assert_eq!(
+            core_excludes_file("[core]\nexcludesfile=a;b\n").as_deref(),
+            Some("a")
+        );
+        assert_eq!(core_excludes_file("[user]\nname = x\n"), None);
+    }
+
+    #[test]
+    fn the_excludes_file_a_repository_config_names_applies() {
+        let dir = sample();
+        let root = dir.path();
+        let excludes = root.join("../").join(format!(
+            "{}-excludes",
+            root.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::write(&excludes, "*.py\n").unwrap();
+        git(
+            root,
+            &["config", "core.excludesFile", excludes.to_str().unwrap()],
+        );
+        let ours = list(root, Some(Path::new("target"))).unwrap();
+        assert!(!ours.contains(&PathBuf::from("new/file.py")), "{ours:?}");
+        assert!(git_says(root).iter().all(|p| p != Path::new("new/file.py")));
+        std::fs::remove_file(excludes).unwrap();
     }
 
     #[test]

@@ -74,11 +74,6 @@ fn main() -> ExitCode {
         eprintln!("warning: cannot handle Ctrl-C: {e}");
     }
     let root = cli.root.as_deref();
-    if matches!(cli.task, Task::Format(_) | Task::Sbom(_)) {
-        // These run tools at once: start the watchdog (a `sh`) off their path. `qa` starts it
-        // when its gates start.
-        std::thread::spawn(repo::process::start_watchdog);
-    }
     let result = match cli.task {
         Task::Qa(args) => qa::run(root, args),
         Task::Format(args) => format::run(root, args),

@@ -105,9 +105,8 @@ pub fn run(
     let cache = &cache;
 
     thread::scope(|scope| {
-        // Off the path of the first gate: the watchdog's start, and the file list most cache
-        // keys hash (the index read and a walk, `repo::git_files`, and a digest per file).
-        scope.spawn(process::start_watchdog);
+        // Off the path of the first gate: the file list most cache keys hash (the index read
+        // and a walk, `repo::git_files`, and a digest per file).
         if plan.gates.iter().any(|g| g.cache && g.inputs.is_none()) {
             scope.spawn(|| cache.prefetch_files());
         }

@@ -330,13 +330,6 @@ pub fn resolve_program(program: &OsStr, cwd: &Path, path_var: Option<&OsStr>) ->
         .find(|p| is_executable(p))
 }
 
-/// Starts the watchdog that ends our process groups should this process be SIGKILLed
-/// (otherwise started by the first [`run`]); call it on a spare thread to keep its start-up
-/// off the path of the first command.
-pub fn start_watchdog() {
-    watchdog::start();
-}
-
 /// Installs the SIGINT/SIGTERM/SIGHUP/SIGQUIT handler behind [`interrupted`]. Once installed,
 /// none of them kills this process: every running command is ended and the caller finishes
 /// its reports, then exits 130.

@@ -246,7 +246,7 @@ pub enum Status {
     Skipped,
     /// Its timeout ran out; its process group was killed.
     Timeout,
-    /// It could not be started.
+    /// It could not be started, or its stored baseline could not be read or written.
     Error,
 }
 

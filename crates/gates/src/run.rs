@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 use repo::Repo;
 use repo::process::{self, End, RunOptions};
 
-use crate::baseline::{self, BaselineReport, Mode as BaselineMode};
+use crate::baseline::{self, Assessment, BaselineReport, Mode as BaselineMode};
 use crate::builtin::Builtins;
 use crate::cache::{Cache, Entry};
 use crate::model::{Command, Gate, Plan, Status};
@@ -440,24 +440,13 @@ fn run_gate(
     };
     let mut baseline_report = None;
     if let (Some(spec), End::Exited(code)) = (&gate.baseline, finished.end) {
-        let output = std::fs::read(log)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
         let base = match &gate.cwd {
             Some(cwd) => repo.root().join(cwd),
             None => repo.root().to_path_buf(),
         };
-        let judged = baseline::load(repo.root(), &gate.name).and_then(|stored| {
-            baseline::measure(spec, &output, code == 0, &base, repo.root())
-                .map(|m| baseline::judge(&gate.name, stored.as_ref(), &m, code == 0, mode))
-        });
-        match judged {
-            Ok(j) => {
-                if let Some(store) = &j.store
-                    && let Err(e) = baseline::save(repo.root(), &gate.name, store)
-                {
-                    return error(e.to_string());
-                }
+        match baseline::assess(repo.root(), &gate.name, spec, &base, log, code, mode) {
+            Err(e) => return error(e.to_string()),
+            Ok(Assessment::Judged(j)) => {
                 status = if j.pass { Status::Pass } else { Status::Fail };
                 reason = match (j.reason, reason) {
                     (Some(b), Some(r)) if !j.pass || code != 0 => Some(format!("{r}; {b}")),
@@ -465,7 +454,7 @@ fn run_gate(
                 };
                 baseline_report = Some(j.report);
             }
-            Err(why) => {
+            Ok(Assessment::Unmeasured(why)) => {
                 reason = Some(format!(
                     "{}baseline not measured: {why}",
                     reason.map(|r| format!("{r}; ")).unwrap_or_default()

@@ -319,7 +319,7 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
     };
     let mut terminal = Terminal::stderr();
     let report = gates::run(repo, &plan, &config, &mut terminal);
-    crate::out::print(gates::baseline::status_table(&report))?;
+    crate::out::print(gates::baseline_table(&report))?;
     if report.outcome == Outcome::Interrupted {
         return Ok(Exit::Interrupted);
     }

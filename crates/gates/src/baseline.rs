@@ -62,29 +62,3 @@ pub(crate) fn assess(
     }
     Ok(Assessment::Judged(judged))
 }
-
-/// Debt per gate for `baseline status` and `update`: stored, current, new, fixed, trend.
-pub fn status_table(report: &crate::report::Report) -> String {
-    let mut out = String::from("gate                 baseline  current  new  fixed  trend\n");
-    for (name, b) in report
-        .gates
-        .iter()
-        .filter_map(|g| g.baseline.as_ref().map(|b| (&g.name, b)))
-    {
-        let trend = match (b.baseline, b.new, b.fixed) {
-            _ if b.stored => format!("stored {}", b.current),
-            (None, _, _) => "no baseline stored".to_string(),
-            (Some(_), 0, 0) => "unchanged".to_string(),
-            (Some(_), 0, f) => format!("improved by {f} (--ratchet stores it)"),
-            (Some(_), n, _) => format!("worse by {n}"),
-        };
-        out.push_str(&format!(
-            "{name:20} {:>8}  {:>7}  {:>3}  {:>5}  {trend}\n",
-            b.baseline.map_or("-".to_string(), |n| n.to_string()),
-            b.current,
-            b.new,
-            b.fixed
-        ));
-    }
-    out
-}

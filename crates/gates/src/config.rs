@@ -247,7 +247,7 @@ fn build(
     }
     let mut logs: BTreeMap<String, &str> = BTreeMap::new();
     for gate in &gates {
-        let log = crate::run::log_file_name(&gate.name);
+        let log = crate::file_names::log_file_name(&gate.name);
         if let Some(other) = logs.insert(log.clone(), &gate.name) {
             return Err(file.error_at(
                 raw.gates.get(gate.name.as_str()).map(Spanned::span),

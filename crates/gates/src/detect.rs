@@ -6,7 +6,7 @@
 
 use repo::Repo;
 
-use crate::QaError;
+use crate::error::QaError;
 use crate::makefile::{self, ImportedGate};
 
 /// The Makefile names make itself looks for, in its order.

@@ -13,10 +13,14 @@ mod cache;
 mod config;
 mod detect;
 mod environment;
+mod error;
+mod file_names;
 mod github;
 mod inputs;
 pub mod makefile;
+mod merge;
 mod model;
+mod render;
 mod report;
 mod run;
 mod schedule;
@@ -31,49 +35,28 @@ pub use baseline::{BaselineReport, Mode as BaselineMode};
 pub use builtin::{Builtin, Builtins};
 pub use config::load as load_config;
 pub use detect::{Detected, detect};
+pub use error::QaError;
 pub use github::{
     ECHO_BYTES, ECHO_LINES, Echo, Tokens, fenced, fenced_if_needed, github_commands, log_echo,
     output_lines, report_echo, write_output as write_github_output,
 };
+pub use merge::{check_merge, merge};
 pub use model::{Command, Gate, Plan, Status};
-pub use report::{
-    Counts, GateReport, Outcome, Outputs, Report, SCHEMA_PATH, SCHEMA_VERSION, baseline_cell,
-    json_schema, junit, markdown, markdown_line, merge, write_reports,
+pub use render::{
+    Outputs, baseline_cell, baseline_table, junit, markdown, markdown_line, write_reports,
 };
-pub use run::{Observer, RunConfig, Silent, log_file_name, rfc3339, run, tail};
+pub use report::{Counts, GateReport, Outcome, Report, SCHEMA_PATH, SCHEMA_VERSION, json_schema};
+pub use run::{Observer, RunConfig, Silent, rfc3339, run, tail};
 pub use schedule::{Decision, State, decide};
 pub use select::{Shard, changed_files, shard, shard_of, unaffected};
-pub use shards::{ShardInfo, check_merge, plan_digest};
+pub use shards::{ShardInfo, plan_digest};
 pub use term::{Terminal, end_line, list, list_json, summary};
 pub use verdict::{Strict, ci_env, did_not_run, require_checked};
 
 use std::path::{Path, PathBuf};
 
 use repo::Repo;
-use repo::config::{ConfigError, ConfigFile, did_you_mean};
-
-/// Why `qa` could not run (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub enum QaError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Fs(#[from] repo::fs::FsError),
-    #[error("no gate is called `{name}`{hint}; the gates are {known}")]
-    UnknownGate {
-        name: String,
-        hint: String,
-        known: String,
-    },
-    #[error("{} already exists; pass --force to overwrite it", .0.display())]
-    ConfigExists(PathBuf),
-    #[error("no gates: {0}")]
-    NoGates(String),
-    #[error("`{command}` failed: {message}")]
-    Git { command: String, message: String },
-    #[error("{}: not a qa report: {message}", path.display())]
-    BadReport { path: PathBuf, message: String },
-}
+use repo::config::{ConfigFile, did_you_mean};
 
 /// The plan to run and where it came from.
 #[derive(Debug, Clone)]

@@ -161,7 +161,7 @@ pub fn run(
                     starts[i] = Some(t0.elapsed().as_secs_f64());
                     observer.started(gate);
                     let tx = tx.clone();
-                    let log = log_dir.join(log_file_name(&gate.name));
+                    let log = log_dir.join(crate::file_names::log_file_name(&gate.name));
                     let builtins = config.builtins;
                     let mode = config.baseline_mode;
                     scope.spawn(move || {
@@ -189,7 +189,7 @@ pub fn run(
                 continue;
             };
             states[i] = State::Done(ran.status);
-            let log = log_dir.join(log_file_name(&plan.gates[i].name));
+            let log = log_dir.join(crate::file_names::log_file_name(&plan.gates[i].name));
             let mut r = base_report(repo, plan, config, i, Some(&log));
             r.status = ran.status;
             r.reason = ran.reason;
@@ -221,21 +221,6 @@ pub fn run(
         interrupted,
         gates,
     )
-}
-
-/// A log file name for a gate: its name with anything but `[A-Za-z0-9._-]` made `_`.
-pub fn log_file_name(gate: &str) -> String {
-    let safe: String = gate
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{safe}.log")
 }
 
 fn base_report(
@@ -529,11 +514,5 @@ mod tests {
         assert_eq!(at(0), "1970-01-01T00:00:00Z");
         assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(at(1_795_524_625), "2026-11-24T12:50:25Z");
-    }
-
-    #[test]
-    fn log_names_are_safe_file_names() {
-        assert_eq!(log_file_name("py/types check"), "py_types_check.log");
-        assert_eq!(log_file_name("fmt"), "fmt.log");
     }
 }

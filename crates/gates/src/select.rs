@@ -6,7 +6,7 @@ use globset::{Glob, GlobSetBuilder};
 use repo::Repo;
 use repo::process::{self, Cmd, RunOptions};
 
-use crate::QaError;
+use crate::error::QaError;
 use crate::model::Plan;
 
 /// Files changed since the merge base of `base` and `HEAD`, plus uncommitted and untracked

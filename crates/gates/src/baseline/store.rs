@@ -19,8 +19,7 @@ pub(crate) enum Stored {
 
 /// The baseline file of gate `name`, relative to the repository root.
 pub(crate) fn relative_path(name: &str) -> PathBuf {
-    let file = crate::run::log_file_name(name);
-    Path::new(DIR).join(file.trim_end_matches(".log").to_string() + ".txt")
+    Path::new(DIR).join(crate::file_names::baseline_file_name(name))
 }
 
 /// The baseline file of gate `name` in the repository at `root`.

@@ -58,7 +58,7 @@ impl Builtins {
     }
 
     /// The known names, in registration order.
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         self.list.iter().map(|b| b.name.as_str()).collect()
     }
 

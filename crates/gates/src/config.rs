@@ -84,7 +84,7 @@ const MAX_TIMEOUT_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 
 /// Reads and validates `[qa]` and `[gates]` of `file` into a plan. `builtins` are the names
 /// `run = "builtin:NAME"` may use; `default_jobs` applies when `[qa] jobs` is absent.
-pub fn load(
+pub(crate) fn load(
     file: &ConfigFile,
     builtins: &[&str],
     default_jobs: usize,

@@ -21,7 +21,7 @@ pub enum Command {
 
 impl Command {
     /// Whether the command runs cargo (its program, or a shell line's first command word).
-    pub fn runs_cargo(&self) -> bool {
+    pub(crate) fn runs_cargo(&self) -> bool {
         let is_cargo = |p: &str| p == "cargo" || p.ends_with("/cargo");
         match self {
             Command::Argv(argv) => argv.first().is_some_and(|p| is_cargo(p)),
@@ -31,15 +31,6 @@ impl Command {
                 .find(|w| !is_assignment(w))
                 .is_some_and(|p| is_cargo(p)),
             Command::Builtin(_) => false,
-        }
-    }
-
-    /// The program that must exist for the command to start, when it is not a built-in.
-    pub fn program(&self) -> Option<&str> {
-        match self {
-            Command::Argv(argv) => argv.first().map(String::as_str),
-            Command::Shell(_) => Some("sh"),
-            Command::Builtin(_) => None,
         }
     }
 }
@@ -87,7 +78,7 @@ pub struct Gate {
 
 impl Gate {
     /// The process command for a non-built-in gate, with the repository root as base for `cwd`.
-    pub fn cmd(&self, root: &std::path::Path) -> Option<Cmd> {
+    pub(crate) fn cmd(&self, root: &std::path::Path) -> Option<Cmd> {
         let mut cmd = match &self.command {
             Command::Argv(argv) => Cmd::new(&argv[0]).args(&argv[1..]),
             Command::Shell(line) => Cmd::new("sh").arg("-c").arg(line),
@@ -143,12 +134,12 @@ pub struct Plan {
 
 impl Plan {
     /// The index of the gate called `name`.
-    pub fn index(&self, name: &str) -> Option<usize> {
+    pub(crate) fn index(&self, name: &str) -> Option<usize> {
         self.gates.iter().position(|g| g.name == name)
     }
 
     /// A cycle in the needs graph, as the gates on it in order, when there is one.
-    pub fn find_cycle(&self) -> Option<Vec<usize>> {
+    pub(crate) fn find_cycle(&self) -> Option<Vec<usize>> {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             New,
@@ -191,7 +182,7 @@ impl Plan {
 
     /// The plan restricted to `selected` (indices) and everything they need, transitively, in
     /// declaration order; needs are re-indexed.
-    pub fn restrict(&self, selected: &[usize]) -> Plan {
+    pub(crate) fn restrict(&self, selected: &[usize]) -> Plan {
         let mut keep = BTreeSet::new();
         let mut todo: Vec<usize> = selected.to_vec();
         while let Some(i) = todo.pop() {
@@ -264,7 +255,7 @@ impl Status {
     }
 
     /// Whether a gate ending so fails the run (unless the gate allows failure).
-    pub fn fails_run(self) -> bool {
+    pub(crate) fn fails_run(self) -> bool {
         matches!(
             self,
             Status::Fail | Status::Blocked | Status::Timeout | Status::Error

@@ -18,7 +18,7 @@ fn secs(s: f64) -> String {
 
 /// One Markdown line for a gate:
 /// ``- tests: **fail** — `cargo test` exited 1 after 41.2 s (owner: Engineering)``.
-pub fn markdown_line(g: &GateReport) -> String {
+pub(crate) fn markdown_line(g: &GateReport) -> String {
     let cmd = code(&g.command);
     let what = match g.status {
         Status::Pass => format!("{cmd} passed in {}", secs(g.duration_s.unwrap_or(0.0))),
@@ -60,7 +60,7 @@ pub fn markdown_line(g: &GateReport) -> String {
 }
 
 /// `baseline 90, current 91, new 1, fixed 0`.
-pub fn baseline_cell(b: &BaselineReport) -> String {
+pub(crate) fn baseline_cell(b: &BaselineReport) -> String {
     format!(
         "baseline {}, current {}, new {}, fixed {}",
         b.baseline.map_or("none".to_string(), |n| n.to_string()),
@@ -71,7 +71,7 @@ pub fn baseline_cell(b: &BaselineReport) -> String {
 }
 
 /// Notes a team can paste: a headline, one line per gate, then a table.
-pub fn markdown(report: &Report) -> String {
+pub(crate) fn markdown(report: &Report) -> String {
     let c = &report.counts;
     let mut out = format!(
         "## Quality gates: {}\n\n{} gates in {}: {} pass, {} fail, {} blocked, {} skipped, \
@@ -132,7 +132,7 @@ fn cell(text: &str) -> String {
 /// The report as JUnit XML: one test case per gate, failures with the log's tail, skipped
 /// gates with their reason. ANSI escapes, control characters and invalid UTF-8 in logs are
 /// removed or replaced, so the XML is well-formed whatever the logs hold.
-pub fn junit(report: &Report) -> String {
+pub(crate) fn junit(report: &Report) -> String {
     let mut suite = TestSuite::new("qa");
     for g in &report.gates {
         let reason = g.reason.clone().unwrap_or_default();

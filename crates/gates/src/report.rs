@@ -10,7 +10,7 @@ use crate::model::Status;
 use crate::shards::ShardInfo;
 
 /// The version of the JSON report's shape; raised on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Where the committed JSON Schema of the report lives, relative to the repository root.
 pub const SCHEMA_PATH: &str = "docs/reference/qa-report.schema.json";
@@ -113,7 +113,7 @@ pub struct GateReport {
 
 impl Report {
     /// Builds the verdict and counts from the gates.
-    pub fn new(
+    pub(crate) fn new(
         started_at: String,
         duration_s: f64,
         jobs: usize,
@@ -154,7 +154,7 @@ impl Report {
     }
 
     /// The report as pretty JSON with a trailing newline.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a report serializes");
         text.push('\n');
         text

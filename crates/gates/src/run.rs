@@ -45,15 +45,6 @@ pub trait Observer {
     fn finished(&mut self, gate: &GateReport);
 }
 
-/// An observer that does nothing.
-#[derive(Debug, Default)]
-pub struct Silent;
-
-impl Observer for Silent {
-    fn started(&mut self, _: &Gate) {}
-    fn finished(&mut self, _: &GateReport) {}
-}
-
 /// How a gate that ran ended, before it becomes a [`GateReport`].
 #[derive(Debug)]
 struct Ran {
@@ -458,7 +449,7 @@ fn run_gate(
 }
 
 /// The last `lines` lines of a log, lossily decoded; `None` when it is empty or unreadable.
-pub fn tail(path: &Path, lines: usize) -> Option<String> {
+pub(crate) fn tail(path: &Path, lines: usize) -> Option<String> {
     let (bytes, _) = file_end(path, 64 * 1024)?;
     let text = String::from_utf8_lossy(&bytes);
     let all: Vec<&str> = text.lines().collect();
@@ -480,7 +471,7 @@ pub(crate) fn file_end(path: &Path, max: u64) -> Option<(Vec<u8>, u64)> {
 }
 
 /// RFC 3339 in UTC, to the second: `2026-11-24T12:50:25Z`.
-pub fn rfc3339(time: SystemTime) -> String {
+pub(crate) fn rfc3339(time: SystemTime) -> String {
     let secs = time
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -34,7 +34,7 @@ impl ShardInfo {
 
 /// `sha256:HEX` over a canonical JSON form of the plan's gates (see [`ShardInfo::plan_digest`]).
 /// Nothing of the machine enters it: no path, no `jobs`, no resolved program.
-pub fn plan_digest(plan: &Plan) -> String {
+pub(crate) fn plan_digest(plan: &Plan) -> String {
     let gates: Vec<serde_json::Value> = plan
         .gates
         .iter()

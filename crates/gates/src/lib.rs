@@ -34,7 +34,7 @@ mod verdict;
 
 // The public API is what the binary calls, and the types its values carry.
 pub use baseline::{BaselineReport, Format, Kind, Mode as BaselineMode, NewDiagnostic, Spec};
-pub use builtin::{Builtin, Builtins};
+pub use builtin::{Builtins, Resolved};
 pub use detect::Detected;
 pub use error::QaError;
 pub use github::{

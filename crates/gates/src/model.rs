@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
+use std::path::Path;
 use std::time::Duration;
 
 use repo::process::{Cmd, quote};
@@ -77,27 +78,33 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// The process command for a non-built-in gate, with the repository root as base for `cwd`.
-    pub(crate) fn cmd(&self, root: &std::path::Path) -> Option<Cmd> {
-        let mut cmd = match &self.command {
-            Command::Argv(argv) => Cmd::new(&argv[0]).args(&argv[1..]),
-            Command::Shell(line) => Cmd::new("sh").arg("-c").arg(line),
-            Command::Builtin(_) => return None,
-        };
-        cmd = cmd.cwd(match &self.cwd {
+    /// The process the gate runs: its program or shell line in its `cwd` (relative to `root`),
+    /// or for a built-in what `builtin(name)` makes (`Builtins::resolve`), with the gate's `env`
+    /// over either.
+    pub(crate) fn cmd<E>(
+        &self,
+        root: &Path,
+        builtin: impl FnOnce(&str) -> Result<Cmd, E>,
+    ) -> Result<Cmd, E> {
+        let dir = match &self.cwd {
             Some(cwd) => root.join(cwd),
             None => root.to_path_buf(),
-        });
+        };
+        let mut cmd = match &self.command {
+            Command::Argv(argv) => Cmd::new(&argv[0]).args(&argv[1..]).cwd(dir),
+            Command::Shell(line) => Cmd::new("sh").arg("-c").arg(line).cwd(dir),
+            Command::Builtin(name) => builtin(name)?,
+        };
         for (k, v) in &self.env {
             cmd = cmd.env(OsString::from(k), OsString::from(v));
         }
-        Some(cmd)
+        Ok(cmd)
     }
 
     /// The exact command to reproduce the gate, quoted so it pastes into a POSIX shell.
     /// `builtin_command` is what reproduces a built-in (e.g. `xtask format enforce`); without
     /// it, `qa NAME` after the invocation the user ran (`repo::invocation::current`).
-    pub fn reproduce(&self, builtin_command: Option<&str>) -> String {
+    pub(crate) fn reproduce(&self, builtin_command: Option<&str>) -> String {
         let line = match &self.command {
             Command::Builtin(name) => {
                 // A built-in runs on the root given by `--root` (config refuses a `cwd` for it).
@@ -113,7 +120,7 @@ impl Gate {
                     .join(" ");
             }
             Command::Argv(_) | Command::Shell(_) => self
-                .cmd(std::path::Path::new("."))
+                .cmd(Path::new("."), |_| Err(()))
                 .map(|c| c.display())
                 .unwrap_or_default(),
         };

@@ -17,7 +17,7 @@ use repo::process::{self, End, RunOptions};
 use crate::baseline::{self, Assessment, BaselineReport, Mode as BaselineMode};
 use crate::builtin::Builtins;
 use crate::cache::{Cache, Entry};
-use crate::model::{Command, Gate, Plan, Status};
+use crate::model::{Gate, Plan, Status};
 use crate::report::{GateReport, Report};
 use crate::schedule::{State, decide};
 
@@ -222,10 +222,6 @@ fn base_report(
     log: Option<&Path>,
 ) -> GateReport {
     let gate = &plan.gates[i];
-    let builtin = match &gate.command {
-        Command::Builtin(name) => config.builtins.get(name).map(|b| b.reproduce.as_str()),
-        _ => None,
-    };
     GateReport {
         name: gate.name.clone(),
         status: Status::Pass,
@@ -240,7 +236,7 @@ fn base_report(
         required: !gate.allow_failure,
         start_s: None,
         duration_s: None,
-        command: gate.reproduce(builtin),
+        command: config.builtins.resolve(gate, repo.root()).reproduce(),
         log: log.map(|l| display_path(repo.root(), l)),
         exit_code: None,
         log_tail: None,
@@ -351,25 +347,11 @@ fn run_gate(
         Ok(f) => f,
         Err(e) => return error(format!("cannot create the log: {e}")),
     };
-    let builtin = match &gate.command {
-        Command::Builtin(name) => Some(name.as_str()),
-        _ => None,
-    };
-    let mut cmd = match builtin {
-        Some(name) => {
-            let Some(builtin) = builtins.get(name) else {
-                return error(format!("unknown built-in `{name}`"));
-            };
-            match builtin.cmd(repo.root()) {
-                Ok(cmd) => gate.env.iter().fold(cmd, |cmd, (k, v)| {
-                    cmd.env(OsString::from(k), OsString::from(v))
-                }),
-                Err(e) => {
-                    return error(format!("built-in `{name}` could not run: {e}"));
-                }
-            }
-        }
-        None => gate.cmd(repo.root()).expect("not a built-in"),
+    let resolved = builtins.resolve(gate, repo.root());
+    let builtin = resolved.builtin_name();
+    let mut cmd = match resolved.cmd() {
+        Ok(cmd) => cmd,
+        Err(why) => return error(why),
     };
     if let Some(env) = env {
         // The strict environment first, then the command's own assignments over it (the

@@ -261,6 +261,18 @@ impl Status {
         }
     }
 
+    /// How a dependant's reason tells that a need ended so: `needs `lint`, which failed`.
+    pub(crate) fn told(self) -> &'static str {
+        match self {
+            Status::Pass => "passed",
+            Status::Fail => "failed",
+            Status::Blocked => "was blocked",
+            Status::Skipped => "was skipped",
+            Status::Timeout => "timed out",
+            Status::Error => "could not start",
+        }
+    }
+
     /// Whether a gate ending so fails the run (unless the gate allows failure).
     pub(crate) fn fails_run(self) -> bool {
         matches!(

@@ -111,6 +111,17 @@ pub struct GateReport {
     pub missing_tool: Option<String>,
 }
 
+impl GateReport {
+    /// This report, ended with `status` for `reason`.
+    pub(crate) fn ended(self, status: Status, reason: impl Into<Option<String>>) -> GateReport {
+        GateReport {
+            status,
+            reason: reason.into(),
+            ..self
+        }
+    }
+}
+
 impl Report {
     /// Builds the verdict and counts from the gates.
     pub(crate) fn new(

@@ -78,13 +78,11 @@ pub fn run(
         {
             if skip {
                 states[i] = State::Unaffected;
-                let mut r = base_report(repo, plan, config, i, None);
-                r.status = Status::Skipped;
-                r.reason = Some(format!(
-                    "unaffected: no file changed since `{base}` matches its `paths`"
-                ));
-                observer.finished(&r);
-                reports[i] = Some(r);
+                let r = base_report(repo, plan, config, i, None).ended(
+                    Status::Skipped,
+                    format!("unaffected: no file changed since `{base}` matches its `paths`"),
+                );
+                record(observer, &mut reports, i, r);
             }
         }
     }
@@ -118,34 +116,25 @@ pub fn run(
                         unreachable!("blocked by a gate that has not ended")
                     };
                     states[i] = State::Done(Status::Blocked);
-                    let mut r = base_report(repo, plan, config, i, None);
-                    r.status = Status::Blocked;
-                    r.blocked_by = Some(need_gate.name.clone());
-                    r.reason = Some(format!(
-                        "needs `{}`, which {}",
-                        need_gate.name,
-                        match need_status {
-                            Status::Fail => "failed",
-                            Status::Blocked => "was blocked",
-                            Status::Skipped => "was skipped",
-                            Status::Timeout => "timed out",
-                            Status::Error => "could not start",
-                            Status::Pass => "passed",
-                        }
-                    ));
-                    observer.finished(&r);
-                    reports[i] = Some(r);
+                    let r = GateReport {
+                        blocked_by: Some(need_gate.name.clone()),
+                        ..base_report(repo, plan, config, i, None).ended(
+                            Status::Blocked,
+                            format!("needs `{}`, which {}", need_gate.name, need_status.told()),
+                        )
+                    };
+                    record(observer, &mut reports, i, r);
                 }
                 for i in decision.start {
                     let gate = &plan.gates[i];
                     if let Some(missing) = crate::available::missing(gate, repo.root()) {
                         states[i] = State::Done(Status::Skipped);
-                        let mut r = base_report(repo, plan, config, i, None);
-                        r.status = Status::Skipped;
-                        r.reason = Some(missing.reason);
-                        r.missing_tool = Some(missing.what);
-                        observer.finished(&r);
-                        reports[i] = Some(r);
+                        let r = GateReport {
+                            missing_tool: Some(missing.what),
+                            ..base_report(repo, plan, config, i, None)
+                                .ended(Status::Skipped, missing.reason)
+                        };
+                        record(observer, &mut reports, i, r);
                         continue;
                     }
                     states[i] = State::Running;
@@ -162,14 +151,12 @@ pub fn run(
                 }
             }
             if let Some(reason) = &stop_reason {
-                for i in 0..n {
-                    if states[i] == State::Pending {
-                        states[i] = State::Done(Status::Skipped);
-                        let mut r = base_report(repo, plan, config, i, None);
-                        r.status = Status::Skipped;
-                        r.reason = Some(reason.clone());
-                        observer.finished(&r);
-                        reports[i] = Some(r);
+                for (i, state) in states.iter_mut().enumerate() {
+                    if *state == State::Pending {
+                        *state = State::Done(Status::Skipped);
+                        let r = base_report(repo, plan, config, i, None)
+                            .ended(Status::Skipped, reason.clone());
+                        record(observer, &mut reports, i, r);
                     }
                 }
             }
@@ -181,22 +168,21 @@ pub fn run(
             };
             states[i] = State::Done(ran.status);
             let log = log_dir.join(crate::file_names::log_file_name(&plan.gates[i].name));
-            let mut r = base_report(repo, plan, config, i, Some(&log));
-            r.status = ran.status;
-            r.reason = ran.reason;
-            r.exit_code = ran.exit_code;
-            r.start_s = starts[i];
-            r.duration_s = Some(ran.duration.as_secs_f64());
-            r.baseline = ran.baseline;
-            r.cached = ran.cached;
-            if ran.status != Status::Pass {
-                r.log_tail = tail(&log, TAIL_LINES);
-            }
+            let r = GateReport {
+                exit_code: ran.exit_code,
+                start_s: starts[i],
+                duration_s: Some(ran.duration.as_secs_f64()),
+                baseline: ran.baseline,
+                cached: ran.cached,
+                log_tail: (ran.status != Status::Pass)
+                    .then(|| tail(&log, TAIL_LINES))
+                    .flatten(),
+                ..base_report(repo, plan, config, i, Some(&log)).ended(ran.status, ran.reason)
+            };
             if config.fail_fast && stop_reason.is_none() && r.required && ran.status.fails_run() {
                 stop_reason = Some(format!("--fail-fast: `{}` did not pass", r.name));
             }
-            observer.finished(&r);
-            reports[i] = Some(r);
+            record(observer, &mut reports, i, r);
         }
     });
     cache.finish();
@@ -214,6 +200,19 @@ pub fn run(
     )
 }
 
+/// Tells the observer that gate `i` ended, and keeps its report.
+fn record(
+    observer: &mut dyn Observer,
+    reports: &mut [Option<GateReport>],
+    i: usize,
+    report: GateReport,
+) {
+    observer.finished(&report);
+    reports[i] = Some(report);
+}
+
+/// Gate `i`'s report with what the plan says of it (name, owner, needs, command, log), not
+/// yet ended: [`GateReport::ended`] says how it did.
 fn base_report(
     repo: &Repo,
     plan: &Plan,

@@ -239,9 +239,9 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     }
     if args.list {
         let text = if args.json.is_some() {
-            gates::list_json(&plan, &|g| reproduce(g, &builtins))
+            gates::list_json(&plan, &|g| builtins.resolve(g, repo.root()).reproduce())
         } else {
-            gates::list(&plan, &|g| reproduce(g, &builtins))
+            gates::list(&plan, &|g| builtins.resolve(g, repo.root()).reproduce())
         };
         crate::out::print(text)?;
         return Ok(Exit::Success);
@@ -319,7 +319,7 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
     };
     let mut terminal = Terminal::stderr();
     let report = gates::run(repo, &plan, &config, &mut terminal);
-    crate::out::print(gates::baseline::status_table(&report))?;
+    crate::out::print(gates::baseline_table(&report))?;
     if report.outcome == Outcome::Interrupted {
         return Ok(Exit::Interrupted);
     }
@@ -409,14 +409,6 @@ fn github_output(
         gates::write_github_output(Path::new(&path), report)?;
     }
     Ok(())
-}
-
-fn reproduce(gate: &gates::Gate, builtins: &Builtins) -> String {
-    let builtin = match &gate.command {
-        gates::Command::Builtin(name) => builtins.get(name).map(|b| b.reproduce.as_str()),
-        _ => None,
-    };
-    gate.reproduce(builtin)
 }
 
 fn init(repo: &Repo, force: bool, make_target: Option<&str>) -> anyhow::Result<Exit> {

@@ -1,6 +1,7 @@
 //! `qa` baselines end to end: a count baseline passes at or below the stored debt, fails when
 //! it grows and ratchets down; a diagnostics baseline over real `ruff check --output-format
-//! json` hides known diagnostics, names new ones, and ignores moved lines.
+//! json` hides known diagnostics, names new ones, and ignores moved lines; a baseline file that
+//! cannot be read ends the gate in `error` naming the file.
 
 mod qa_support;
 
@@ -221,5 +222,75 @@ fn baseline_commands_need_a_gate_with_a_baseline() {
             .contains("gate `a` has no `baseline` in xtask.toml"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn an_unreadable_baseline_is_an_error_naming_the_file() {
+    let repo = repo_with(
+        "[gates.types]\nrun = ['sh', '-c', 'echo \"Found 3 errors in 1 file\"']\n\
+         baseline = { count = 'Found (\\d+) errors?' }\n",
+    );
+    let update = xtask(&repo, &["qa", "baseline", "update"]);
+    assert_eq!(update.code, Some(0), "{}", update.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("qa.json");
+    let qa = || {
+        let run = xtask(&repo, &["qa", "--json", json.to_str().unwrap()]);
+        (run, json_report(&json))
+    };
+    let (run, report) = qa();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(gate(&report, "types")["baseline"]["baseline"], 3);
+
+    // A directory where the file should be: not "no baseline", and not the pass cached above.
+    let file = repo.root().join(".xtask/baselines/types.txt");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    let (run, report) = qa();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let types = gate(&report, "types");
+    assert_eq!(types["status"], "error");
+    assert_eq!(types["cached"], false);
+    assert!(
+        types["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot read the baseline .xtask/baselines/types.txt: "),
+        "{types}"
+    );
+    let update = xtask(&repo, &["qa", "baseline", "update"]);
+    assert_eq!(update.code, Some(1), "{}", update.stderr);
+    assert!(
+        update.stderr.contains(
+            "`types` was not measured, nothing stored: cannot read the baseline \
+             .xtask/baselines/types.txt: "
+        ),
+        "{}",
+        update.stderr
+    );
+
+    // Not UTF-8.
+    std::fs::remove_dir(&file).unwrap();
+    std::fs::write(&file, b"count = 3\xff\n").unwrap();
+    let (run, report) = qa();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let types = gate(&report, "types");
+    assert_eq!(types["status"], "error");
+    assert!(
+        types["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot read the baseline .xtask/baselines/types.txt: "),
+        "{types}"
+    );
+
+    // A count that is not a number, with its line.
+    std::fs::write(&file, "# Baseline\ncount = lots\n").unwrap();
+    let (run, report) = qa();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(
+        gate(&report, "types")["reason"],
+        ".xtask/baselines/types.txt:2: `count = lots` is not a number"
     );
 }

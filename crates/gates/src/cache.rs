@@ -183,10 +183,14 @@ impl Cache {
         let baseline = crate::baseline::path(&self.root, &gate.name);
         field(
             "baseline",
-            std::fs::read(&baseline)
-                .map(|b| hex(&Sha256::digest(b)))
-                .unwrap_or_default()
-                .as_bytes(),
+            // An unreadable baseline keys differently from a missing one, so the run reports
+            // it instead of a pass cached without it.
+            match std::fs::read(&baseline) {
+                Ok(b) => hex(&Sha256::digest(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => format!("unreadable: {e}"),
+            }
+            .as_bytes(),
         );
         Some(hex(&h.finalize()))
     }

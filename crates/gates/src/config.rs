@@ -84,7 +84,7 @@ const MAX_TIMEOUT_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 
 /// Reads and validates `[qa]` and `[gates]` of `file` into a plan. `builtins` are the names
 /// `run = "builtin:NAME"` may use; `default_jobs` applies when `[qa] jobs` is absent.
-pub fn load(
+pub(crate) fn load(
     file: &ConfigFile,
     builtins: &[&str],
     default_jobs: usize,
@@ -247,7 +247,7 @@ fn build(
     }
     let mut logs: BTreeMap<String, &str> = BTreeMap::new();
     for gate in &gates {
-        let log = crate::run::log_file_name(&gate.name);
+        let log = crate::file_names::log_file_name(&gate.name);
         if let Some(other) = logs.insert(log.clone(), &gate.name) {
             return Err(file.error_at(
                 raw.gates.get(gate.name.as_str()).map(Spanned::span),

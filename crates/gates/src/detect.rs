@@ -6,7 +6,7 @@
 
 use repo::Repo;
 
-use crate::QaError;
+use crate::error::QaError;
 use crate::makefile::{self, ImportedGate};
 
 /// The Makefile names make itself looks for, in its order.
@@ -30,7 +30,7 @@ pub struct Detected {
 /// else the project files. A `qa` target whose recipe only make can decide (a conditional,
 /// `include`, `$(shell ...)`) is an error naming its line, not a silent fall back to other
 /// gates.
-pub fn detect(repo: &Repo) -> Result<Detected, QaError> {
+pub(crate) fn detect(repo: &Repo) -> Result<Detected, QaError> {
     if let Some((name, text)) = read_makefile(repo)
         && makefile::targets(&text).iter().any(|t| t == MAKE_TARGET)
     {

@@ -17,9 +17,9 @@ use crate::model::Status;
 use crate::report::{GateReport, Outcome, Report};
 
 /// At most this many lines of a log are echoed in a gate's group.
-pub const ECHO_LINES: usize = 200;
+pub(crate) const ECHO_LINES: usize = 200;
 /// At most this many bytes of a log (its end) are read and echoed in a gate's group.
-pub const ECHO_BYTES: usize = 256 * 1024;
+pub(crate) const ECHO_BYTES: usize = 256 * 1024;
 /// At most this many lines of a log tail go into an `::error` annotation.
 const ANNOTATION_LINES: usize = 30;
 /// At most this many bytes of a log tail go into an `::error` annotation.
@@ -52,7 +52,7 @@ impl Tokens {
     }
 
     /// Tokens from a given seed (tests).
-    pub fn from_seed(seed: &[u8]) -> Tokens {
+    pub(crate) fn from_seed(seed: &[u8]) -> Tokens {
         Tokens {
             seed: seed.to_vec(),
             next: Cell::new(0),
@@ -61,7 +61,7 @@ impl Tokens {
 
     /// A token that none of `texts` contains, in any case (the runner compares tokens without
     /// regard to case).
-    pub fn fresh(&self, texts: &[&str]) -> String {
+    pub(crate) fn fresh(&self, texts: &[&str]) -> String {
         loop {
             let n = self.next.get();
             self.next.set(n.wrapping_add(1));
@@ -94,7 +94,7 @@ impl Default for Tokens {
 /// `text` fenced so that GitHub Actions runs none of the workflow commands in it: a
 /// `::stop-commands::TOKEN` line, the text (ending with a newline), and the `::TOKEN::` line
 /// that resumes command processing.
-pub fn fenced(text: &str, tokens: &Tokens) -> String {
+pub(crate) fn fenced(text: &str, tokens: &Tokens) -> String {
     let token = tokens.fresh(&[text]);
     let newline = if text.ends_with('\n') { "" } else { "\n" };
     format!("::stop-commands::{token}\n{text}{newline}::{token}::\n")
@@ -222,7 +222,7 @@ pub fn github_commands(
 /// The lines appended to `$GITHUB_OUTPUT`: `outcome=pass|fail|interrupted` and `failed=` the
 /// names of the gates that ended `fail`, `blocked`, `timeout` or `error` (required or not), as a
 /// JSON array on one line (`[]` when none), for `fromJSON` in `if:` expressions.
-pub fn output_lines(report: &Report) -> String {
+pub(crate) fn output_lines(report: &Report) -> String {
     let outcome = match report.outcome {
         Outcome::Pass => "pass",
         Outcome::Fail => "fail",

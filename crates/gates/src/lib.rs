@@ -3,20 +3,25 @@
 //! scheduler (pure), the runner edge (one thread per running gate), and the reports (terminal,
 //! JSON, Markdown, JUnit, GitHub Actions).
 //!
-//! Entry points: [`load_plan`] (validated before anything runs), [`Plan::restrict`] for
-//! `qa GATE...`, [`run`] then [`write_reports`], and [`init`] for `qa init`.
+//! Entry points, all the binary calls: [`load_plan`] (validated before anything runs),
+//! [`select`] for `qa GATE...`, [`run`] then [`write_reports`], [`merge`] for `qa report
+//! merge`, and [`init`] for `qa init`. The rest is `pub(crate)`, but for the types those carry.
 
 mod available;
-pub mod baseline;
+mod baseline;
 mod builtin;
 mod cache;
 mod config;
 mod detect;
 mod environment;
+mod error;
+mod file_names;
 mod github;
 mod inputs;
-pub mod makefile;
+mod makefile;
+mod merge;
 mod model;
+mod render;
 mod report;
 mod run;
 mod schedule;
@@ -27,53 +32,29 @@ mod term;
 mod tool_id;
 mod verdict;
 
-pub use baseline::{BaselineReport, Mode as BaselineMode};
-pub use builtin::{Builtin, Builtins};
-pub use config::load as load_config;
-pub use detect::{Detected, detect};
+// The public API is what the binary calls, and the types its values carry.
+pub use baseline::{BaselineReport, Format, Kind, Mode as BaselineMode, NewDiagnostic, Spec};
+pub use builtin::{Builtins, Resolved};
+pub use detect::Detected;
+pub use error::QaError;
 pub use github::{
-    ECHO_BYTES, ECHO_LINES, Echo, Tokens, fenced, fenced_if_needed, github_commands, log_echo,
-    output_lines, report_echo, write_output as write_github_output,
+    Echo, Tokens, fenced_if_needed, github_commands, log_echo, report_echo,
+    write_output as write_github_output,
 };
+pub use merge::{check_merge, merge};
 pub use model::{Command, Gate, Plan, Status};
-pub use report::{
-    Counts, GateReport, Outcome, Outputs, Report, SCHEMA_PATH, SCHEMA_VERSION, baseline_cell,
-    json_schema, junit, markdown, markdown_line, merge, write_reports,
-};
-pub use run::{Observer, RunConfig, Silent, log_file_name, rfc3339, run, tail};
-pub use schedule::{Decision, State, decide};
-pub use select::{Shard, changed_files, shard, shard_of, unaffected};
-pub use shards::{ShardInfo, check_merge, plan_digest};
-pub use term::{Terminal, end_line, list, list_json, summary};
-pub use verdict::{Strict, ci_env, did_not_run, require_checked};
+pub use render::{Outputs, baseline_table, write_reports};
+pub use report::{Counts, GateReport, Outcome, Report, SCHEMA_PATH, json_schema};
+pub use run::{Observer, RunConfig, run};
+pub use select::{Shard, changed_files, shard};
+pub use shards::ShardInfo;
+pub use term::{Terminal, list, list_json, summary};
+pub use verdict::{Strict, ci_env, require_checked};
 
 use std::path::{Path, PathBuf};
 
 use repo::Repo;
-use repo::config::{ConfigError, ConfigFile, did_you_mean};
-
-/// Why `qa` could not run (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub enum QaError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Fs(#[from] repo::fs::FsError),
-    #[error("no gate is called `{name}`{hint}; the gates are {known}")]
-    UnknownGate {
-        name: String,
-        hint: String,
-        known: String,
-    },
-    #[error("{} already exists; pass --force to overwrite it", .0.display())]
-    ConfigExists(PathBuf),
-    #[error("no gates: {0}")]
-    NoGates(String),
-    #[error("`{command}` failed: {message}")]
-    Git { command: String, message: String },
-    #[error("{}: not a qa report: {message}", path.display())]
-    BadReport { path: PathBuf, message: String },
-}
+use repo::config::{ConfigFile, did_you_mean};
 
 /// The plan to run and where it came from.
 #[derive(Debug, Clone)]
@@ -86,7 +67,7 @@ pub struct Loaded {
 }
 
 /// The number of cores, the default of `[qa] jobs`.
-pub fn default_jobs() -> usize {
+pub(crate) fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
@@ -101,7 +82,7 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
             require_tools: config::require_tools(file)?,
         }),
         None => {
-            let detected = detect(repo)?;
+            let detected = detect::detect(repo)?;
             let file = ConfigFile::parse(Path::new("(detected gates)"), detected.toml.clone())?;
             let plan = config::load(&file, &names, default_jobs())?;
             if plan.gates.is_empty() {
@@ -182,12 +163,13 @@ pub fn read_report(path: &Path) -> Result<Report, QaError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    if report.schema_version != SCHEMA_VERSION {
+    if report.schema_version != report::SCHEMA_VERSION {
         return Err(QaError::BadReport {
             path: path.to_path_buf(),
             message: format!(
-                "schema_version {} (this build reads {SCHEMA_VERSION})",
-                report.schema_version
+                "schema_version {} (this build reads {})",
+                report.schema_version,
+                report::SCHEMA_VERSION
             ),
         });
     }
@@ -210,7 +192,7 @@ pub fn init(repo: &Repo, force: bool, make_target: Option<&str>) -> Result<Init,
     }
     let detected = match make_target {
         Some(target) => detect::detect_make_target(repo, target)?,
-        None => detect(repo)?,
+        None => detect::detect(repo)?,
     };
     if detected.gates.is_empty() {
         return Err(QaError::NoGates(format!(

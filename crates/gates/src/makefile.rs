@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 /// A gate imported from a Makefile recipe line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportedGate {
+pub(crate) struct ImportedGate {
     pub name: String,
     /// The command line, as written (after variable expansion, without a `cd DIR &&` prefix or
     /// leading `VAR=value` words).
@@ -41,7 +41,7 @@ pub struct ImportedGate {
 
 /// What a Makefile target imports as.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Imported {
+pub(crate) struct Imported {
     pub gates: Vec<ImportedGate>,
     /// Recipe lines left out, each with its line number and why.
     pub left_out: Vec<String>,
@@ -49,7 +49,7 @@ pub struct Imported {
 
 /// Why a Makefile could not be imported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MakefileError {
+pub(crate) enum MakefileError {
     #[error(
         "the Makefile has no target `{target}` (targets: {known}); pass one of them with --make-target"
     )]
@@ -70,7 +70,7 @@ pub enum MakefileError {
 
 impl MakefileError {
     /// The 1-based line the error is about, when it is about one.
-    pub fn line(&self) -> Option<usize> {
+    pub(crate) fn line(&self) -> Option<usize> {
         match self {
             MakefileError::Unsupported { line, .. } => Some(*line),
             _ => None,
@@ -79,7 +79,7 @@ impl MakefileError {
 }
 
 /// The gates for `target` of the Makefile `text`.
-pub fn import(text: &str, target: &str) -> Result<Imported, MakefileError> {
+pub(crate) fn import(text: &str, target: &str) -> Result<Imported, MakefileError> {
     let file = parse(text);
     if !file.rules.contains_key(target) {
         let known: Vec<&str> = file.order.iter().map(String::as_str).collect();
@@ -109,7 +109,7 @@ pub fn import(text: &str, target: &str) -> Result<Imported, MakefileError> {
 }
 
 /// The targets of a Makefile, in order, for error messages and detection.
-pub fn targets(text: &str) -> Vec<String> {
+pub(crate) fn targets(text: &str) -> Vec<String> {
     parse(text).order
 }
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
+use std::path::Path;
 use std::time::Duration;
 
 use repo::process::{Cmd, quote};
@@ -21,7 +22,7 @@ pub enum Command {
 
 impl Command {
     /// Whether the command runs cargo (its program, or a shell line's first command word).
-    pub fn runs_cargo(&self) -> bool {
+    pub(crate) fn runs_cargo(&self) -> bool {
         let is_cargo = |p: &str| p == "cargo" || p.ends_with("/cargo");
         match self {
             Command::Argv(argv) => argv.first().is_some_and(|p| is_cargo(p)),
@@ -31,15 +32,6 @@ impl Command {
                 .find(|w| !is_assignment(w))
                 .is_some_and(|p| is_cargo(p)),
             Command::Builtin(_) => false,
-        }
-    }
-
-    /// The program that must exist for the command to start, when it is not a built-in.
-    pub fn program(&self) -> Option<&str> {
-        match self {
-            Command::Argv(argv) => argv.first().map(String::as_str),
-            Command::Shell(_) => Some("sh"),
-            Command::Builtin(_) => None,
         }
     }
 }
@@ -86,27 +78,33 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// The process command for a non-built-in gate, with the repository root as base for `cwd`.
-    pub fn cmd(&self, root: &std::path::Path) -> Option<Cmd> {
-        let mut cmd = match &self.command {
-            Command::Argv(argv) => Cmd::new(&argv[0]).args(&argv[1..]),
-            Command::Shell(line) => Cmd::new("sh").arg("-c").arg(line),
-            Command::Builtin(_) => return None,
-        };
-        cmd = cmd.cwd(match &self.cwd {
+    /// The process the gate runs: its program or shell line in its `cwd` (relative to `root`),
+    /// or for a built-in what `builtin(name)` makes (`Builtins::resolve`), with the gate's `env`
+    /// over either.
+    pub(crate) fn cmd<E>(
+        &self,
+        root: &Path,
+        builtin: impl FnOnce(&str) -> Result<Cmd, E>,
+    ) -> Result<Cmd, E> {
+        let dir = match &self.cwd {
             Some(cwd) => root.join(cwd),
             None => root.to_path_buf(),
-        });
+        };
+        let mut cmd = match &self.command {
+            Command::Argv(argv) => Cmd::new(&argv[0]).args(&argv[1..]).cwd(dir),
+            Command::Shell(line) => Cmd::new("sh").arg("-c").arg(line).cwd(dir),
+            Command::Builtin(name) => builtin(name)?,
+        };
         for (k, v) in &self.env {
             cmd = cmd.env(OsString::from(k), OsString::from(v));
         }
-        Some(cmd)
+        Ok(cmd)
     }
 
     /// The exact command to reproduce the gate, quoted so it pastes into a POSIX shell.
     /// `builtin_command` is what reproduces a built-in (e.g. `xtask format enforce`); without
     /// it, `qa NAME` after the invocation the user ran (`repo::invocation::current`).
-    pub fn reproduce(&self, builtin_command: Option<&str>) -> String {
+    pub(crate) fn reproduce(&self, builtin_command: Option<&str>) -> String {
         let line = match &self.command {
             Command::Builtin(name) => {
                 // A built-in runs on the root given by `--root` (config refuses a `cwd` for it).
@@ -122,7 +120,7 @@ impl Gate {
                     .join(" ");
             }
             Command::Argv(_) | Command::Shell(_) => self
-                .cmd(std::path::Path::new("."))
+                .cmd(Path::new("."), |_| Err(()))
                 .map(|c| c.display())
                 .unwrap_or_default(),
         };
@@ -143,12 +141,12 @@ pub struct Plan {
 
 impl Plan {
     /// The index of the gate called `name`.
-    pub fn index(&self, name: &str) -> Option<usize> {
+    pub(crate) fn index(&self, name: &str) -> Option<usize> {
         self.gates.iter().position(|g| g.name == name)
     }
 
     /// A cycle in the needs graph, as the gates on it in order, when there is one.
-    pub fn find_cycle(&self) -> Option<Vec<usize>> {
+    pub(crate) fn find_cycle(&self) -> Option<Vec<usize>> {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             New,
@@ -191,7 +189,7 @@ impl Plan {
 
     /// The plan restricted to `selected` (indices) and everything they need, transitively, in
     /// declaration order; needs are re-indexed.
-    pub fn restrict(&self, selected: &[usize]) -> Plan {
+    pub(crate) fn restrict(&self, selected: &[usize]) -> Plan {
         let mut keep = BTreeSet::new();
         let mut todo: Vec<usize> = selected.to_vec();
         while let Some(i) = todo.pop() {
@@ -246,7 +244,7 @@ pub enum Status {
     Skipped,
     /// Its timeout ran out; its process group was killed.
     Timeout,
-    /// It could not be started.
+    /// It could not be started, or its stored baseline could not be read or written.
     Error,
 }
 
@@ -263,8 +261,20 @@ impl Status {
         }
     }
 
+    /// How a dependant's reason tells that a need ended so: `needs `lint`, which failed`.
+    pub(crate) fn told(self) -> &'static str {
+        match self {
+            Status::Pass => "passed",
+            Status::Fail => "failed",
+            Status::Blocked => "was blocked",
+            Status::Skipped => "was skipped",
+            Status::Timeout => "timed out",
+            Status::Error => "could not start",
+        }
+    }
+
     /// Whether a gate ending so fails the run (unless the gate allows failure).
-    pub fn fails_run(self) -> bool {
+    pub(crate) fn fails_run(self) -> bool {
         matches!(
             self,
             Status::Fail | Status::Blocked | Status::Timeout | Status::Error

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant, SystemTime};
 use repo::Repo;
 use repo::process::{self, End, RunOptions};
 
-use crate::baseline::{self, BaselineReport, Mode as BaselineMode};
+use crate::baseline::{self, Assessment, BaselineReport, Mode as BaselineMode};
 use crate::builtin::Builtins;
 use crate::cache::{Cache, Entry};
-use crate::model::{Command, Gate, Plan, Status};
+use crate::model::{Gate, Plan, Status};
 use crate::report::{GateReport, Report};
 use crate::schedule::{State, decide};
 
@@ -43,15 +43,6 @@ pub struct RunConfig<'a> {
 pub trait Observer {
     fn started(&mut self, gate: &Gate);
     fn finished(&mut self, gate: &GateReport);
-}
-
-/// An observer that does nothing.
-#[derive(Debug, Default)]
-pub struct Silent;
-
-impl Observer for Silent {
-    fn started(&mut self, _: &Gate) {}
-    fn finished(&mut self, _: &GateReport) {}
 }
 
 /// How a gate that ran ended, before it becomes a [`GateReport`].
@@ -87,13 +78,11 @@ pub fn run(
         {
             if skip {
                 states[i] = State::Unaffected;
-                let mut r = base_report(repo, plan, config, i, None);
-                r.status = Status::Skipped;
-                r.reason = Some(format!(
-                    "unaffected: no file changed since `{base}` matches its `paths`"
-                ));
-                observer.finished(&r);
-                reports[i] = Some(r);
+                let r = base_report(repo, plan, config, i, None).ended(
+                    Status::Skipped,
+                    format!("unaffected: no file changed since `{base}` matches its `paths`"),
+                );
+                record(observer, &mut reports, i, r);
             }
         }
     }
@@ -126,41 +115,32 @@ pub fn run(
                         unreachable!("blocked by a gate that has not ended")
                     };
                     states[i] = State::Done(Status::Blocked);
-                    let mut r = base_report(repo, plan, config, i, None);
-                    r.status = Status::Blocked;
-                    r.blocked_by = Some(need_gate.name.clone());
-                    r.reason = Some(format!(
-                        "needs `{}`, which {}",
-                        need_gate.name,
-                        match need_status {
-                            Status::Fail => "failed",
-                            Status::Blocked => "was blocked",
-                            Status::Skipped => "was skipped",
-                            Status::Timeout => "timed out",
-                            Status::Error => "could not start",
-                            Status::Pass => "passed",
-                        }
-                    ));
-                    observer.finished(&r);
-                    reports[i] = Some(r);
+                    let r = GateReport {
+                        blocked_by: Some(need_gate.name.clone()),
+                        ..base_report(repo, plan, config, i, None).ended(
+                            Status::Blocked,
+                            format!("needs `{}`, which {}", need_gate.name, need_status.told()),
+                        )
+                    };
+                    record(observer, &mut reports, i, r);
                 }
                 for i in decision.start {
                     let gate = &plan.gates[i];
                     if let Some(missing) = crate::available::missing(gate, repo.root()) {
                         states[i] = State::Done(Status::Skipped);
-                        let mut r = base_report(repo, plan, config, i, None);
-                        r.status = Status::Skipped;
-                        r.reason = Some(missing.reason);
-                        r.missing_tool = Some(missing.what);
-                        observer.finished(&r);
-                        reports[i] = Some(r);
+                        let r = GateReport {
+                            missing_tool: Some(missing.what),
+                            ..base_report(repo, plan, config, i, None)
+                                .ended(Status::Skipped, missing.reason)
+                        };
+                        record(observer, &mut reports, i, r);
                         continue;
                     }
                     states[i] = State::Running;
                     starts[i] = Some(t0.elapsed().as_secs_f64());
                     observer.started(gate);
                     let tx = tx.clone();
-                    let log = log_dir.join(log_file_name(&gate.name));
+                    let log = log_dir.join(crate::file_names::log_file_name(&gate.name));
                     let builtins = config.builtins;
                     let mode = config.baseline_mode;
                     scope.spawn(move || {
@@ -170,14 +150,12 @@ pub fn run(
                 }
             }
             if let Some(reason) = &stop_reason {
-                for i in 0..n {
-                    if states[i] == State::Pending {
-                        states[i] = State::Done(Status::Skipped);
-                        let mut r = base_report(repo, plan, config, i, None);
-                        r.status = Status::Skipped;
-                        r.reason = Some(reason.clone());
-                        observer.finished(&r);
-                        reports[i] = Some(r);
+                for (i, state) in states.iter_mut().enumerate() {
+                    if *state == State::Pending {
+                        *state = State::Done(Status::Skipped);
+                        let r = base_report(repo, plan, config, i, None)
+                            .ended(Status::Skipped, reason.clone());
+                        record(observer, &mut reports, i, r);
                     }
                 }
             }
@@ -188,23 +166,22 @@ pub fn run(
                 continue;
             };
             states[i] = State::Done(ran.status);
-            let log = log_dir.join(log_file_name(&plan.gates[i].name));
-            let mut r = base_report(repo, plan, config, i, Some(&log));
-            r.status = ran.status;
-            r.reason = ran.reason;
-            r.exit_code = ran.exit_code;
-            r.start_s = starts[i];
-            r.duration_s = Some(ran.duration.as_secs_f64());
-            r.baseline = ran.baseline;
-            r.cached = ran.cached;
-            if ran.status != Status::Pass {
-                r.log_tail = tail(&log, TAIL_LINES);
-            }
+            let log = log_dir.join(crate::file_names::log_file_name(&plan.gates[i].name));
+            let r = GateReport {
+                exit_code: ran.exit_code,
+                start_s: starts[i],
+                duration_s: Some(ran.duration.as_secs_f64()),
+                baseline: ran.baseline,
+                cached: ran.cached,
+                log_tail: (ran.status != Status::Pass)
+                    .then(|| tail(&log, TAIL_LINES))
+                    .flatten(),
+                ..base_report(repo, plan, config, i, Some(&log)).ended(ran.status, ran.reason)
+            };
             if config.fail_fast && stop_reason.is_none() && r.required && ran.status.fails_run() {
                 stop_reason = Some(format!("--fail-fast: `{}` did not pass", r.name));
             }
-            observer.finished(&r);
-            reports[i] = Some(r);
+            record(observer, &mut reports, i, r);
         }
     });
     cache.finish();
@@ -222,21 +199,19 @@ pub fn run(
     )
 }
 
-/// A log file name for a gate: its name with anything but `[A-Za-z0-9._-]` made `_`.
-pub fn log_file_name(gate: &str) -> String {
-    let safe: String = gate
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{safe}.log")
+/// Tells the observer that gate `i` ended, and keeps its report.
+fn record(
+    observer: &mut dyn Observer,
+    reports: &mut [Option<GateReport>],
+    i: usize,
+    report: GateReport,
+) {
+    observer.finished(&report);
+    reports[i] = Some(report);
 }
 
+/// Gate `i`'s report with what the plan says of it (name, owner, needs, command, log), not
+/// yet ended: [`GateReport::ended`] says how it did.
 fn base_report(
     repo: &Repo,
     plan: &Plan,
@@ -245,10 +220,6 @@ fn base_report(
     log: Option<&Path>,
 ) -> GateReport {
     let gate = &plan.gates[i];
-    let builtin = match &gate.command {
-        Command::Builtin(name) => config.builtins.get(name).map(|b| b.reproduce.as_str()),
-        _ => None,
-    };
     GateReport {
         name: gate.name.clone(),
         status: Status::Pass,
@@ -263,7 +234,7 @@ fn base_report(
         required: !gate.allow_failure,
         start_s: None,
         duration_s: None,
-        command: gate.reproduce(builtin),
+        command: config.builtins.resolve(gate, repo.root()).reproduce(),
         log: log.map(|l| display_path(repo.root(), l)),
         exit_code: None,
         log_tail: None,
@@ -374,25 +345,11 @@ fn run_gate(
         Ok(f) => f,
         Err(e) => return error(format!("cannot create the log: {e}")),
     };
-    let builtin = match &gate.command {
-        Command::Builtin(name) => Some(name.as_str()),
-        _ => None,
-    };
-    let mut cmd = match builtin {
-        Some(name) => {
-            let Some(builtin) = builtins.get(name) else {
-                return error(format!("unknown built-in `{name}`"));
-            };
-            match builtin.cmd(repo.root()) {
-                Ok(cmd) => gate.env.iter().fold(cmd, |cmd, (k, v)| {
-                    cmd.env(OsString::from(k), OsString::from(v))
-                }),
-                Err(e) => {
-                    return error(format!("built-in `{name}` could not run: {e}"));
-                }
-            }
-        }
-        None => gate.cmd(repo.root()).expect("not a built-in"),
+    let resolved = builtins.resolve(gate, repo.root());
+    let builtin = resolved.builtin_name();
+    let mut cmd = match resolved.cmd() {
+        Ok(cmd) => cmd,
+        Err(why) => return error(why),
     };
     if let Some(env) = env {
         // The strict environment first, then the command's own assignments over it (the
@@ -439,24 +396,13 @@ fn run_gate(
     };
     let mut baseline_report = None;
     if let (Some(spec), End::Exited(code)) = (&gate.baseline, finished.end) {
-        let output = std::fs::read(log)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
         let base = match &gate.cwd {
             Some(cwd) => repo.root().join(cwd),
             None => repo.root().to_path_buf(),
         };
-        let judged = baseline::load(repo.root(), &gate.name).and_then(|stored| {
-            baseline::measure(spec, &output, code == 0, &base, repo.root())
-                .map(|m| baseline::judge(&gate.name, stored.as_ref(), &m, code == 0, mode))
-        });
-        match judged {
-            Ok(j) => {
-                if let Some(store) = &j.store
-                    && let Err(e) = baseline::save(repo.root(), &gate.name, store)
-                {
-                    return error(e.to_string());
-                }
+        match baseline::assess(repo.root(), &gate.name, spec, &base, log, code, mode) {
+            Err(e) => return error(e.to_string()),
+            Ok(Assessment::Judged(j)) => {
                 status = if j.pass { Status::Pass } else { Status::Fail };
                 reason = match (j.reason, reason) {
                     (Some(b), Some(r)) if !j.pass || code != 0 => Some(format!("{r}; {b}")),
@@ -464,7 +410,7 @@ fn run_gate(
                 };
                 baseline_report = Some(j.report);
             }
-            Err(why) => {
+            Ok(Assessment::Unmeasured(why)) => {
                 reason = Some(format!(
                     "{}baseline not measured: {why}",
                     reason.map(|r| format!("{r}; ")).unwrap_or_default()
@@ -483,7 +429,7 @@ fn run_gate(
 }
 
 /// The last `lines` lines of a log, lossily decoded; `None` when it is empty or unreadable.
-pub fn tail(path: &Path, lines: usize) -> Option<String> {
+pub(crate) fn tail(path: &Path, lines: usize) -> Option<String> {
     let (bytes, _) = file_end(path, 64 * 1024)?;
     let text = String::from_utf8_lossy(&bytes);
     let all: Vec<&str> = text.lines().collect();
@@ -505,7 +451,7 @@ pub(crate) fn file_end(path: &Path, max: u64) -> Option<(Vec<u8>, u64)> {
 }
 
 /// RFC 3339 in UTC, to the second: `2026-11-24T12:50:25Z`.
-pub fn rfc3339(time: SystemTime) -> String {
+pub(crate) fn rfc3339(time: SystemTime) -> String {
     let secs = time
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -539,11 +485,5 @@ mod tests {
         assert_eq!(at(0), "1970-01-01T00:00:00Z");
         assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(at(1_795_524_625), "2026-11-24T12:50:25Z");
-    }
-
-    #[test]
-    fn log_names_are_safe_file_names() {
-        assert_eq!(log_file_name("py/types check"), "py_types_check.log");
-        assert_eq!(log_file_name("fmt"), "fmt.log");
     }
 }

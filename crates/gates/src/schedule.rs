@@ -7,7 +7,7 @@ use crate::model::{Plan, Status};
 
 /// Where a gate is in the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     /// Not started yet.
     Pending,
     /// Running now.
@@ -20,7 +20,7 @@ pub enum State {
 
 /// What the runner should do now.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// Gates to mark blocked, each with the need (index) that did not pass.
     pub block: Vec<(usize, usize)>,
     /// Gates to start, in this order.
@@ -29,7 +29,7 @@ pub struct Decision {
 
 /// Decides what happens next. Blocking is transitive: a gate blocked now becomes a need that
 /// did not pass, so its dependants are blocked in the same decision.
-pub fn decide(plan: &Plan, states: &[State]) -> Decision {
+pub(crate) fn decide(plan: &Plan, states: &[State]) -> Decision {
     let mut states = states.to_vec();
     let mut decision = Decision::default();
     // Blocks first, to a fixed point (dependants may come before their needs in the file).

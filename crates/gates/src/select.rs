@@ -6,7 +6,7 @@ use globset::{Glob, GlobSetBuilder};
 use repo::Repo;
 use repo::process::{self, Cmd, RunOptions};
 
-use crate::QaError;
+use crate::error::QaError;
 use crate::model::Plan;
 
 /// Files changed since the merge base of `base` and `HEAD`, plus uncommitted and untracked
@@ -47,7 +47,7 @@ fn git(repo: &Repo, args: &[&str]) -> Result<String, QaError> {
 }
 
 /// Per gate, whether it is unaffected by `changed`: it has `paths` and none of them matches.
-pub fn unaffected(plan: &Plan, changed: &[String]) -> Vec<bool> {
+pub(crate) fn unaffected(plan: &Plan, changed: &[String]) -> Vec<bool> {
     plan.gates
         .iter()
         .map(|g| {
@@ -95,7 +95,7 @@ impl std::str::FromStr for Shard {
 /// Which shard (0-based) each gate belongs to. Gates connected by `needs` form one group and
 /// stay together; groups, in declaration order of their first gate, go to the shard with the
 /// fewest gates so far (the lowest on a tie). Deterministic for a given plan.
-pub fn shard_of(plan: &Plan, count: usize) -> Vec<usize> {
+pub(crate) fn shard_of(plan: &Plan, count: usize) -> Vec<usize> {
     let n = plan.gates.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(parent: &mut [usize], mut i: usize) -> usize {

@@ -140,7 +140,7 @@ fn paint(text: &str, status: Status, color: bool) -> String {
 }
 
 /// `[pass] fmt 0.4s`, `[blocked] cover: needs `tests`, which failed`.
-pub fn end_line(gate: &GateReport, color: bool) -> String {
+pub(crate) fn end_line(gate: &GateReport, color: bool) -> String {
     let tag = paint(&format!("[{}]", gate.status.as_str()), gate.status, color);
     let time = if gate.cached {
         " (cached)".to_string()

@@ -47,7 +47,7 @@ fn ci_value(value: Option<&OsStr>) -> Option<String> {
 }
 
 /// The gates skipped because their tool or module is missing, in report order.
-pub fn did_not_run(report: &Report) -> Vec<&GateReport> {
+pub(crate) fn did_not_run(report: &Report) -> Vec<&GateReport> {
     report
         .gates
         .iter()

@@ -3,15 +3,15 @@
 //! `target/xtask/qa/NAME.log` and the reports asked for (`--json`, `--markdown`, `--junit`,
 //! the GitHub step summary), holding `target/xtask/qa.lock` for the run (a second run waits).
 //! `qa --list` prints the graph, `qa init` writes the detected gates
-//! to xtask.toml, `qa schema` regenerates the JSON report's schema.
+//! to xtask.toml, `qa schema` regenerates the JSON report's schema (in this workspace only).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use gates::{BaselineMode, Builtins, Outcome, Outputs, RunConfig, Terminal};
 use repo::Repo;
 
 use crate::exit::Exit;
+use crate::generated::{self, Generated, Mode};
 
 /// Arguments of `cargo xtask qa`.
 #[derive(Debug, clap::Args)]
@@ -117,10 +117,11 @@ enum QaCommand {
         after_help = "Example:\n  cargo xtask qa report merge shard-1.json shard-2.json --junit qa.xml"
     )]
     Report(ReportCommand),
-    /// Regenerate the JSON Schema of the report (docs/reference/qa-report.schema.json).
+    /// Regenerate the JSON Schema of the report (docs/reference/qa-report.schema.json) of the
+    /// workspace this binary was built from; any other repository is refused.
     #[command(hide = true)]
     Schema {
-        /// Do not write; exit 1 when the committed schema is stale.
+        /// Do not write; exit 1 with a diff when the committed schema is stale.
         #[arg(long)]
         check: bool,
     },
@@ -430,20 +431,20 @@ fn init(repo: &Repo, force: bool, make_target: Option<&str>) -> anyhow::Result<E
     Ok(Exit::Success)
 }
 
+/// The report's JSON Schema: where it lives in the workspace, and what regenerates it.
+const SCHEMA: Generated<'static> = Generated {
+    path: gates::SCHEMA_PATH,
+    command: "cargo xtask qa schema",
+};
+
+/// Writes (or with `--check`, compares) the report's schema; `repo` must be the workspace this
+/// binary was built from.
 fn schema(repo: &Repo, check: bool) -> anyhow::Result<Exit> {
-    let path = repo.path(gates::SCHEMA_PATH);
-    let fresh = gates::json_schema();
-    if check {
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed == fresh {
-            return Ok(Exit::Success);
-        }
-        eprintln!(
-            "{} is stale: run `cargo xtask qa schema` and commit it",
-            path.display()
-        );
-        return Ok(Exit::Failure);
-    }
-    repo::fs::write_atomic(&path, fresh.as_bytes()).with_context(|| "writing the report schema")?;
-    Ok(Exit::Success)
+    generated::this_workspace(repo, SCHEMA)?;
+    generated::ensure(
+        repo.root(),
+        SCHEMA,
+        &gates::json_schema(),
+        Mode::from_check(check),
+    )
 }

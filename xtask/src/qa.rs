@@ -86,6 +86,43 @@ pub(crate) struct Args {
     no_require_tools: bool,
 }
 
+/// `qa init --help` after the flags: the keys of the file it writes, so that an xtask.toml in any
+/// repository points to help its reader has (a test checks every key the loader accepts is here).
+const INIT_KEYS: &str = "\
+The file, xtask.toml at the repository root (the loader names the line of any unknown key):
+
+  [qa]
+  jobs = 2                 gates running at once (default: the number of cores; --jobs overrides)
+  require_tools = true     a required gate skipped for a missing tool fails the run, and so does
+                           a run in which no gate ran (default: true under CI)
+
+  [gates.NAME]             one table per gate; gates run in declaration order as needs allow
+  run = [\"cargo\", \"test\"]  the command: an argv; a string is split by shell-word rules and
+                           run without a shell; \"builtin:NAME\" runs a built-in (format-check, sbom)
+  shell = true             run the `run` string with `sh -c`
+  needs = [\"fmt\"]          gates that must pass first, else this one ends `blocked`
+  owner = \"QA\"             who answers for the gate, shown in every report
+  timeout = 600            seconds; then its process group is ended and it ends `timeout`
+  tool = \"mypy\"            the program that must be on PATH, else the gate ends `skipped`
+  module = \"pytest\"        a Python module its interpreter must import, else `skipped`
+  install = \"pip install mypy\"  how to install `tool` or `module`, shown when it is missing
+  env = { KEY = \"value\" }  extra environment variables
+  cwd = \"python\"           working directory, relative to the repository root
+  lock = \"db\"              gates sharing a lock never run at once (cargo commands share `cargo`)
+  allow_failure = true     its failure is reported but does not fail the run
+  baseline = { count = 'REGEX' } or { diagnostics = \"FORMAT\", pattern = 'REGEX' }
+                           known debt the gate may carry; `qa baseline update` stores it
+  inputs = [\"src/**\"]      the files its cached pass depends on (default: what git tracks)
+  pass_env = [\"AWS_*\"]     variables of qa's environment it sees (part of its cache key)
+  cache = false            never cached, and it sees qa's whole environment
+  paths = [\"docs/**\"]      under --changed-since, it runs only when a changed file matches
+
+[format] and [sbom] hold the settings of `format` and `sbom`.
+
+Examples:
+  cargo xtask qa init
+  cargo xtask qa init --make-target check --force";
+
 #[derive(Debug, clap::Subcommand)]
 enum QaCommand {
     /// Write the detected gates to xtask.toml, for editing.
@@ -95,7 +132,8 @@ enum QaCommand {
     /// gets fmt, clippy, test and doc; a pyproject.toml the ruff, mypy and pytest gates it
     /// configures.
     #[command(
-        after_help = "Examples:\n  cargo xtask qa init\n  cargo xtask qa init --make-target check --force"
+        after_help = "Examples:\n  cargo xtask qa init\n  cargo xtask qa init --make-target check --force",
+        after_long_help = INIT_KEYS
     )]
     Init {
         /// Overwrite an existing xtask.toml.

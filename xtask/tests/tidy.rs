@@ -2,7 +2,8 @@
 //! once. Each Rust file opens with a `//!` line saying what it is for; no `#[ignore]` without a
 //! reason; the docs name only commands and flags that exist (checked against the generated
 //! `docs/reference/cli.md`); the architecture's code map names exactly the crates that exist;
-//! the manifests declare only dependencies that are used ([`deps`]).
+//! the manifests declare only dependencies that are used ([`deps`]); the docs' JSON examples
+//! follow their schema ([`doc_json`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -10,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "tidy/deps.rs"]
 mod deps;
+#[path = "tidy/doc_json.rs"]
+mod doc_json;
 
 fn root() -> &'static Path {
     testkit::workspace_root()

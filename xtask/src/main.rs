@@ -8,6 +8,7 @@
 
 mod exit;
 mod format;
+mod generated;
 mod out;
 mod qa;
 mod reference;
@@ -82,7 +83,7 @@ fn main() -> ExitCode {
         Task::Man(args) => reference::man(Cli::command(), &args),
         Task::CliReference(args) => repo::Repo::discover(root)
             .map_err(anyhow::Error::from)
-            .and_then(|repo| reference::cli_reference(Cli::command(), repo.root(), &args)),
+            .and_then(|repo| reference::cli_reference(Cli::command(), &repo, &args)),
     };
     exit::report(result)
 }

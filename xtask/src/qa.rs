@@ -3,15 +3,15 @@
 //! `target/xtask/qa/NAME.log` and the reports asked for (`--json`, `--markdown`, `--junit`,
 //! the GitHub step summary), holding `target/xtask/qa.lock` for the run (a second run waits).
 //! `qa --list` prints the graph, `qa init` writes the detected gates
-//! to xtask.toml, `qa schema` regenerates the JSON report's schema.
+//! to xtask.toml, `qa schema` regenerates the JSON report's schema (in this workspace only).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use gates::{BaselineMode, Builtins, Outcome, Outputs, RunConfig, Terminal};
 use repo::Repo;
 
 use crate::exit::Exit;
+use crate::generated::{self, Generated, Mode};
 
 /// Arguments of `cargo xtask qa`.
 #[derive(Debug, clap::Args)]
@@ -86,6 +86,43 @@ pub(crate) struct Args {
     no_require_tools: bool,
 }
 
+/// `qa init --help` after the flags: the keys of the file it writes, so that an xtask.toml in any
+/// repository points to help its reader has (a test checks every key the loader accepts is here).
+const INIT_KEYS: &str = "\
+The file, xtask.toml at the repository root (the loader names the line of any unknown key):
+
+  [qa]
+  jobs = 2                 gates running at once (default: the number of cores; --jobs overrides)
+  require_tools = true     a required gate skipped for a missing tool fails the run, and so does
+                           a run in which no gate ran (default: true under CI)
+
+  [gates.NAME]             one table per gate; gates run in declaration order as needs allow
+  run = [\"cargo\", \"test\"]  the command: an argv; a string is split by shell-word rules and
+                           run without a shell; \"builtin:NAME\" runs a built-in (format-check, sbom)
+  shell = true             run the `run` string with `sh -c`
+  needs = [\"fmt\"]          gates that must pass first, else this one ends `blocked`
+  owner = \"QA\"             who answers for the gate, shown in every report
+  timeout = 600            seconds; then its process group is ended and it ends `timeout`
+  tool = \"mypy\"            the program that must be on PATH, else the gate ends `skipped`
+  module = \"pytest\"        a Python module its interpreter must import, else `skipped`
+  install = \"pip install mypy\"  how to install `tool` or `module`, shown when it is missing
+  env = { KEY = \"value\" }  extra environment variables
+  cwd = \"python\"           working directory, relative to the repository root
+  lock = \"db\"              gates sharing a lock never run at once (cargo commands share `cargo`)
+  allow_failure = true     its failure is reported but does not fail the run
+  baseline = { count = 'REGEX' } or { diagnostics = \"FORMAT\", pattern = 'REGEX' }
+                           known debt the gate may carry; `qa baseline update` stores it
+  inputs = [\"src/**\"]      the files its cached pass depends on (default: what git tracks)
+  pass_env = [\"AWS_*\"]     variables of qa's environment it sees (part of its cache key)
+  cache = false            never cached, and it sees qa's whole environment
+  paths = [\"docs/**\"]      under --changed-since, it runs only when a changed file matches
+
+[format] and [sbom] hold the settings of `format` and `sbom`.
+
+Examples:
+  cargo xtask qa init
+  cargo xtask qa init --make-target check --force";
+
 #[derive(Debug, clap::Subcommand)]
 enum QaCommand {
     /// Write the detected gates to xtask.toml, for editing.
@@ -95,7 +132,8 @@ enum QaCommand {
     /// gets fmt, clippy, test and doc; a pyproject.toml the ruff, mypy and pytest gates it
     /// configures.
     #[command(
-        after_help = "Examples:\n  cargo xtask qa init\n  cargo xtask qa init --make-target check --force"
+        after_help = "Examples:\n  cargo xtask qa init\n  cargo xtask qa init --make-target check --force",
+        after_long_help = INIT_KEYS
     )]
     Init {
         /// Overwrite an existing xtask.toml.
@@ -117,10 +155,11 @@ enum QaCommand {
         after_help = "Example:\n  cargo xtask qa report merge shard-1.json shard-2.json --junit qa.xml"
     )]
     Report(ReportCommand),
-    /// Regenerate the JSON Schema of the report (docs/reference/qa-report.schema.json).
+    /// Regenerate the JSON Schema of the report (docs/reference/qa-report.schema.json) of the
+    /// workspace this binary was built from; any other repository is refused.
     #[command(hide = true)]
     Schema {
-        /// Do not write; exit 1 when the committed schema is stale.
+        /// Do not write; exit 1 with a diff when the committed schema is stale.
         #[arg(long)]
         check: bool,
     },
@@ -422,20 +461,20 @@ fn init(repo: &Repo, force: bool, make_target: Option<&str>) -> anyhow::Result<E
     Ok(Exit::Success)
 }
 
+/// The report's JSON Schema: where it lives in the workspace, and what regenerates it.
+const SCHEMA: Generated<'static> = Generated {
+    path: gates::SCHEMA_PATH,
+    command: "cargo xtask qa schema",
+};
+
+/// Writes (or with `--check`, compares) the report's schema; `repo` must be the workspace this
+/// binary was built from.
 fn schema(repo: &Repo, check: bool) -> anyhow::Result<Exit> {
-    let path = repo.path(gates::SCHEMA_PATH);
-    let fresh = gates::json_schema();
-    if check {
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed == fresh {
-            return Ok(Exit::Success);
-        }
-        eprintln!(
-            "{} is stale: run `cargo xtask qa schema` and commit it",
-            path.display()
-        );
-        return Ok(Exit::Failure);
-    }
-    repo::fs::write_atomic(&path, fresh.as_bytes()).with_context(|| "writing the report schema")?;
-    Ok(Exit::Success)
+    generated::this_workspace(repo, SCHEMA)?;
+    generated::ensure(
+        repo.root(),
+        SCHEMA,
+        &gates::json_schema(),
+        Mode::from_check(check),
+    )
 }

@@ -1,6 +1,7 @@
 //! What the command line says about itself: shell completions (`completions SHELL`), man
 //! pages (`man --out DIR`) and the Markdown CLI reference `docs/reference/cli.md`
 //! (`cli-reference [--check]`), all generated from the clap definitions so they cannot drift.
+//! The reference is written (or checked) in the workspace this binary was built from only.
 
 use std::path::{Path, PathBuf};
 
@@ -8,9 +9,13 @@ use anyhow::Context;
 use clap::Command;
 
 use crate::exit::Exit;
+use crate::generated::{self, Generated, Mode};
 
-/// Where the CLI reference lives, relative to the repository root.
-pub(crate) const CLI_REFERENCE: &str = "docs/reference/cli.md";
+/// The CLI reference: where it lives in the workspace, and what regenerates it.
+pub(crate) const CLI_REFERENCE: Generated<'static> = Generated {
+    path: "docs/reference/cli.md",
+    command: "cargo xtask cli-reference",
+};
 
 /// Arguments of `cargo xtask completions`.
 #[derive(Debug, clap::Args)]
@@ -31,7 +36,8 @@ pub(crate) struct ManArgs {
 /// Arguments of `cargo xtask cli-reference`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CliReferenceArgs {
-    /// Do not write; exit 1 when the committed reference differs from the clap definitions.
+    /// Do not write; exit 1 with a diff when the committed reference differs from the clap
+    /// definitions.
     #[arg(long)]
     check: bool,
 }
@@ -57,29 +63,20 @@ pub(crate) fn man(cli: Command, args: &ManArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// Writes (or with `--check`, compares) `docs/reference/cli.md` under the repository root.
+/// Writes (or with `--check`, compares) `docs/reference/cli.md`; `repo` must be the workspace
+/// this binary was built from.
 pub(crate) fn cli_reference(
     cli: Command,
-    root: &Path,
+    repo: &repo::Repo,
     args: &CliReferenceArgs,
 ) -> anyhow::Result<Exit> {
-    let path = root.join(CLI_REFERENCE);
-    let fresh = markdown(cli);
-    if args.check {
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed == fresh {
-            return Ok(Exit::Success);
-        }
-        eprintln!(
-            "{} is stale: the command line changed without regenerating it.\n\
-             Run `cargo xtask cli-reference` and commit the result.",
-            path.display()
-        );
-        return Ok(Exit::Failure);
-    }
-    repo::fs::write_atomic(&path, fresh.as_bytes())?;
-    crate::out::print(format!("wrote {}\n", path.display()))?;
-    Ok(Exit::Success)
+    generated::this_workspace(repo, CLI_REFERENCE)?;
+    generated::ensure(
+        repo.root(),
+        CLI_REFERENCE,
+        &markdown(cli),
+        Mode::from_check(args.check),
+    )
 }
 
 /// The Markdown reference: every command's full `--help`, in command-tree order.

@@ -1,6 +1,7 @@
 //! `qa` configuration end to end: each bad `xtask.toml` gives its file:line error and exit 2
 //! before any gate runs; detection without `xtask.toml` (Cargo, Python with real ruff);
-//! `qa init`; `qa --list`; the committed report schema is fresh.
+//! `qa init`, and the help its xtask.toml points to; `qa --list`; the committed report schema is
+//! fresh.
 
 mod qa_support;
 
@@ -171,6 +172,54 @@ fn init_writes_the_detected_gates_and_refuses_to_overwrite() {
     let forced = xtask(&repo, &["qa", "init", "--force"]);
     assert_eq!(forced.code, Some(0), "{}", forced.stderr);
     assert!(repo.read("xtask.toml").contains("[gates.fmt]"));
+}
+
+/// `qa init` writes xtask.toml into someone else's repository: it points to help its reader has,
+/// `qa init --help`, and that help describes every key the loader accepts (the keys are read from
+/// the loader's own error for an unknown key).
+#[test]
+fn init_points_to_help_that_describes_every_key() {
+    let repo = GitRepo::new();
+    repo.write("Cargo.toml", "[workspace]\nmembers = []\n");
+    repo.commit("init");
+    let run = xtask(&repo, &["qa", "init"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let written = repo.read("xtask.toml");
+    assert!(
+        written.starts_with(
+            "# Quality gates for `cargo xtask qa`. Every key: `cargo xtask qa init --help`.\n"
+        ),
+        "{written}"
+    );
+    assert!(!written.contains("docs/"), "{written}");
+
+    let help = xtask(&repo, &["qa", "init", "--help"]);
+    assert_eq!(help.code, Some(0), "{}", help.stderr);
+    for (table, config) in [
+        ("[qa]", "[qa]\nbogus = 1\n"),
+        ("[gates.NAME]", "[gates.a]\nrun = 'true'\nbogus = 1\n"),
+        (
+            "baseline",
+            "[gates.a]\nrun = 'true'\nbaseline = { bogus = 1 }\n",
+        ),
+    ] {
+        repo.write("xtask.toml", config);
+        let run = xtask(&repo, &["qa", "--list"]);
+        assert_eq!(run.code, Some(2), "{}", run.stderr);
+        let (_, expected) = run
+            .stderr
+            .split_once("expected one of ")
+            .unwrap_or_else(|| panic!("{}", run.stderr));
+        let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        assert!(keys.len() >= 2, "{}", run.stderr);
+        for key in keys {
+            assert!(
+                help.stdout.contains(&format!("{key} = ")),
+                "`qa init --help` does not describe `{key}` of {table}:\n{}",
+                help.stdout
+            );
+        }
+    }
 }
 
 #[test]

@@ -23,7 +23,7 @@ qa:
 \t@pre-commit run --all-files
 ";
 
-const EXPECTED: &str = r#"# Quality gates for `cargo xtask qa`. Reference: docs/reference/xtask-toml.md
+const EXPECTED: &str = r#"# Quality gates for `cargo xtask qa`. Every key: `cargo xtask qa init --help`.
 
 [qa]
 # jobs = 2  # default: the number of cores
@@ -223,7 +223,7 @@ qa:
 \tpython3 -m no_such_module_xyz --check
 ";
 
-const SHELL_EXPECTED: &str = r#"# Quality gates for `cargo xtask qa`. Reference: docs/reference/xtask-toml.md
+const SHELL_EXPECTED: &str = r#"# Quality gates for `cargo xtask qa`. Every key: `cargo xtask qa init --help`.
 
 [qa]
 # jobs = 2  # default: the number of cores

@@ -55,6 +55,11 @@ fn a_failure_blocks_exactly_its_dependants_and_every_report_parses() {
     assert_eq!(tests["log"], "target/xtask/qa/tests.log");
     assert_eq!(tests["reason"], "exited 3");
     assert_eq!(gate(&report, "coverage")["blocked_by"], "tests");
+    // A gate that never ran has its times as null, written, as docs/reference/qa-report.md says.
+    let coverage = gate(&report, "coverage").as_object().unwrap();
+    for key in ["start_s", "duration_s", "exit_code", "baseline"] {
+        assert_eq!(coverage.get(key), Some(&serde_json::Value::Null), "{key}");
+    }
     assert_eq!(
         gate(&report, "build")["reason"],
         "needs `coverage`, which was blocked"

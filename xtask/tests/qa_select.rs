@@ -150,6 +150,11 @@ fn list_json_prints_the_gates_for_a_ci_matrix() {
     let repo = repo_with(GRAPH);
     let run = xtask(&repo, &["qa", "--list", "--json"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with("]\n"),
+        "no final newline: {:?}",
+        run.stdout
+    );
     let gates: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let names: Vec<&str> = gates
         .as_array()

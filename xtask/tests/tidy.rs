@@ -1,11 +1,18 @@
 //! The repository's own rules, checked by plain `cargo test`; every violation is reported at
 //! once. Each Rust file opens with a `//!` line saying what it is for; no `#[ignore]` without a
 //! reason; the docs name only commands and flags that exist (checked against the generated
-//! `docs/reference/cli.md`); the architecture's code map names exactly the crates that exist.
+//! `docs/reference/cli.md`); the architecture's code map names exactly the crates that exist;
+//! the manifests declare only dependencies that are used ([`deps`]); the docs' JSON examples
+//! follow their schema ([`doc_json`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+
+#[path = "tidy/deps.rs"]
+mod deps;
+#[path = "tidy/doc_json.rs"]
+mod doc_json;
 
 fn root() -> &'static Path {
     testkit::workspace_root()

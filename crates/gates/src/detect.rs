@@ -147,7 +147,7 @@ fn imported_block(gate: &ImportedGate) -> String {
 
 fn header() -> String {
     String::from(
-        "# Quality gates for `cargo xtask qa`. Reference: docs/reference/xtask-toml.md\n\n[qa]\n\
+        "# Quality gates for `cargo xtask qa`. Every key: `cargo xtask qa init --help`.\n\n[qa]\n\
          # jobs = 2  # default: the number of cores\n",
     )
 }

@@ -88,8 +88,9 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
             if plan.gates.is_empty() {
                 return Err(QaError::NoGates(format!(
                     "{} has no xtask.toml and no Cargo.toml or pyproject.toml to detect gates \
-                     from; write an xtask.toml (see docs/reference/xtask-toml.md)",
-                    repo.root().display()
+                     from; write an xtask.toml (`{}` lists its keys)",
+                    repo.root().display(),
+                    repo::invocation::current().command("qa init --help")
                 )));
             }
             Ok(Loaded {

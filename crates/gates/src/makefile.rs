@@ -59,7 +59,7 @@ pub(crate) enum MakefileError {
     /// Something only make can decide when it runs; `line` is 1-based.
     #[error(
         "{what}, which decides what target `{target}` runs only when make runs; qa init imports \
-         nothing rather than a guess: write its gates in xtask.toml (docs/reference/xtask-toml.md)"
+         nothing rather than a guess: write its gates in xtask.toml (`qa init --help` lists its keys)"
     )]
     Unsupported {
         line: usize,

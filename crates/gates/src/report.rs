@@ -88,9 +88,9 @@ pub struct GateReport {
     pub blocked_by: Option<String>,
     /// False when `allow_failure = true`: its failure does not fail the run.
     pub required: bool,
-    /// When it started, in seconds after the run started (absent when it never ran).
+    /// When it started, in seconds after the run started (null when it never ran).
     pub start_s: Option<f64>,
-    /// How long it ran, in seconds (absent when it never ran).
+    /// How long it ran, in seconds (null when it never ran).
     pub duration_s: Option<f64>,
     /// The command that reproduces it, quoted for a POSIX shell.
     pub command: String,

@@ -16,7 +16,7 @@ use super::store::Stored;
 pub struct BaselineReport {
     /// `count` or `diagnostics`.
     pub kind: Kind,
-    /// The stored debt (absent when none is stored yet).
+    /// The stored debt (`null` in the report when none is stored yet).
     pub baseline: Option<u64>,
     /// The debt measured now.
     pub current: u64,

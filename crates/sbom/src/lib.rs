@@ -131,7 +131,7 @@ pub enum SbomError {
     #[error(transparent)]
     Config(#[from] repo::ConfigError),
     #[error(
-        "{}: no Cargo.toml here, nor a pyproject.toml, uv.lock, poetry.lock, requirements*.txt or package-lock.json here or below; run from a repository or pass --root",
+        "{}: no Cargo.toml here, nor a pyproject.toml, uv.lock, poetry.lock, requirements*.txt, package-lock.json, pnpm-lock.yaml or yarn.lock here or below; run from a repository or pass --root",
         .0.display()
     )]
     NoManifest(PathBuf),

@@ -72,11 +72,9 @@ fn write_project(root: &Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    run(
-        Command::new("npm")
-            .args(["pack", "--silent", "--pack-destination", ".."])
-            .current_dir(root.join("vendor/packed")),
-    );
+    run(Command::new("npm")
+        .args(["pack", "--silent", "--pack-destination", ".."])
+        .current_dir(root.join("vendor/packed")));
 }
 
 /// Writes the project and its lockfile with pnpm `version`; returns the lockfile's YAML.
@@ -135,10 +133,12 @@ fn sbom(root: &Path) -> Value {
         .collect();
     assert_eq!(files.len(), 2, "{files:?}");
     validate(&files);
-    json(files
-        .iter()
-        .find(|f| f.to_string_lossy().ends_with(".cdx.json"))
-        .unwrap())
+    json(
+        files
+            .iter()
+            .find(|f| f.to_string_lossy().ends_with(".cdx.json"))
+            .unwrap(),
+    )
 }
 
 /// The checks both lockfile versions pass: every package of the lockfile is a component with
@@ -158,14 +158,13 @@ fn check(root: &Path, lock: &Yaml, v6: bool) -> BTreeSet<String> {
             split(key)
         };
         let name = entry["name"].as_str().map_or(key_name, str::to_string);
-        let version = entry["version"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or(if key_version.starts_with("file:") || key_version.is_empty() {
+        let version = entry["version"].as_str().map(str::to_string).unwrap_or(
+            if key_version.starts_with("file:") || key_version.is_empty() {
                 "0.0.1".into() // the local folder's package.json
             } else {
                 key_version
-            });
+            },
+        );
         let id = purl(&name, &version);
         let c = all
             .get(&id)
@@ -179,11 +178,19 @@ fn check(root: &Path, lock: &Yaml, v6: bool) -> BTreeSet<String> {
         }
         if v6 {
             let dev = entry["dev"].as_bool() == Some(true);
-            assert_eq!(c["scope"] == "excluded", dev, "{id}: scope against pnpm's `dev`");
+            assert_eq!(
+                c["scope"] == "excluded",
+                dev,
+                "{id}: scope against pnpm's `dev`"
+            );
         }
         ids.insert(key.split('(').next().unwrap().to_string(), id);
     }
-    let snapshots = if v6 { &lock["packages"] } else { &lock["snapshots"] };
+    let snapshots = if v6 {
+        &lock["packages"]
+    } else {
+        &lock["snapshots"]
+    };
     for (key, entry) in snapshots.as_hash().unwrap() {
         let key = key.as_str().unwrap();
         let base = key.split('(').next().unwrap();
@@ -258,7 +265,10 @@ fn check(root: &Path, lock: &Yaml, v6: bool) -> BTreeSet<String> {
     );
 
     let bom = root.join("lean.json");
-    ok(xtask(root, &["--no-dev", "--output", bom.to_str().unwrap()]));
+    ok(xtask(
+        root,
+        &["--no-dev", "--output", bom.to_str().unwrap()],
+    ));
     validate(std::slice::from_ref(&bom));
     let lean = components(&json(&bom));
     for id in &excluded {
@@ -286,10 +296,18 @@ fn lockfiles_of_pnpm_9_and_8() {
     let lockfile = v9.path().join("pnpm-lock.yaml");
     ok(xtask(
         v9.path(),
-        &["--npm", lockfile.to_str().unwrap(), "--output", bom.to_str().unwrap()],
+        &[
+            "--npm",
+            lockfile.to_str().unwrap(),
+            "--output",
+            bom.to_str().unwrap(),
+        ],
     ));
     assert!(components(&json(&bom)).contains_key("pkg:npm/ms@2.1.3"));
-    let off = xtask(v9.path(), &["--npm", "off", "--output", bom.to_str().unwrap()]);
+    let off = xtask(
+        v9.path(),
+        &["--npm", "off", "--output", bom.to_str().unwrap()],
+    );
     let stderr = String::from_utf8_lossy(&off.stderr);
     assert_eq!(off.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("pnpm-lock.yaml or yarn.lock"), "{stderr}");
@@ -309,8 +327,14 @@ fn refused(text: &str) -> String {
 #[test]
 fn unknown_versions_and_broken_yaml_are_refused() {
     for (text, says) in [
-        ("lockfileVersion: '99.0'\n", "pnpm-lock.yaml: lockfileVersion 99.0"),
-        ("lockfileVersion: 5.4\n", "pnpm-lock.yaml: lockfileVersion 5.4"),
+        (
+            "lockfileVersion: '99.0'\n",
+            "pnpm-lock.yaml: lockfileVersion 99.0",
+        ),
+        (
+            "lockfileVersion: 5.4\n",
+            "pnpm-lock.yaml: lockfileVersion 5.4",
+        ),
         ("importers: {}\n", "pnpm-lock.yaml: lockfileVersion missing"),
         (
             "lockfileVersion: '9.0'\npackages:\n  ms@2.1.3: {resolution: {integrity: x}\n",

@@ -19,7 +19,9 @@ impl NodeTool {
     /// install fails (npm and Node are needed).
     pub fn get(package: &str, version: &str) -> NodeTool {
         assert!(
-            version.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'),
+            version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'),
             "pin an exact version, not `{version}`"
         );
         let root = tools_dir().join("npm");
@@ -35,6 +37,11 @@ impl NodeTool {
         }
         drop(lock);
         NodeTool { dir }
+    }
+
+    /// The folder the package is installed in (`node_modules/<package>` below it).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The path of an executable the package installed (`pnpm`, `yarn`).

@@ -1,6 +1,6 @@
 //! `sbom`: software bills of materials for a repository. Readers (the Cargo workspace through
 //! `cargo metadata` and `Cargo.lock`; Python's `uv.lock`, `poetry.lock` and pinned
-//! `requirements*.txt`; npm's `package-lock.json`) build one ecosystem-neutral [`Model`];
+//! `requirements*.txt`; npm's `package-lock.json`, `pnpm-lock.yaml` and `yarn.lock`) build one ecosystem-neutral [`Model`];
 //! writers turn it into CycloneDX 1.6/1.5 or SPDX 2.3 JSON that is identical byte for byte for identical inputs.
 //!
 //! [`generate`] is the whole task: resolve the options against `[sbom]` of `xtask.toml`, read,

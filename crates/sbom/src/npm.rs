@@ -1,7 +1,7 @@
-//! The JavaScript readers: `package-lock.json` (v2, v3), read as text (no Node is run), into
-//! the neutral model's pieces (`pnpm-lock.yaml` and `yarn.lock` are found but not read yet):
-//! `pkg:npm` purls, the lockfile's `integrity` as hashes, licences where the lockfile has them,
-//! the dependency edges, and what only development reaches marked `excluded`.
+//! The JavaScript readers: `package-lock.json` (v2, v3), `pnpm-lock.yaml` (v6, v9) and
+//! `yarn.lock` (Yarn 1 and berry), read as text (no Node is run), into the neutral model's
+//! pieces: `pkg:npm` purls, the lockfile's `integrity` as hashes, licences where the lockfile
+//! has them, the dependency edges, and what only development reaches marked `excluded`.
 
 mod package_lock;
 mod pnpm;

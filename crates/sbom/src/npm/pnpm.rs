@@ -83,6 +83,14 @@ pub(super) fn read(path: &Path, text: &str) -> Result<NpmGraph, SbomError> {
         ids.insert(k, c.id.clone());
         graph.components.entry(c.id.clone()).or_insert(c);
     }
+    // A v9 package that no snapshot installs is still a locked package.
+    for (key, meta) in &metas {
+        if layout == Layout::V9 && !ids.contains_key(key) {
+            let c = package(dir, key, meta);
+            ids.insert(key, c.id.clone());
+            graph.components.entry(c.id.clone()).or_insert(c);
+        }
+    }
 
     let lookup = |name: &str, reference: &str| -> Option<String> {
         let key = match layout {
@@ -282,5 +290,30 @@ mod tests {
         );
         assert_eq!(normalize(Path::new(".")), Path::new(""));
         assert_eq!(normalize(Path::new("./../x")), Path::new("../x"));
+    }
+
+    /// Git and remote-tarball packages, as pnpm 8 and 9 write them: no integrity, so no hash;
+    /// named by the entry's own `name` and `version`.
+    #[test]
+    fn git_and_tarball_resolutions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pnpm-lock.yaml");
+        let v6 = "lockfileVersion: '6.0'\ndependencies:\n  foo:\n    specifier: github:o/foo\n    version: github.com/o/foo/0123abcd\n  bar:\n    specifier: https://example.com/bar.tgz\n    version: '@example.com/bar.tgz'\npackages:\n  github.com/o/foo/0123abcd:\n    resolution: {tarball: https://codeload.github.com/o/foo/tar.gz/0123abcd}\n    name: foo\n    version: 1.0.0\n    dev: false\n  '@example.com/bar.tgz':\n    resolution: {tarball: https://example.com/bar.tgz}\n    name: bar\n    version: 2.0.0\n    dev: false\n";
+        let g = read(&path, v6).unwrap();
+        let foo = &g.components["pkg:npm/foo@1.0.0"];
+        assert!(foo.other_hashes.is_empty() && foo.sha256.is_empty());
+        assert_eq!(
+            foo.download.as_deref(),
+            Some("https://codeload.github.com/o/foo/tar.gz/0123abcd")
+        );
+        assert!(g.components.contains_key("pkg:npm/bar@2.0.0"));
+        let root = g.projects.keys().next().unwrap();
+        assert_eq!(g.edges[root].len(), 2, "{:?}", g.warnings);
+
+        let v9 = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      foo:\n        specifier: git+https://example.com/foo.git\n        version: git+https://example.com/foo.git#0123abcd\npackages:\n  foo@git+https://example.com/foo.git#0123abcd:\n    resolution: {commit: 0123abcd, repo: https://example.com/foo.git, type: git}\n    version: 1.0.0\nsnapshots:\n  foo@git+https://example.com/foo.git#0123abcd: {}\n";
+        let g = read(&path, v9).unwrap();
+        let foo = &g.components["pkg:npm/foo@1.0.0"];
+        assert!(foo.other_hashes.is_empty() && foo.download.is_none());
+        assert!(g.warnings.is_empty(), "{:?}", g.warnings);
     }
 }

@@ -325,3 +325,66 @@ fn package(entry: &Entry) -> crate::model::Component {
 fn is_local(range: &str) -> bool {
     !range.contains(':') || range.starts_with("workspace:")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A git dependency's `#` is a commit, not a digest; a registry tarball's is its SHA-1.
+    #[test]
+    fn v1_git_and_tarball_fragments() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("package.json"),
+            r#"{"name":"app","dependencies":{"foo":"git+https://example.com/foo.git","bar":"^1"}}"#,
+        )
+        .unwrap();
+        let text = "# yarn lockfile v1\n\n\n\"foo@git+https://example.com/foo.git\":\n  version \"1.0.0\"\n  resolved \"git+https://example.com/foo.git#0123456789abcdef0123456789abcdef01234567\"\n\nbar@^1:\n  version \"1.2.0\"\n  resolved \"https://registry.example/bar/-/bar-1.2.0.tgz#0123456789abcdef0123456789abcdef01234567\"\n";
+        let g = read(&dir.path().join("yarn.lock"), text).unwrap();
+        let foo = &g.components["pkg:npm/foo@1.0.0"];
+        assert!(foo.other_hashes.is_empty() && foo.download.is_none());
+        let bar = &g.components["pkg:npm/bar@1.2.0"];
+        assert_eq!(bar.other_hashes[0].alg, HashAlg::Sha1);
+        assert_eq!(g.edges["pkg:npm/app"].len(), 2, "{:?}", g.warnings);
+    }
+
+    /// Berry's patched packages are the package they patch: one component, the edges of both.
+    #[test]
+    fn berry_patches_are_their_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = r#"__metadata:
+  version: 8
+  cacheKey: 10c0
+
+"app@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "app@workspace:."
+  dependencies:
+    resolve: "patch:resolve@npm%3A^1.22.8#optional!builtin<compat/resolve>"
+  languageName: unknown
+  linkType: soft
+
+"resolve@npm:1.22.8":
+  version: 1.22.8
+  resolution: "resolve@npm:1.22.8"
+  checksum: 10c0/aaaa
+  languageName: node
+  linkType: hard
+
+"resolve@patch:resolve@npm%3A^1.22.8#optional!builtin<compat/resolve>":
+  version: 1.22.8
+  resolution: "resolve@patch:resolve@npm%3A1.22.8#optional!builtin<compat/resolve>::version=1.22.8&hash=c3c19d"
+  checksum: 10c0/bbbb
+  languageName: node
+  linkType: hard
+"#;
+        let g = read(&dir.path().join("yarn.lock"), text).unwrap();
+        assert_eq!(g.components.len(), 1, "{:?}", g.components.keys());
+        let root = g.projects.keys().next().unwrap();
+        assert!(g.edges[root].contains_key("pkg:npm/resolve@1.22.8"));
+        assert!(g.warnings.is_empty(), "{:?}", g.warnings);
+        let c = &g.components["pkg:npm/resolve@1.22.8"];
+        assert!(c.other_hashes.is_empty() && c.sha256.is_empty());
+        assert_eq!(c.properties.len(), 1);
+    }
+}

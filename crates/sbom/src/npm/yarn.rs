@@ -177,8 +177,7 @@ fn build(path: &Path, entries: Vec<Entry>, v1: bool) -> NpmGraph {
             entries
                 .iter()
                 .filter_map(|e| e.workspace.as_deref())
-                .map(|w| PathBuf::from(w.trim_start_matches("./")))
-                .filter(|w| !w.as_os_str().is_empty() && w != Path::new(".")),
+                .map(workspace_folder),
         );
     }
     let mut projects: BTreeMap<PathBuf, String> = BTreeMap::new();
@@ -198,18 +197,10 @@ fn build(path: &Path, entries: Vec<Entry>, v1: bool) -> NpmGraph {
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     for entry in &entries {
         let id = match &entry.workspace {
-            Some(w) => {
-                let folder = PathBuf::from(w.trim_start_matches("./"));
-                let folder = if folder == Path::new(".") {
-                    PathBuf::new()
-                } else {
-                    folder
-                };
-                match projects.get(&folder) {
-                    Some(id) => id.clone(),
-                    None => continue,
-                }
-            }
+            Some(w) => match projects.get(&workspace_folder(w)) {
+                Some(id) => id.clone(),
+                None => continue,
+            },
             None => {
                 let c = package(entry);
                 let id = c.id.clone();
@@ -258,6 +249,10 @@ fn build(path: &Path, entries: Vec<Entry>, v1: bool) -> NpmGraph {
             .flat_map(|t| listed(t))
             .map(|(k, _)| k)
             .collect();
+        let dev: BTreeSet<String> = listed("devDependencies")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         let deps: Vec<(String, String)> = if v1 {
             ["dependencies", "optionalDependencies", "devDependencies"]
                 .iter()
@@ -271,9 +266,7 @@ fn build(path: &Path, entries: Vec<Entry>, v1: bool) -> NpmGraph {
                 .unwrap_or_default()
         };
         for (name, range) in deps {
-            let kind = if runtime.contains(&name) {
-                EdgeKind::Normal
-            } else if listed("devDependencies").iter().any(|(k, _)| *k == name) {
+            let kind = if dev.contains(&name) && !runtime.contains(&name) {
                 EdgeKind::Dev
             } else {
                 EdgeKind::Normal
@@ -318,6 +311,16 @@ fn package(entry: &Entry) -> crate::model::Component {
             .push((CHECKSUM_PROPERTY.to_string(), sum.clone()));
     }
     c
+}
+
+/// A berry workspace's folder relative to the lockfile (`.` and `./x` as `` and `x`).
+fn workspace_folder(workspace: &str) -> PathBuf {
+    let folder = workspace.trim_start_matches("./");
+    if folder == "." {
+        PathBuf::new()
+    } else {
+        PathBuf::from(folder)
+    }
 }
 
 /// A range that Yarn 1 resolves to a workspace without a lockfile entry: a plain version or

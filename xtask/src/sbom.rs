@@ -62,8 +62,9 @@ pub(crate) struct Args {
     /// [default: $VIRTUAL_ENV, else .venv at the root or beside a lockfile].
     #[arg(long, value_name = "PATH")]
     python_env: Option<std::path::PathBuf>,
-    /// JavaScript lockfiles to read: `auto` (every package-lock.json under the root, outside
-    /// node_modules and what git ignores), `off`, or the files themselves [default: auto].
+    /// JavaScript lockfiles to read: `auto` (every package-lock.json, pnpm-lock.yaml and
+    /// yarn.lock under the root, outside node_modules and what git ignores), `off`, or the files
+    /// themselves [default: auto].
     #[arg(long, value_name = "auto|off|PATH", num_args = 1..)]
     npm: Vec<String>,
     /// Refuse an unpinned requirements line instead of skipping it with a warning.

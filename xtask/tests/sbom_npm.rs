@@ -3,13 +3,13 @@
 //! package nested), validated by the official validators, its components, hashes, licences,
 //! scopes and edges compared with the lockfile; old and unknown lockfile versions refused.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
 mod sbom_support;
 
-use sbom_support::{json, ok_stderr as ok, validate};
+use sbom_support::{components, depends_on, json, node_hex, ok_stderr as ok, validate};
 use serde_json::Value;
 
 fn xtask(root: &Path, args: &[&str]) -> Output {
@@ -21,30 +21,6 @@ fn xtask(root: &Path, args: &[&str]) -> Output {
         .env("SOURCE_DATE_EPOCH", "1714564800")
         .output()
         .expect("run xtask")
-}
-
-/// Every component of a CycloneDX document by bom-ref.
-fn components(doc: &Value) -> BTreeMap<String, Value> {
-    let meta = &doc["metadata"]["component"];
-    std::iter::once(meta)
-        .chain(meta["components"].as_array().into_iter().flatten())
-        .chain(doc["components"].as_array().unwrap())
-        .map(|c| (c["bom-ref"].as_str().unwrap().to_string(), c.clone()))
-        .collect()
-}
-
-fn depends_on(doc: &Value, id: &str) -> BTreeSet<String> {
-    doc["dependencies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["ref"] == id)
-        .unwrap_or_else(|| panic!("no dependencies entry for {id}"))["dependsOn"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect()
 }
 
 /// Runs the machine's npm in `dir`, failing loudly when it is missing or fails.
@@ -59,19 +35,6 @@ fn npm(dir: &Path, args: &[&str]) {
         "npm {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// An SRI value's digest as lowercase hex, decoded by Node itself.
-fn node_hex(b64: &str) -> String {
-    let out = Command::new("node")
-        .args([
-            "-e",
-            "process.stdout.write(Buffer.from(process.argv[1], 'base64').toString('hex'))",
-            b64,
-        ])
-        .output()
-        .expect("run node");
-    String::from_utf8(out.stdout).unwrap()
 }
 
 const PACKAGE_JSON: &str = r#"{

@@ -1,6 +1,6 @@
 //! `sbom`: software bills of materials for a repository. Readers (the Cargo workspace through
 //! `cargo metadata` and `Cargo.lock`; Python's `uv.lock`, `poetry.lock` and pinned
-//! `requirements*.txt`; npm's `package-lock.json`) build one ecosystem-neutral [`Model`];
+//! `requirements*.txt`; npm's `package-lock.json`, `pnpm-lock.yaml` and `yarn.lock`) build one ecosystem-neutral [`Model`];
 //! writers turn it into CycloneDX 1.6/1.5 or SPDX 2.3 JSON that is identical byte for byte for identical inputs.
 //!
 //! [`generate`] is the whole task: resolve the options against `[sbom]` of `xtask.toml`, read,
@@ -131,7 +131,7 @@ pub enum SbomError {
     #[error(transparent)]
     Config(#[from] repo::ConfigError),
     #[error(
-        "{}: no Cargo.toml here, nor a pyproject.toml, uv.lock, poetry.lock, requirements*.txt or package-lock.json here or below; run from a repository or pass --root",
+        "{}: no Cargo.toml here, nor a pyproject.toml, uv.lock, poetry.lock, requirements*.txt, package-lock.json, pnpm-lock.yaml or yarn.lock here or below; run from a repository or pass --root",
         .0.display()
     )]
     NoManifest(PathBuf),

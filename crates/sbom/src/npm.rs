@@ -1,11 +1,13 @@
-//! The JavaScript readers: `package-lock.json` (v2, v3), read as text (no Node is run), into
-//! the neutral model's pieces (`pnpm-lock.yaml` and `yarn.lock` are found but not read yet):
-//! `pkg:npm` purls, the lockfile's `integrity` as hashes, licences where the lockfile has them,
-//! the dependency edges, and what only development reaches marked `excluded`.
+//! The JavaScript readers: `package-lock.json` (v2, v3), `pnpm-lock.yaml` (v6, v9) and
+//! `yarn.lock` (Yarn 1 and berry), read as text (no Node is run), into the neutral model's
+//! pieces: `pkg:npm` purls, the lockfile's `integrity` as hashes, licences where the lockfile
+//! has them, the dependency edges, and what only development reaches marked `excluded`.
 
 mod package_lock;
 mod pnpm;
+mod workspaces;
 mod yarn;
+mod yarn_v1;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -85,6 +87,25 @@ impl NpmGraph {
             }
         }
         self.warnings.extend(other.warnings);
+    }
+
+    /// An edge to what the lockfile resolved `name@range` to, or, when it resolved nothing, a
+    /// warning that the edge is left out.
+    fn resolved_edge(
+        &mut self,
+        lockfile: &Path,
+        from: &str,
+        (name, range): (&str, &str),
+        to: Option<String>,
+        kind: EdgeKind,
+    ) {
+        match to {
+            Some(to) => self.edge(from, &to, kind),
+            None => self.warnings.push(format!(
+                "{}: `{from}` depends on `{name}@{range}`, which the lockfile does not list; edge left out",
+                lockfile.display()
+            )),
+        }
     }
 
     /// Adds an edge; the strongest kind wins.
@@ -257,6 +278,27 @@ fn base64(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A YAML scalar as text: YAML reads `6.0` as a number and `1.0.0` as a string; both are text
+/// to a lockfile reader.
+fn yaml_text(yaml: &yaml_rust2::Yaml) -> Option<String> {
+    use yaml_rust2::Yaml;
+    match yaml {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `name@range` (or `@scope/name@range`) split at the `@` that ends the name; a spec without
+/// one is all name.
+fn split_spec(spec: &str) -> (&str, &str) {
+    match spec.get(1..).and_then(|s| s.find('@')) {
+        Some(i) => (&spec[..i + 1], &spec[i + 2..]),
+        None => (spec, ""),
+    }
+}
+
 fn lockfile_error(path: &Path, location: Option<(usize, usize)>, message: String) -> SbomError {
     SbomError::Lockfile {
         path: path.to_path_buf(),
@@ -285,5 +327,12 @@ mod tests {
             "a943ab44dc6cbfa56f37382dd4738381658d65ed"
         );
         assert!(base64("a$==").is_none());
+        assert_eq!(split_spec("@types/node@^20"), ("@types/node", "^20"));
+        assert_eq!(
+            split_spec("str@npm:string-width@1.0.2"),
+            ("str", "npm:string-width@1.0.2")
+        );
+        assert_eq!(split_spec("file:vendor/x"), ("file:vendor/x", ""));
+        assert_eq!(split_spec("@"), ("@", ""));
     }
 }

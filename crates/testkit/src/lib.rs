@@ -1,6 +1,7 @@
 //! Test support shared by every crate's tests: the pinned Python tools (ruff, uv, mypy, the
-//! official CycloneDX and SPDX validators) installed into a venv under `target/test-tools/`, and
-//! temporary git repositories to run tasks on.
+//! official CycloneDX and SPDX validators) installed into a venv under `target/test-tools/`,
+//! pinned npm packages (pnpm, yarn) installed beside them, and temporary git repositories to run
+//! tasks on.
 //!
 //! A tool that cannot be installed fails the test that asked for it, loudly, with pip's output:
 //! tests never skip because a tool is missing.
@@ -8,9 +9,11 @@
 #![allow(clippy::print_stderr)]
 
 mod git;
+mod node;
 mod python;
 
 pub use git::GitRepo;
+pub use node::NodeTool;
 pub use python::Venv;
 
 use std::path::{Path, PathBuf};

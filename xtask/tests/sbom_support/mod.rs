@@ -1,7 +1,9 @@
-//! Shared helpers of the `sbom` end-to-end tests: the official validators and JSON reading.
+//! Shared helpers of the `sbom` end-to-end tests: the official validators, JSON reading, and a
+//! CycloneDX document's components and edges.
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -57,4 +59,44 @@ pub fn ok_stdout(out: Output) -> String {
 /// [`ok_outputs`], its stderr.
 pub fn ok_stderr(out: Output) -> String {
     ok_outputs(out).1
+}
+
+/// Every component of a CycloneDX document by bom-ref: the subject, its parts, the rest.
+pub fn components(doc: &Value) -> BTreeMap<String, Value> {
+    let meta = &doc["metadata"]["component"];
+    std::iter::once(meta)
+        .chain(meta["components"].as_array().into_iter().flatten())
+        .chain(doc["components"].as_array().unwrap())
+        .map(|c| (c["bom-ref"].as_str().unwrap().to_string(), c.clone()))
+        .collect()
+}
+
+/// What a CycloneDX document says `id` depends on; panics when it has no entry.
+pub fn depends_on(doc: &Value, id: &str) -> BTreeSet<String> {
+    doc["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ref"] == id)
+        .unwrap_or_else(|| panic!("no dependencies entry for {id}"))["dependsOn"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// An SRI value's (`sha512-BASE64`) digest as lowercase hex, decoded by Node itself.
+pub fn node_hex(sri: &str) -> String {
+    let b64 = sri.split_once('-').map_or(sri, |(_, b)| b);
+    let out = Command::new("node")
+        .args([
+            "-e",
+            "process.stdout.write(Buffer.from(process.argv[1], 'base64').toString('hex'))",
+            b64,
+        ])
+        .output()
+        .expect("run node (Node is needed by the npm tests)");
+    assert!(out.status.success(), "node failed decoding {sri}");
+    String::from_utf8(out.stdout).unwrap()
 }

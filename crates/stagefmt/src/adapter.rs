@@ -295,13 +295,10 @@ impl Ruff {
         let files = files()?;
         let names = by_name(root, files);
         let odd_names = files.iter().any(|f| f.to_str().is_none());
-        let results: Vec<CheckOutput> = arg_chunks(files)
-            .par_iter()
-            .map(|chunk| {
-                let (cmd, done) = self.run_check(root, chunk, odd_names, lines)?;
-                parse(&cmd, &done, &names)
-            })
-            .collect::<Result<_, FormatError>>()?;
+        let results = par_map(&arg_chunks(files), |chunk| {
+            let (cmd, done) = self.run_check(root, chunk, odd_names, lines)?;
+            parse(&cmd, &done, &names)
+        })?;
         let mut out = CheckOutput {
             considered: Some(0),
             ..CheckOutput::default()
@@ -718,6 +715,26 @@ pub fn keep_line_endings(original: &[u8], formatted: Vec<u8>) -> Vec<u8> {
             out
         }
         _ => formatted,
+    }
+}
+
+/// `f` over `items`, side by side on rayon's threads when there are several; a single item
+/// runs on the calling thread. Handing work to the pool from outside it costs a thread's
+/// wake-up there and another back, each up to a scheduler slice on a busy machine: most
+/// checks have one formatter and one chunk.
+pub(crate) fn par_map<T, R, E>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<R, E> + Sync + Send,
+) -> Result<Vec<R>, E>
+where
+    T: Sync,
+    R: Send,
+    E: Send,
+{
+    if items.len() <= 1 {
+        items.iter().map(f).collect()
+    } else {
+        items.par_iter().map(f).collect()
     }
 }
 

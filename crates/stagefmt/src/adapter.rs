@@ -232,10 +232,12 @@ impl Adapter for Rustfmt {
     }
 }
 
-/// ruff: `ruff format --diff --force-exclude -- FILES` to check (a unified diff in every
-/// version, with the changed lines; a file that does not parse is reported on its own) and
-/// to format (the same diff applied in memory); `ruff format -- FILES` on scratch copies for
-/// the files a diff cannot name or split exactly.
+/// ruff: `ruff format --check --output-format concise --force-exclude -- FILES` to check
+/// ([`crate::ruff_check`]), `ruff format --diff --force-exclude -- FILES` where changed lines
+/// are counted (a unified diff in every version; a file that does not parse is reported on its
+/// own) and to format (the same diff applied in memory); `ruff format -- FILES` on scratch
+/// copies for the files a diff cannot name or split exactly. One process takes all the files
+/// (ruff spreads them over the cores itself) unless the argument limit splits them.
 struct Ruff {
     config: FormatterConfig,
 }
@@ -285,43 +287,18 @@ impl Ruff {
             if lines {
                 return parse_ruff(cmd, done, names);
             }
-            let mut out = crate::ruff_check::parse(done, names).map_err(|why| {
-                let mut failure = failure(cmd, done.end, &done.stderr);
-                if !why.is_empty() {
-                    failure.what = format!("{}; {why}", failure.what);
-                }
-                FormatError::from(failure)
-            })?;
-            out.considered = ruff_considered(done, names, out.broken.len());
+            let mut out = crate::ruff_check::parse(done, names)
+                .ok_or_else(|| FormatError::from(failure(cmd, done.end, &done.stderr)))?;
+            out.considered = ruff_considered(done, out.broken.len());
             Ok(out)
         };
-        // With the default globs ruff's own walk finds the same files (it honours .gitignore
-        // too) faster than a long argument list, and it runs while we walk; the output is
-        // still filtered to our files.
-        let whole_tree =
-            self.config.include == default_ruff_include() && self.config.exclude.is_empty();
-        if whole_tree {
-            let all = [PathBuf::from(".")];
-            let (done, files) = rayon::join(|| self.run_check(root, &all, false, lines), files);
-            let names = by_name(root, files?);
-            let (cmd, mut done) = done?;
-            // ruff fails to write its cache for a file whose name is not UTF-8.
-            if done.end == End::Exited(2) && String::from_utf8_lossy(&done.stderr).contains("cache")
-            {
-                (_, done) = self.run_check(root, &all, true, lines)?;
-            }
-            return parse(&cmd, &done, &names);
-        }
         let files = files()?;
         let names = by_name(root, files);
         let odd_names = files.iter().any(|f| f.to_str().is_none());
-        let results: Vec<CheckOutput> = chunks(files)
-            .par_iter()
-            .map(|chunk| {
-                let (cmd, done) = self.run_check(root, chunk, odd_names, lines)?;
-                parse(&cmd, &done, &names)
-            })
-            .collect::<Result<_, FormatError>>()?;
+        let results = par_map(&arg_chunks(files), |chunk| {
+            let (cmd, done) = self.run_check(root, chunk, odd_names, lines)?;
+            parse(&cmd, &done, &names)
+        })?;
         let mut out = CheckOutput {
             considered: Some(0),
             ..CheckOutput::default()
@@ -447,11 +424,8 @@ impl Ruff {
         } else {
             &crate::ruff_check::ARGS
         };
-        // Over the whole tree `--verbose` logs each file ruff takes (crate::considered).
-        let whole_tree = paths.len() == 1 && paths[0] == Path::new(".");
         let cmd = Cmd::new("ruff")
             .args(args)
-            .args(whole_tree.then_some("--verbose"))
             .args(no_cache.then_some("--no-cache"))
             .arg("--")
             .args(paths.iter().map(|f| f.as_os_str().to_owned()))
@@ -466,17 +440,15 @@ impl Ruff {
     }
 }
 
-/// How many of our files ruff considered in one run: its `--verbose` log of the files it took
-/// (unparseable ones included), else its summary (which leaves out the `broken` ones).
-fn ruff_considered(
-    done: &process::Finished,
-    names: &HashMap<String, PathBuf>,
-    broken: usize,
-) -> Option<usize> {
+/// How many of the files it was given ruff considered in one run: its summary (the files it
+/// did not exclude, on stdout with `--check`, on stderr with `--diff`), which leaves out the
+/// `broken` ones.
+fn ruff_considered(done: &process::Finished, broken: usize) -> Option<usize> {
+    let stdout = String::from_utf8_lossy(&done.stdout);
     let stderr = String::from_utf8_lossy(&done.stderr);
-    let ours = |p: &str| names.contains_key(p);
-    crate::considered::ruff_included(&stderr, &ours)
-        .or_else(|| crate::considered::ruff_summary(&stderr).map(|n| n + broken))
+    crate::considered::ruff_summary(&stdout)
+        .or_else(|| crate::considered::ruff_summary(&stderr))
+        .map(|n| n + broken)
         // Nothing for ruff to look at (every file excluded) prints no summary.
         .or_else(|| stderr.contains("No Python files found").then_some(0))
 }
@@ -508,7 +480,7 @@ fn parse_ruff(
                 .insert(file.clone(), rest[n.len() + 1..].to_string());
         }
     }
-    out.considered = ruff_considered(done, names, out.broken.len());
+    out.considered = ruff_considered(done, out.broken.len());
     match done.end {
         End::Exited(0 | 1) => Ok(out),
         End::Exited(2) if !out.broken.is_empty() => Ok(out),
@@ -588,10 +560,6 @@ impl Adapter for Command {
             run_fix(&cmd, &self.config)
         })
     }
-}
-
-fn default_ruff_include() -> Vec<String> {
-    crate::config::default_include(Kind::Ruff)
 }
 
 /// A file formatted in a scratch copy.
@@ -750,16 +718,47 @@ pub fn keep_line_endings(original: &[u8], formatted: Vec<u8>) -> Vec<u8> {
     }
 }
 
+/// `f` over `items`, side by side on rayon's threads when there are several; a single item
+/// runs on the calling thread. Handing work to the pool from outside it costs a thread's
+/// wake-up there and another back, each up to a scheduler slice on a busy machine: most
+/// checks have one formatter and one chunk.
+pub(crate) fn par_map<T, R, E>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<R, E> + Sync + Send,
+) -> Result<Vec<R>, E>
+where
+    T: Sync,
+    R: Send,
+    E: Send,
+{
+    if items.len() <= 1 {
+        items.iter().map(f).collect()
+    } else {
+        items.par_iter().map(f).collect()
+    }
+}
+
 /// Splits `files` into chunks: at least one per rayon thread when there are enough files to
 /// pay for another process start, each under the argument limit.
 pub fn chunks(files: &[PathBuf]) -> Vec<&[PathBuf]> {
     const MIN_PER_PROCESS: usize = 64;
+    let threads = rayon::current_num_threads().max(1);
+    let wanted = (files.len() / MIN_PER_PROCESS).clamp(1, threads);
+    chunks_of(files, files.len().div_ceil(wanted))
+}
+
+/// Splits `files` only where the argument limit demands: for a tool that spreads one
+/// process's files over every core itself (ruff's check), where another process would only
+/// add its start-up.
+fn arg_chunks(files: &[PathBuf]) -> Vec<&[PathBuf]> {
+    chunks_of(files, usize::MAX)
+}
+
+/// Chunks of at most `per` files, each under the argument limit.
+fn chunks_of(files: &[PathBuf], per: usize) -> Vec<&[PathBuf]> {
     if files.is_empty() {
         return Vec::new();
     }
-    let threads = rayon::current_num_threads().max(1);
-    let wanted = (files.len() / MIN_PER_PROCESS).clamp(1, threads);
-    let per = files.len().div_ceil(wanted);
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0;
@@ -950,5 +949,13 @@ mod tests {
         assert_eq!(joined.len(), files.len());
         assert!(joined.iter().zip(&files).all(|(a, b)| *a == b));
         assert_eq!(super::chunks(&files[..3]).len(), 1);
+        let one_per_limit = arg_chunks(&files);
+        assert_eq!(arg_chunks(&files[..1000]).len(), 1);
+        assert!(
+            one_per_limit
+                .iter()
+                .all(|c| { c.iter().map(|f| f.as_os_str().len() + 3).sum::<usize>() <= ARG_BYTES })
+        );
+        assert_eq!(one_per_limit.concat(), files);
     }
 }

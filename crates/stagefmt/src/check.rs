@@ -5,10 +5,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use rayon::prelude::*;
-
-use crate::adapter::adapter;
-use crate::config::{FormatConfig, Kind};
+use crate::adapter::{adapter, par_map};
+use crate::config::{FormatConfig, FormatterConfig, Kind};
 use crate::{FormatError, files};
 
 /// What to check.
@@ -103,41 +101,45 @@ pub fn check(
         .filter(|f| options.formatters.is_empty() || options.formatters.contains(&f.name))
         .cloned()
         .collect();
-    let formatters = chosen
-        .par_iter()
-        .map(|f| {
-            let files = || walk().map(|(_, assigned)| assigned[&f.name].as_slice());
-            let adapter = adapter(f, root);
-            let (found, version) = rayon::join(
-                || {
-                    if options.lines {
-                        adapter.check(root, &files)
-                    } else {
-                        adapter.check_pending(root, &files)
-                    }
-                },
-                || options.versions.then(|| adapter.version(root)).flatten(),
-            );
-            let found = found?;
-            Ok(FormatterCheck {
-                name: f.name.clone(),
-                kind: f.kind,
-                version,
-                // What the tool considered (its own excludes), else what our globs took.
-                checked: match found.considered {
-                    Some(n) => n,
-                    None => files()?.len(),
-                },
-                pending: found
-                    .pending
-                    .into_iter()
-                    .map(|(path, lines)| PendingFile { path, lines })
-                    .collect(),
-                broken: found.broken.into_iter().collect(),
-            })
+    let check_one = |f: &FormatterConfig| -> Result<FormatterCheck, FormatError> {
+        let files = || walk().map(|(_, assigned)| assigned[&f.name].as_slice());
+        let adapter = adapter(f, root);
+        let check = || {
+            if options.lines {
+                adapter.check(root, &files)
+            } else {
+                adapter.check_pending(root, &files)
+            }
+        };
+        let (found, version) = if options.versions {
+            rayon::join(check, || adapter.version(root))
+        } else {
+            (check(), None)
+        };
+        let found = found?;
+        Ok(FormatterCheck {
+            name: f.name.clone(),
+            kind: f.kind,
+            version,
+            // What the tool considered (its own excludes), else what our globs took.
+            checked: match found.considered {
+                Some(n) => n,
+                None => files()?.len(),
+            },
+            pending: found
+                .pending
+                .into_iter()
+                .map(|(path, lines)| PendingFile { path, lines })
+                .collect(),
+            broken: found.broken.into_iter().collect(),
         })
-        .collect::<Result<Vec<_>, FormatError>>()?;
-    let present = walk()?.0.clone();
+    };
+    let formatters = par_map(&chosen, check_one)?;
+    let present = match walked.into_inner() {
+        Some(Ok((present, _))) => present,
+        Some(Err(e)) => return Err(FormatError::Other(e)),
+        None => files::walk(root)?,
+    };
     Ok(CheckReport {
         formatters,
         present,

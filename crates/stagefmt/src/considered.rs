@@ -2,9 +2,11 @@
 //! what the formatter looks at (ruff's `exclude`/`extend-exclude`, cargo fmt's module tree)
 //! rather than every file the globs match.
 
-/// ruff's closing summary on stderr: `N file(s) would be reformatted, M file(s) already
-/// formatted` (either part alone too). Unparseable files are in neither number. `None` when
-/// ruff printed no summary (nothing to format, or a version that words it otherwise).
+/// ruff's closing summary (on stdout with `--check`, on stderr with `--diff`): `N file(s) would
+/// be reformatted, M file(s) already formatted` (either part alone too), which counts the files
+/// ruff took of those it was given (not the ones its `exclude` settings drop, with
+/// `--force-exclude`). Unparseable files are in neither number. `None` when ruff printed no
+/// summary (nothing to format, or a version that words it otherwise).
 pub(crate) fn ruff_summary(stderr: &str) -> Option<usize> {
     let mut found = None;
     for line in stderr.lines() {
@@ -35,27 +37,6 @@ pub(crate) fn ruff_summary(stderr: &str) -> Option<usize> {
     found
 }
 
-/// With `--verbose` over the whole tree, ruff logs each file it takes (`Included path via
-/// `include`: "PATH"`), notebooks and Markdown included: the count of those that are `ours`
-/// (the files our globs take), so `1 of 48` is never `.md` files ruff formats but we do not.
-/// `None` when ruff logged no such line.
-pub(crate) fn ruff_included(stderr: &str, ours: &dyn Fn(&str) -> bool) -> Option<usize> {
-    let mut seen = false;
-    let mut n = 0;
-    for line in stderr.lines() {
-        let Some(at) = line.find("Included path via ") else {
-            continue;
-        };
-        let Some((_, path)) = line[at..].split_once("`: ") else {
-            continue;
-        };
-        seen = true;
-        let path = path.trim().trim_matches('"');
-        n += usize::from(ours(path));
-    }
-    seen.then_some(n)
-}
-
 /// The files `rustfmt -v` (through `cargo fmt -- -v`, or run on cargo fmt's targets)
 /// formatted: one `Formatting PATH` line each, the exact set cargo fmt walks. A file two
 /// targets include is listed by each: callers count the distinct paths.
@@ -78,8 +59,5 @@ mod tests {
         assert_eq!(ruff_summary("12 files would be reformatted\n"), Some(12));
         assert_eq!(ruff_summary("warning: No Python files found\n"), None);
         assert_eq!(ruff_summary("2 files would be reformatted, soon\n"), None);
-        let log = "[x][DEBUG] Included path via `include`: \"/r/a.py\"\n[x][DEBUG] Included path via `include`: \"/r/README.md\"\n";
-        assert_eq!(ruff_included(log, &|p| p.ends_with(".py")), Some(1));
-        assert_eq!(ruff_included("nothing\n", &|_| true), None);
     }
 }

@@ -79,8 +79,22 @@ pub fn walk(root: &Path) -> Result<Vec<PathBuf>, FormatError> {
             files.push(rel.to_path_buf());
         }
     }
-    files.sort();
+    // Path order (by components), which is byte order with `/` below every other byte:
+    // comparing the bytes is several times cheaper than `Path`'s component-wise `Ord`, which
+    // took a fifth of the walk.
+    files.sort_unstable_by(|a, b| path_order(a, b));
     Ok(files)
+}
+
+/// The order of `Path`'s `Ord` for relative paths without `.` or empty components (the walk's),
+/// from their bytes: `/` sorts below every other byte, so `a/b` < `a-b` < `a0`.
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let key = |c: &u8| if *c == b'/' { 0 } else { *c };
+    let (a, b) = (
+        a.as_os_str().as_encoded_bytes(),
+        b.as_os_str().as_encoded_bytes(),
+    );
+    a.iter().map(key).cmp(b.iter().map(key))
 }
 
 /// Files per formatter name: each file goes to the first formatter that takes it.
@@ -167,6 +181,19 @@ impl Owners {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_walk_sorts_as_paths_do() {
+        let names = [
+            "a", "a/b", "a-b", "a-b/c", "a.py", "a/b/c", "a0", "a/b-c", "A", "b", "a/bc", "z/a",
+            "é", "a b/x", "a/ b",
+        ];
+        let mut by_path: Vec<PathBuf> = names.iter().map(PathBuf::from).collect();
+        let mut by_bytes = by_path.clone();
+        by_path.sort();
+        by_bytes.sort_unstable_by(|a, b| path_order(a, b));
+        assert_eq!(by_bytes, by_path);
+    }
 
     #[test]
     fn codeowners_last_rule_wins() {

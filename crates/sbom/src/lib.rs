@@ -611,11 +611,3 @@ fn source_date_epoch(text: &str) -> Option<i64> {
     }
     text.parse::<i64>().ok().filter(|s| *s <= LAST_SECOND)
 }
-
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-    (line, column)
-}

@@ -215,7 +215,7 @@ pub(crate) fn sha256_of(hash: &str) -> Option<String> {
 fn lock_error(path: &Path, text: &str, err: &toml::de::Error) -> SbomError {
     SbomError::Lockfile {
         path: path.to_path_buf(),
-        location: err.span().map(|s| crate::line_column(text, s.start)),
+        location: err.span().map(|s| repo::text::line_column(text, s.start)),
         message: err.message().trim().to_string(),
     }
 }

@@ -112,15 +112,7 @@ pub fn gate<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Va
 }
 
 /// Whether process `pid` is gone (or a zombie waiting for init).
-pub fn gone(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
-        stat.rsplit(')')
-            .next()
-            .unwrap_or("")
-            .trim_start()
-            .starts_with('Z')
-    })
-}
+pub use repo::process::has_ended as gone;
 
 /// Waits up to `secs` for `cond`.
 pub fn wait_for(secs: f64, mut cond: impl FnMut() -> bool) -> bool {

@@ -16,8 +16,7 @@ mod naming;
 mod npm;
 mod pyenv;
 pub mod python;
-mod requirements;
-pub mod spdx;
+pub mod spdx_json;
 mod trove;
 mod unlocked;
 mod workspaces;
@@ -166,7 +165,7 @@ pub enum SbomError {
     #[error("the bill of materials is inconsistent: {0}")]
     Model(#[from] ModelError),
     #[error(transparent)]
-    Spdx(#[from] spdx::DuplicateSpdxId),
+    Spdx(#[from] spdx_json::DuplicateSpdxId),
     #[error(transparent)]
     Spawn(#[from] process::SpawnError),
     #[error(transparent)]
@@ -387,7 +386,7 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
                 (Some(o), false) => o.clone(),
                 _ => dir.join(format!("{stem}.spdx.json")),
             };
-            documents.push((path, m, spdx::write(m)?));
+            documents.push((path, m, spdx_json::write(m)?));
         }
     }
     let mut paths = std::collections::BTreeSet::new();

@@ -25,7 +25,7 @@ mod tests {
         assert_eq!(line_column(text, 4), (1, 5));
         assert_eq!(line_column(text, 6), (2, 1));
         // `é` is two bytes and one column.
-        assert_eq!(line_column(text, 9), (2, 4));
+        assert_eq!(line_column(text, 10), (2, 4));
         // Inside `é`: that character.
         assert_eq!(line_column(text, 8), (2, 2));
         assert_eq!(line_column(text, 999), (3, 1));

@@ -132,7 +132,7 @@ fn a_builtin_gate_times_out_and_its_children_end_with_it() {
     // The hung cargo was ended by the task when the task was told to stop.
     let gone = (0..50).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        qa_support::gone(pid)
+        repo::process::has_ended(pid)
     });
     assert!(gone, "the hung cargo (pid {pid}) outlived its gate");
     assert!(!repo.path("dist").exists(), "a timed-out sbom wrote a file");

@@ -111,9 +111,6 @@ pub fn gate<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Va
         .unwrap_or_else(|| panic!("no gate {name} in the report"))
 }
 
-/// Whether process `pid` is gone (or a zombie waiting for init).
-pub use repo::process::has_ended as gone;
-
 /// Waits up to `secs` for `cond`.
 pub fn wait_for(secs: f64, mut cond: impl FnMut() -> bool) -> bool {
     let until = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs);

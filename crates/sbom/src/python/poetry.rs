@@ -20,41 +20,6 @@ use crate::model::{ComponentKind, EdgeKind, Scope};
 /// The major `lock-version`s of `poetry.lock` this build reads (1.x, 2.x; none written is 1.0).
 const POETRY_LOCK_MAJORS: &[&str] = &["1", "2"];
 
-#[derive(Deserialize)]
-struct PoetryLock {
-    #[serde(default)]
-    package: Vec<PoetryPackage>,
-    #[serde(default)]
-    metadata: toml::Table,
-}
-
-#[derive(Deserialize)]
-struct PoetryPackage {
-    name: String,
-    version: String,
-    description: Option<String>,
-    category: Option<String>,
-    groups: Option<Vec<String>>,
-    #[serde(default)]
-    files: Vec<PoetryFile>,
-    #[serde(default)]
-    dependencies: BTreeMap<String, toml::Value>,
-    source: Option<PoetrySource>,
-}
-
-#[derive(Deserialize)]
-struct PoetryFile {
-    hash: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PoetrySource {
-    #[serde(rename = "type")]
-    kind: String,
-    url: String,
-    resolved_reference: Option<String>,
-}
-
 /// Reads one `poetry.lock`, with the `pyproject.toml` beside it when there is one.
 pub(super) fn read(
     path: &Path,
@@ -165,4 +130,39 @@ pub(super) fn read(
     // Without a project to reach from, a package the lockfile does not place is required.
     main.extend(unknown);
     Ok(finish_without_project(graph, &main, opts.no_dev))
+}
+
+#[derive(Deserialize)]
+struct PoetryLock {
+    #[serde(default)]
+    package: Vec<PoetryPackage>,
+    #[serde(default)]
+    metadata: toml::Table,
+}
+
+#[derive(Deserialize)]
+struct PoetryPackage {
+    name: String,
+    version: String,
+    description: Option<String>,
+    category: Option<String>,
+    groups: Option<Vec<String>>,
+    #[serde(default)]
+    files: Vec<PoetryFile>,
+    #[serde(default)]
+    dependencies: BTreeMap<String, toml::Value>,
+    source: Option<PoetrySource>,
+}
+
+#[derive(Deserialize)]
+struct PoetryFile {
+    hash: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PoetrySource {
+    #[serde(rename = "type")]
+    kind: String,
+    url: String,
+    resolved_reference: Option<String>,
 }

@@ -19,88 +19,6 @@ use crate::model::{ComponentKind, EdgeKind};
 /// The `uv.lock` format versions this build reads.
 const UV_LOCK_VERSIONS: &[i64] = &[1];
 
-#[derive(Deserialize)]
-struct UvLock {
-    version: Option<toml::Value>,
-    #[serde(default)]
-    package: Vec<UvPackage>,
-}
-
-#[derive(Deserialize)]
-struct UvPackage {
-    name: String,
-    version: Option<String>,
-    #[serde(default)]
-    source: BTreeMap<String, String>,
-    #[serde(default)]
-    dependencies: Vec<UvDep>,
-    #[serde(default, rename = "optional-dependencies")]
-    optional_dependencies: BTreeMap<String, Vec<UvDep>>,
-    #[serde(default, rename = "dev-dependencies")]
-    dev_dependencies: BTreeMap<String, Vec<UvDep>>,
-    sdist: Option<UvFile>,
-    #[serde(default)]
-    wheels: Vec<UvFile>,
-}
-
-#[derive(Deserialize)]
-struct UvDep {
-    name: String,
-    version: Option<String>,
-    #[serde(default)]
-    source: BTreeMap<String, String>,
-    #[serde(default)]
-    extra: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct UvFile {
-    hash: Option<String>,
-}
-
-fn uv_origin(source: &BTreeMap<String, String>, lock_dir: &Path, root: &Path) -> (Origin, bool) {
-    let local = |p: &str| Origin::Path(relative(&lock_dir.join(p), root));
-    if let Some(url) = source.get("registry") {
-        if is_pypi(url) {
-            return (Origin::Pypi, false);
-        }
-        if url.starts_with("http://") || url.starts_with("https://") {
-            return (Origin::Registry(url.clone()), false);
-        }
-        return (local(url), false);
-    }
-    if let Some(url) = source.get("git") {
-        let (url, commit) = url
-            .split_once('#')
-            .map_or((url.as_str(), None), |(u, c)| (u, Some(c)));
-        let url = url.split_once('?').map_or(url, |(u, _)| u);
-        return (
-            Origin::Git {
-                url: url.to_string(),
-                commit: commit.map(str::to_string),
-            },
-            false,
-        );
-    }
-    if let Some(url) = source.get("url") {
-        return (Origin::Url(url.clone()), false);
-    }
-    for key in ["editable", "virtual"] {
-        if let Some(p) = source.get(key) {
-            return (local(p), true);
-        }
-    }
-    for key in ["directory", "path"] {
-        if let Some(p) = source.get(key) {
-            return (local(p), false);
-        }
-    }
-    (Origin::Pypi, false)
-}
-
-/// A locked package a dependency entry may name: version, source, component id.
-type Candidate = (Option<String>, BTreeMap<String, String>, String);
-
 /// Reads one `uv.lock`.
 pub(super) fn read(
     path: &Path,
@@ -228,3 +146,87 @@ pub(super) fn read(
     }
     Ok(finish(graph, opts.no_dev))
 }
+
+#[derive(Deserialize)]
+struct UvLock {
+    version: Option<toml::Value>,
+    #[serde(default)]
+    package: Vec<UvPackage>,
+}
+
+#[derive(Deserialize)]
+struct UvPackage {
+    name: String,
+    version: Option<String>,
+    #[serde(default)]
+    source: BTreeMap<String, String>,
+    #[serde(default)]
+    dependencies: Vec<UvDep>,
+    #[serde(default, rename = "optional-dependencies")]
+    optional_dependencies: BTreeMap<String, Vec<UvDep>>,
+    #[serde(default, rename = "dev-dependencies")]
+    dev_dependencies: BTreeMap<String, Vec<UvDep>>,
+    sdist: Option<UvFile>,
+    #[serde(default)]
+    wheels: Vec<UvFile>,
+}
+
+#[derive(Deserialize)]
+struct UvDep {
+    name: String,
+    version: Option<String>,
+    #[serde(default)]
+    source: BTreeMap<String, String>,
+    #[serde(default)]
+    extra: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct UvFile {
+    hash: Option<String>,
+}
+
+/// Where a locked package comes from, and whether it is one of the lockfile's own projects
+/// (an editable or virtual entry).
+fn uv_origin(source: &BTreeMap<String, String>, lock_dir: &Path, root: &Path) -> (Origin, bool) {
+    let local = |p: &str| Origin::Path(relative(&lock_dir.join(p), root));
+    if let Some(url) = source.get("registry") {
+        if is_pypi(url) {
+            return (Origin::Pypi, false);
+        }
+        if url.starts_with("http://") || url.starts_with("https://") {
+            return (Origin::Registry(url.clone()), false);
+        }
+        return (local(url), false);
+    }
+    if let Some(url) = source.get("git") {
+        let (url, commit) = url
+            .split_once('#')
+            .map_or((url.as_str(), None), |(u, c)| (u, Some(c)));
+        let url = url.split_once('?').map_or(url, |(u, _)| u);
+        return (
+            Origin::Git {
+                url: url.to_string(),
+                commit: commit.map(str::to_string),
+            },
+            false,
+        );
+    }
+    if let Some(url) = source.get("url") {
+        return (Origin::Url(url.clone()), false);
+    }
+    for key in ["editable", "virtual"] {
+        if let Some(p) = source.get(key) {
+            return (local(p), true);
+        }
+    }
+    for key in ["directory", "path"] {
+        if let Some(p) = source.get(key) {
+            return (local(p), false);
+        }
+    }
+    (Origin::Pypi, false)
+}
+
+/// A locked package a dependency entry may name: version, source, component id.
+type Candidate = (Option<String>, BTreeMap<String, String>, String);

@@ -13,6 +13,17 @@ pub(crate) enum Exit {
     Interrupted,
 }
 
+impl From<gates::Outcome> for Exit {
+    /// A run's outcome as the command's end: pass 0, fail 1, interrupted 130.
+    fn from(outcome: gates::Outcome) -> Exit {
+        match outcome {
+            gates::Outcome::Pass => Exit::Success,
+            gates::Outcome::Fail => Exit::Failure,
+            gates::Outcome::Interrupted => Exit::Interrupted,
+        }
+    }
+}
+
 /// Prints an error (exit 2; exit 1 when stdout could not be written) or maps the outcome to
 /// its exit code.
 pub(crate) fn report(result: anyhow::Result<Exit>) -> ExitCode {

@@ -99,9 +99,17 @@ enum Command {
     )]
     Enforce {
         /// GitHub Actions `::error` annotations: auto (when GITHUB_ACTIONS=true), always, never.
-        #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
-        annotations: String,
+        #[arg(long, value_name = "WHEN", value_enum, default_value_t = AnnotationsArg::Auto)]
+        annotations: AnnotationsArg,
     },
+}
+
+/// `format enforce --annotations`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AnnotationsArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -182,10 +190,10 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             })
         }
         Some(Command::Enforce { annotations }) => {
-            let annotations = match annotations.as_str() {
-                "always" => Annotations::Always,
-                "never" => Annotations::Never,
-                _ => Annotations::Auto,
+            let annotations = match annotations {
+                AnnotationsArg::Auto => Annotations::Auto,
+                AnnotationsArg::Always => Annotations::Always,
+                AnnotationsArg::Never => Annotations::Never,
             };
             let options = stagefmt::EnforceOptions { annotations };
             stagefmt::enforce(&repo, &options, &mut text).map(|o| {

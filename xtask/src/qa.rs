@@ -331,11 +331,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     if github {
         github_output(&report, &|g| gates::log_echo(repo.root(), g))?;
     }
-    Ok(match report.outcome {
-        Outcome::Pass => Exit::Success,
-        Outcome::Fail => Exit::Failure,
-        Outcome::Interrupted => Exit::Interrupted,
-    })
+    Ok(report.outcome.into())
 }
 
 fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
@@ -429,11 +425,7 @@ fn merge(paths: &[PathBuf], outputs: Outputs, github: bool) -> anyhow::Result<Ex
     } else {
         eprint!("{summary}");
     }
-    Ok(match merged.outcome {
-        Outcome::Pass => Exit::Success,
-        Outcome::Fail => Exit::Failure,
-        Outcome::Interrupted => Exit::Interrupted,
-    })
+    Ok(merged.outcome.into())
 }
 
 /// Under GitHub Actions: the workflow commands on stdout (each gate that did not pass, its log

@@ -85,6 +85,23 @@ fn python_rollout_end_to_end() {
         "{r}"
     );
     assert_eq!(r.stdout.matches("::error").count(), 1, "{r}");
+    // `--annotations` overrides what the environment says, and takes only its three values.
+    let r = xtask_env(
+        &repo,
+        &["format", "enforce", "--annotations", "never"],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(r.code, 1, "{r}");
+    assert!(!r.stdout.contains("::error"), "{r}");
+    let r = xtask(&repo, &["format", "enforce", "--annotations", "always"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(r.stdout.matches("::error").count(), 1, "{r}");
+    let r = xtask(&repo, &["format", "enforce", "--annotations", "sometimes"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        r.stderr.contains("[possible values: auto, always, never]"),
+        "{r}"
+    );
     repo.git(&["checkout", "--", done_file]);
 
     // A new unformatted file fails enforce too.

@@ -128,13 +128,11 @@ fn a_builtin_gate_times_out_and_its_children_end_with_it() {
         "the reproduce command carries the gate's env: {command}"
     );
     assert_eq!(gate("after")["status"], "blocked");
-    let pid = repo.read("hung.pid").trim().to_string();
+    let pid: i32 = repo.read("hung.pid").trim().parse().unwrap();
     // The hung cargo was ended by the task when the task was told to stop.
     let gone = (0..50).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        !std::path::Path::new(&format!("/proc/{pid}")).exists()
-            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|s| s.contains(") Z "))
+        repo::process::has_ended(pid)
     });
     assert!(gone, "the hung cargo (pid {pid}) outlived its gate");
     assert!(!repo.path("dist").exists(), "a timed-out sbom wrote a file");

@@ -7,6 +7,7 @@ mod qa_support;
 use std::process::Stdio;
 
 use qa_support::*;
+use repo::process::has_ended;
 
 #[test]
 fn a_failure_blocks_exactly_its_dependants_and_every_report_parses() {
@@ -174,7 +175,7 @@ fn a_timeout_kills_the_gate_and_its_grandchildren() {
         .parse()
         .unwrap();
     assert!(
-        wait_for(2.0, || gone(pid)),
+        wait_for(2.0, || has_ended(pid)),
         "grandchild {pid} outlived its gate"
     );
 }
@@ -289,7 +290,7 @@ fn sigint_kills_every_child_writes_the_reports_and_exits_130() {
             .parse()
             .unwrap();
         assert!(
-            wait_for(2.0, || gone(pid)),
+            wait_for(2.0, || has_ended(pid)),
             "{name}'s sleep {pid} is still alive"
         );
     }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use qa_support::*;
+use repo::process::has_ended;
 
 /// A gate (`shell = true`) that starts `sleep 60` in the background, records its pid in `pid`
 /// and waits for it; `prefix` runs first (e.g. `trap '' TERM`).
@@ -71,7 +72,7 @@ fn sighup_and_sigquit_end_the_gates_write_the_reports_and_exit_130() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(130), "{sig}: {stderr}");
         assert!(
-            wait_for(5.0, || gone(pid)),
+            wait_for(5.0, || has_ended(pid)),
             "{sig}: the gate's sleep {pid} runs on"
         );
         let report = json_report(&json);
@@ -94,7 +95,7 @@ fn a_sigkilled_xtask_leaves_no_gate_running() {
     signal(&child, Signal::SIGKILL);
     child.wait().unwrap();
     assert!(
-        wait_for(10.0, || gone(pid)),
+        wait_for(10.0, || has_ended(pid)),
         "the gate's sleep {pid} outlived the SIGKILLed xtask"
     );
 }
@@ -119,7 +120,7 @@ fn ctrl_c_ends_a_gate_that_ignores_sigterm_within_a_second() {
         "xtask took {took:?} to exit after SIGINT\n{stderr}"
     );
     assert!(
-        wait_for(2.0, || gone(pid)),
+        wait_for(2.0, || has_ended(pid)),
         "the gate's sleep {pid} runs on"
     );
 }

@@ -364,7 +364,7 @@ fn identical_bytes_across_runs_and_clones_with_no_machine_path() {
     let doc: Value = serde_json::from_slice(&outputs[0].0).unwrap();
     assert_eq!(
         doc["metadata"]["timestamp"].as_str().unwrap(),
-        sbom::model::rfc3339(head_time)
+        repo::time::rfc3339(head_time)
     );
     for bytes in [&outputs[0].0, &outputs[0].1] {
         let text = String::from_utf8_lossy(bytes);

@@ -72,10 +72,8 @@ pub(crate) fn baseline_cell(b: &BaselineReport) -> String {
 
 /// Notes a team can paste: a headline, one line per gate, then a table.
 pub(crate) fn markdown(report: &Report) -> String {
-    let c = &report.counts;
     let mut out = format!(
-        "## Quality gates: {}\n\n{} gates in {}: {} pass, {} fail, {} blocked, {} skipped, \
-         {} timeout, {} error.\n\n",
+        "## Quality gates: {}\n\n{} gates in {}: {}.\n\n",
         match report.outcome {
             Outcome::Pass => "pass",
             Outcome::Fail => "fail",
@@ -83,12 +81,7 @@ pub(crate) fn markdown(report: &Report) -> String {
         },
         report.gates.len(),
         secs(report.duration_s),
-        c.pass,
-        c.fail,
-        c.blocked,
-        c.skipped,
-        c.timeout,
-        c.error
+        report.counts.line()
     );
     if let Some(note) = crate::verdict::note(report) {
         out.push_str(&format!("**{note}**\n\n"));

@@ -72,6 +72,17 @@ pub struct Counts {
     pub error: usize,
 }
 
+impl Counts {
+    /// `3 pass, 1 fail, 0 blocked, 0 skipped, 0 timeout, 0 error`: the counts line of the
+    /// terminal summary and the Markdown notes.
+    pub(crate) fn line(&self) -> String {
+        format!(
+            "{} pass, {} fail, {} blocked, {} skipped, {} timeout, {} error",
+            self.pass, self.fail, self.blocked, self.skipped, self.timeout, self.error
+        )
+    }
+}
+
 /// One gate's end.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -63,7 +63,7 @@ pub fn run(
     config: &RunConfig<'_>,
     observer: &mut dyn Observer,
 ) -> Report {
-    let started_at = rfc3339(SystemTime::now());
+    let started_at = repo::time::rfc3339(repo::time::unix_seconds(SystemTime::now()));
     let t0 = Instant::now();
     let log_dir = repo.xtask_dir().join("qa");
     let n = plan.gates.len();
@@ -306,7 +306,7 @@ fn cached_or_run(
             key,
             &Entry {
                 gate: gate.name.clone(),
-                passed_at: rfc3339(SystemTime::now()),
+                passed_at: repo::time::rfc3339(repo::time::unix_seconds(SystemTime::now())),
                 duration_s: ran.duration.as_secs_f64(),
                 baseline: ran.baseline.clone().map(|mut b| {
                     b.stored = false;
@@ -448,42 +448,4 @@ pub(crate) fn file_end(path: &Path, max: u64) -> Option<(Vec<u8>, u64)> {
     let mut bytes = Vec::with_capacity((len - from) as usize);
     file.take(max).read_to_end(&mut bytes).ok()?;
     Some((bytes, len))
-}
-
-/// RFC 3339 in UTC, to the second: `2026-11-24T12:50:25Z`.
-pub(crate) fn rfc3339(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc3339_formats_known_instants() {
-        let at = |s| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(s));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(at(1_795_524_625), "2026-11-24T12:50:25Z");
-    }
 }

@@ -199,21 +199,15 @@ pub fn summary(report: &Report, color: bool) -> String {
         );
         out.push('\n');
     }
-    let c = &report.counts;
     out.push_str(&format!(
-        "\nqa: {} in {:.1}s ({} pass, {} fail, {} blocked, {} skipped, {} timeout, {} error)\n",
+        "\nqa: {} in {:.1}s ({})\n",
         match report.outcome {
             Outcome::Pass => "pass",
             Outcome::Fail => "FAIL",
             Outcome::Interrupted => "interrupted",
         },
         report.duration_s,
-        c.pass,
-        c.fail,
-        c.blocked,
-        c.skipped,
-        c.timeout,
-        c.error
+        report.counts.line()
     ));
     if let Some(note) = crate::verdict::note(report) {
         out.push_str(&note);

@@ -107,7 +107,7 @@ impl ConfigFile {
     pub fn error_at(&self, span: Option<Range<usize>>, message: impl Into<String>) -> ConfigError {
         ConfigError {
             path: self.path.clone(),
-            location: span.map(|s| line_column(&self.text, s.start)),
+            location: span.map(|s| crate::text::line_column(&self.text, s.start)),
             message: message.into(),
         }
     }
@@ -160,14 +160,6 @@ pub fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
-}
-
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
 }
 
 fn reword_unknown_field(message: &str) -> Option<String> {

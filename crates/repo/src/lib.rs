@@ -12,6 +12,8 @@ pub mod git_files;
 pub mod invocation;
 pub mod lock;
 pub mod process;
+pub mod text;
+pub mod time;
 mod watchdog;
 
 pub use config::{ConfigError, ConfigFile};

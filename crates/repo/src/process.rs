@@ -437,6 +437,19 @@ fn terminate_group(pgid: Pid, grace: Duration) {
     let _ = killpg(pgid, Signal::SIGKILL);
 }
 
+/// Whether process `pid` has ended: it is gone, or a zombie waiting for its reaper (Linux,
+/// from `/proc/PID/stat`; where that cannot be read the process counts as gone).
+pub fn has_ended(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        // The state follows the command name, which is in parentheses and may hold anything.
+        stat.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
 fn group_alive(pgid: Pid) -> bool {
     killpg(pgid, None).is_ok()
 }
@@ -523,15 +536,7 @@ mod tests {
             .parse()
             .unwrap();
         // SIGKILL is delivered asynchronously and the orphan is reaped by init: allow a moment.
-        let gone = || {
-            std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
-                stat.rsplit(')')
-                    .next()
-                    .unwrap_or("")
-                    .trim_start()
-                    .starts_with('Z')
-            })
-        };
+        let gone = || has_ended(pid);
         let until = Instant::now() + Duration::from_secs(2);
         while !gone() && Instant::now() < until {
             thread::sleep(Duration::from_millis(10));
@@ -605,5 +610,21 @@ mod tests {
         assert_eq!(split("a 'b c' \"d\"").unwrap(), ["a", "b c", "d"]);
         let odd = Cmd::new("true").env("A;touch x;B", "1").env("OK", "2");
         assert_eq!(odd.display(), "env 'A;touch x;B=1' OK=2 true");
+    }
+
+    #[test]
+    fn has_ended_tells_running_from_zombie_and_gone() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id() as i32;
+        assert!(!has_ended(pid), "a running child has not ended");
+        child.kill().unwrap();
+        // Killed but not yet waited for: a zombie, which has ended.
+        let until = Instant::now() + Duration::from_secs(2);
+        while !has_ended(pid) && Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert!(has_ended(pid), "a killed child is a zombie");
+        child.wait().unwrap();
+        assert!(has_ended(pid), "a reaped child is gone");
     }
 }

@@ -182,7 +182,7 @@ fn checksums(path: &Path) -> Result<HashMap<ChecksumKey, String>, SbomError> {
     })?;
     let lock: LockFile = toml::from_str(&text).map_err(|e| SbomError::Lockfile {
         path: path.to_path_buf(),
-        location: e.span().map(|s| crate::line_column(&text, s.start)),
+        location: e.span().map(|s| repo::text::line_column(&text, s.start)),
         message: e.message().trim().to_string(),
     })?;
     Ok(lock

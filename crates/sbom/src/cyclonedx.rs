@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::model::HashAlg;
-use crate::model::{Component, ComponentKind, EdgeKind, Licence, LinkKind, Model, Scope, rfc3339};
+use crate::model::{Component, ComponentKind, EdgeKind, Licence, LinkKind, Model, Scope};
 use crate::{TOOL_NAME, TOOL_VERSION};
 
 /// The property a component carries once per dependency it has only for development; its
@@ -49,7 +49,7 @@ pub fn write(model: &Model, spec: SpecVersion) -> Vec<u8> {
         serial_number: String::new(),
         version: 1,
         metadata: Metadata {
-            timestamp: rfc3339(model.created),
+            timestamp: repo::time::rfc3339(model.created),
             tools: Tools {
                 components: vec![Tool {
                     kind: "application",

@@ -16,8 +16,7 @@ mod naming;
 mod npm;
 mod pyenv;
 pub mod python;
-mod requirements;
-pub mod spdx;
+pub mod spdx_json;
 mod trove;
 mod unlocked;
 mod workspaces;
@@ -166,7 +165,7 @@ pub enum SbomError {
     #[error("the bill of materials is inconsistent: {0}")]
     Model(#[from] ModelError),
     #[error(transparent)]
-    Spdx(#[from] spdx::DuplicateSpdxId),
+    Spdx(#[from] spdx_json::DuplicateSpdxId),
     #[error(transparent)]
     Spawn(#[from] process::SpawnError),
     #[error(transparent)]
@@ -387,7 +386,7 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
                 (Some(o), false) => o.clone(),
                 _ => dir.join(format!("{stem}.spdx.json")),
             };
-            documents.push((path, m, spdx::write(m)?));
+            documents.push((path, m, spdx_json::write(m)?));
         }
     }
     let mut paths = std::collections::BTreeSet::new();
@@ -610,12 +609,4 @@ fn source_date_epoch(text: &str) -> Option<i64> {
         return None;
     }
     text.parse::<i64>().ok().filter(|s| *s <= LAST_SECOND)
-}
-
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-    (line, column)
 }

@@ -1,16 +1,20 @@
-//! The Python readers: `uv.lock`, `poetry.lock` and fully pinned `requirements*.txt`
-//! (`requirements.rs`), with the project itself from `pyproject.toml`, read as text (no Python is
-//! run), into the neutral model's pieces. Licences come from an installed environment's
-//! distribution metadata when there is one (`pyenv.rs`); otherwise they are left out rather than
-//! guessed.
+//! The Python side: the readers of `uv.lock` (`python/uv.rs`), `poetry.lock`
+//! (`python/poetry.rs`) and fully pinned `requirements*.txt` with their `-r` includes
+//! (`python/requirements.rs`), and the project of a `pyproject.toml` (`python/pyproject.rs`),
+//! all read as text (no Python is run) into one graph of the neutral model's pieces; here, which
+//! reader takes each file discovery found and what they share (PEP 503 names, purls by origin,
+//! the dev-scope finish). Licences come from an installed environment's distribution metadata
+//! when there is one (`pyenv.rs`); otherwise they are left out rather than guessed.
+
+mod poetry;
+pub(crate) mod pyproject;
+mod requirements;
+mod uv;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use crate::SbomError;
-use crate::cargo::relative;
 use crate::model::{Component, ComponentKind, EdgeKind, Scope, purl_encode};
 
 /// What the Python readers found: components, the projects among them, edges, warnings.
@@ -55,13 +59,13 @@ pub(crate) fn read(opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let part = if included {
-            crate::requirements::read(&file, &text, opts)?
+            requirements::read(&file, &text, opts)?
         } else if name == "uv.lock" {
-            uv_lock(&file, &text, opts)?
+            uv::read(&file, &text, opts)?
         } else if name == "poetry.lock" {
-            poetry_lock(&file, &text, opts)?
+            poetry::read(&file, &text, opts)?
         } else {
-            crate::requirements::read(&file, &text, opts)?
+            requirements::read(&file, &text, opts)?
         };
         todo.extend(part.includes.iter().rev().map(|i| (i.clone(), true)));
         graph.merge(part);
@@ -215,7 +219,7 @@ pub(crate) fn sha256_of(hash: &str) -> Option<String> {
 fn lock_error(path: &Path, text: &str, err: &toml::de::Error) -> SbomError {
     SbomError::Lockfile {
         path: path.to_path_buf(),
-        location: err.span().map(|s| crate::line_column(text, s.start)),
+        location: err.span().map(|s| repo::text::line_column(text, s.start)),
         message: err.message().trim().to_string(),
     }
 }
@@ -236,21 +240,6 @@ pub(crate) fn finish(mut graph: PythonGraph, no_dev: bool) -> PythonGraph {
     graph
 }
 
-// ---------------------------------------------------------------------------------------------
-// uv.lock
-
-/// The `uv.lock` format versions this build reads.
-const UV_LOCK_VERSIONS: &[i64] = &[1];
-/// The major `lock-version`s of `poetry.lock` this build reads (1.x, 2.x; none written is 1.0).
-const POETRY_LOCK_MAJORS: &[&str] = &["1", "2"];
-
-#[derive(Deserialize)]
-struct UvLock {
-    version: Option<toml::Value>,
-    #[serde(default)]
-    package: Vec<UvPackage>,
-}
-
 /// A lockfile whose format version this build does not know is refused rather than misread.
 fn unknown_version(path: &Path, found: Option<&toml::Value>, known: &str) -> SbomError {
     let found = found.map_or_else(|| "none".to_string(), toml::Value::to_string);
@@ -261,349 +250,6 @@ fn unknown_version(path: &Path, found: Option<&toml::Value>, known: &str) -> Sbo
             "lockfile format version {found} is not one this build reads ({known}); regenerate it with a tool version that writes one of these, or update xtask"
         ),
     }
-}
-
-#[derive(Deserialize)]
-struct UvPackage {
-    name: String,
-    version: Option<String>,
-    #[serde(default)]
-    source: BTreeMap<String, String>,
-    #[serde(default)]
-    dependencies: Vec<UvDep>,
-    #[serde(default, rename = "optional-dependencies")]
-    optional_dependencies: BTreeMap<String, Vec<UvDep>>,
-    #[serde(default, rename = "dev-dependencies")]
-    dev_dependencies: BTreeMap<String, Vec<UvDep>>,
-    sdist: Option<UvFile>,
-    #[serde(default)]
-    wheels: Vec<UvFile>,
-}
-
-#[derive(Deserialize)]
-struct UvDep {
-    name: String,
-    version: Option<String>,
-    #[serde(default)]
-    source: BTreeMap<String, String>,
-    #[serde(default)]
-    extra: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct UvFile {
-    hash: Option<String>,
-}
-
-fn uv_origin(source: &BTreeMap<String, String>, lock_dir: &Path, root: &Path) -> (Origin, bool) {
-    let local = |p: &str| Origin::Path(relative(&lock_dir.join(p), root));
-    if let Some(url) = source.get("registry") {
-        if is_pypi(url) {
-            return (Origin::Pypi, false);
-        }
-        if url.starts_with("http://") || url.starts_with("https://") {
-            return (Origin::Registry(url.clone()), false);
-        }
-        return (local(url), false);
-    }
-    if let Some(url) = source.get("git") {
-        let (url, commit) = url
-            .split_once('#')
-            .map_or((url.as_str(), None), |(u, c)| (u, Some(c)));
-        let url = url.split_once('?').map_or(url, |(u, _)| u);
-        return (
-            Origin::Git {
-                url: url.to_string(),
-                commit: commit.map(str::to_string),
-            },
-            false,
-        );
-    }
-    if let Some(url) = source.get("url") {
-        return (Origin::Url(url.clone()), false);
-    }
-    for key in ["editable", "virtual"] {
-        if let Some(p) = source.get(key) {
-            return (local(p), true);
-        }
-    }
-    for key in ["directory", "path"] {
-        if let Some(p) = source.get(key) {
-            return (local(p), false);
-        }
-    }
-    (Origin::Pypi, false)
-}
-
-/// A locked package a dependency entry may name: version, source, component id.
-type Candidate = (Option<String>, BTreeMap<String, String>, String);
-
-fn uv_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
-    let lock: UvLock = toml::from_str(text).map_err(|e| lock_error(path, text, &e))?;
-    if !lock
-        .version
-        .as_ref()
-        .and_then(toml::Value::as_integer)
-        .is_some_and(|v| UV_LOCK_VERSIONS.contains(&v))
-    {
-        return Err(unknown_version(
-            path,
-            lock.version.as_ref(),
-            "`version = 1`",
-        ));
-    }
-    let dir = path.parent().unwrap_or(opts.root);
-    let mut graph = PythonGraph::default();
-    // name -> [(version, id)], to resolve dependency entries, which name a version and source
-    // only when the name alone is ambiguous.
-    let mut by_name: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
-    let mut requested_extras: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for p in &lock.package {
-        let (origin, is_project) = uv_origin(&p.source, dir, opts.root);
-        let kind = if is_project {
-            ComponentKind::Application
-        } else {
-            ComponentKind::Library
-        };
-        let mut c = component(&p.name, p.version.as_deref(), &origin, kind);
-        c.sha256 = p
-            .sdist
-            .iter()
-            .chain(&p.wheels)
-            .filter_map(|f| f.hash.as_deref().and_then(sha256_of))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        by_name.entry(normalise(&p.name)).or_default().push((
-            p.version.clone(),
-            p.source.clone(),
-            c.id.clone(),
-        ));
-        if is_project {
-            // A project's own extras are all part of what it can install.
-            requested_extras
-                .entry(c.id.clone())
-                .or_default()
-                .extend(p.optional_dependencies.keys().cloned());
-            graph.projects.insert(c.id.clone(), c);
-        } else {
-            graph.components.insert(c.id.clone(), c);
-        }
-    }
-    let resolve = |d: &UvDep| -> Option<String> {
-        let candidates = by_name.get(&normalise(&d.name))?;
-        candidates
-            .iter()
-            .find(|(v, s, _)| {
-                d.version
-                    .as_ref()
-                    .is_none_or(|want| v.as_ref() == Some(want))
-                    && (d.source.is_empty() || *s == d.source)
-            })
-            .map(|(_, _, id)| id.clone())
-    };
-    for p in &lock.package {
-        for d in p
-            .dependencies
-            .iter()
-            .chain(p.optional_dependencies.values().flatten())
-        {
-            if let Some(id) = resolve(d) {
-                requested_extras
-                    .entry(id)
-                    .or_default()
-                    .extend(d.extra.iter().cloned());
-            }
-        }
-    }
-    for p in &lock.package {
-        let (origin, _) = uv_origin(&p.source, dir, opts.root);
-        let from = purl(&p.name, p.version.as_deref(), &origin);
-        let extras = requested_extras.get(&from).cloned().unwrap_or_default();
-        let mut edges: Vec<(&UvDep, EdgeKind)> = p
-            .dependencies
-            .iter()
-            .map(|d| (d, EdgeKind::Normal))
-            .collect();
-        for (extra, deps) in &p.optional_dependencies {
-            if extras.contains(extra) {
-                edges.extend(deps.iter().map(|d| (d, EdgeKind::Normal)));
-            }
-        }
-        edges.extend(
-            p.dev_dependencies
-                .values()
-                .flatten()
-                .map(|d| (d, EdgeKind::Dev)),
-        );
-        for (d, kind) in edges {
-            let Some(to) = resolve(d) else {
-                graph.warnings.push(format!(
-                    "{}: `{}` depends on `{}`, which the lockfile does not list",
-                    path.display(),
-                    p.name,
-                    d.name
-                ));
-                continue;
-            };
-            if to == from {
-                continue;
-            }
-            let k = graph
-                .edges
-                .entry(from.clone())
-                .or_default()
-                .entry(to)
-                .or_insert(kind);
-            *k = (*k).min(kind);
-        }
-    }
-    Ok(finish(graph, opts.no_dev))
-}
-
-// ---------------------------------------------------------------------------------------------
-// poetry.lock
-
-#[derive(Deserialize)]
-struct PoetryLock {
-    #[serde(default)]
-    package: Vec<PoetryPackage>,
-    #[serde(default)]
-    metadata: toml::Table,
-}
-
-#[derive(Deserialize)]
-struct PoetryPackage {
-    name: String,
-    version: String,
-    description: Option<String>,
-    category: Option<String>,
-    groups: Option<Vec<String>>,
-    #[serde(default)]
-    files: Vec<PoetryFile>,
-    #[serde(default)]
-    dependencies: BTreeMap<String, toml::Value>,
-    source: Option<PoetrySource>,
-}
-
-#[derive(Deserialize)]
-struct PoetryFile {
-    hash: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PoetrySource {
-    #[serde(rename = "type")]
-    kind: String,
-    url: String,
-    resolved_reference: Option<String>,
-}
-
-fn poetry_lock(path: &Path, text: &str, opts: &PythonRead<'_>) -> Result<PythonGraph, SbomError> {
-    let lock: PoetryLock = toml::from_str(text).map_err(|e| lock_error(path, text, &e))?;
-    let version = lock.metadata.get("lock-version");
-    let known = match version {
-        None => true,
-        Some(v) => v
-            .as_str()
-            .and_then(|v| v.split('.').next())
-            .is_some_and(|major| POETRY_LOCK_MAJORS.contains(&major)),
-    };
-    if !known {
-        return Err(unknown_version(
-            path,
-            version,
-            "`lock-version` 1.x or 2.x under [metadata]",
-        ));
-    }
-    let dir = path.parent().unwrap_or(opts.root);
-    let mut graph = PythonGraph::default();
-    let mut ids: BTreeMap<String, String> = BTreeMap::new();
-    let mut main: BTreeSet<String> = BTreeSet::new();
-    let mut unknown: BTreeSet<String> = BTreeSet::new();
-    for p in &lock.package {
-        let origin = match &p.source {
-            None => Origin::Pypi,
-            Some(s) => match s.kind.as_str() {
-                "git" => Origin::Git {
-                    url: s.url.clone(),
-                    commit: s.resolved_reference.clone(),
-                },
-                "legacy" if is_pypi(&s.url) => Origin::Pypi,
-                "legacy" => Origin::Registry(s.url.clone()),
-                "url" => Origin::Url(s.url.clone()),
-                _ => Origin::Path(relative(&dir.join(&s.url), opts.root)),
-            },
-        };
-        let mut c = component(&p.name, Some(&p.version), &origin, ComponentKind::Library);
-        c.description = p.description.clone().filter(|d| !d.trim().is_empty());
-        c.sha256 = p
-            .files
-            .iter()
-            .filter_map(|f| f.hash.as_deref().and_then(sha256_of))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        // Poetry 2 records `groups`, poetry before 1.5 a `category`; in between, nothing.
-        let group = match (&p.groups, &p.category) {
-            (Some(groups), _) => Some(groups.iter().any(|g| g == "main")),
-            (None, Some(category)) => Some(category == "main"),
-            (None, None) => None,
-        };
-        match group {
-            Some(true) => {
-                main.insert(c.id.clone());
-            }
-            Some(false) => {}
-            None => {
-                unknown.insert(c.id.clone());
-            }
-        }
-        ids.insert(normalise(&p.name), c.id.clone());
-        graph.components.insert(c.id.clone(), c);
-    }
-    for p in &lock.package {
-        let from = &ids[&normalise(&p.name)];
-        for dep in p.dependencies.keys() {
-            if let Some(to) = ids.get(&normalise(dep)) {
-                graph
-                    .edges
-                    .entry(from.clone())
-                    .or_default()
-                    .insert(to.clone(), EdgeKind::Normal);
-            }
-        }
-    }
-    if let Some(project) = project(dir, opts.root)? {
-        let pid = project.component.id.clone();
-        for (name, dev) in &project.dependencies {
-            if let Some(to) = ids.get(name) {
-                let kind = if *dev {
-                    EdgeKind::Dev
-                } else {
-                    EdgeKind::Normal
-                };
-                graph
-                    .edges
-                    .entry(pid.clone())
-                    .or_default()
-                    .insert(to.clone(), kind);
-            }
-        }
-        // What the project reaches decides; a package poetry files under `main` stays
-        // required even when the project's own list does not reach it.
-        graph.projects.insert(pid.clone(), project.component);
-        let mut graph = finish(graph, opts.no_dev);
-        for id in &main {
-            if let Some(c) = graph.components.get_mut(id) {
-                c.scope = Scope::Required;
-            }
-        }
-        return Ok(graph);
-    }
-    // Without a project to reach from, a package the lockfile does not place is required.
-    main.extend(unknown);
-    Ok(finish_without_project(graph, &main, opts.no_dev))
 }
 
 /// A lockfile with no `pyproject.toml` beside it: the groups recorded in the lockfile decide.
@@ -626,118 +272,6 @@ pub(crate) fn finish_without_project(
         }
     }
     graph
-}
-
-// ---------------------------------------------------------------------------------------------
-// pyproject.toml
-
-pub(crate) struct Project {
-    pub component: Component,
-    /// Normalised names of its direct dependencies, `true` for development ones.
-    pub dependencies: Vec<(String, bool)>,
-}
-
-/// The project of `dir/pyproject.toml`: `[project]` name and version (else
-/// `[tool.poetry]`'s), and its direct dependency names.
-pub(crate) fn project(dir: &Path, root: &Path) -> Result<Option<Project>, SbomError> {
-    let path = dir.join("pyproject.toml");
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let text = repo::fs::read_to_string(&path)?;
-    let doc: toml::Table = toml::from_str(&text).map_err(|e| lock_error(&path, &text, &e))?;
-    let table = |v: Option<&toml::Value>| v.and_then(toml::Value::as_table).cloned();
-    let project = table(doc.get("project"));
-    let poetry = table(doc.get("tool")).and_then(|t| table(t.get("poetry")));
-    let field = |key: &str| {
-        project
-            .as_ref()
-            .and_then(|p| p.get(key))
-            .or_else(|| poetry.as_ref().and_then(|p| p.get(key)))
-            .and_then(toml::Value::as_str)
-            .map(str::to_string)
-    };
-    let Some(name) = field("name") else {
-        return Ok(None);
-    };
-    let version = field("version");
-    let origin = Origin::Path(relative(dir, root));
-    let mut c = component(
-        &name,
-        version.as_deref(),
-        &origin,
-        ComponentKind::Application,
-    );
-    c.description = field("description");
-    let mut deps = Vec::new();
-    let pep508 = |s: &str| {
-        let end = s
-            .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
-            .unwrap_or(s.len());
-        normalise(&s[..end])
-    };
-    let strings = |v: Option<&toml::Value>| -> Vec<String> {
-        v.and_then(toml::Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|d| d.as_str().map(pep508))
-            .collect()
-    };
-    if let Some(p) = &project {
-        deps.extend(
-            strings(p.get("dependencies"))
-                .into_iter()
-                .map(|d| (d, false)),
-        );
-        for extra in table(p.get("optional-dependencies"))
-            .into_iter()
-            .flat_map(|t| t.into_iter())
-        {
-            deps.extend(strings(Some(&extra.1)).into_iter().map(|d| (d, false)));
-        }
-    }
-    for group in table(doc.get("dependency-groups"))
-        .into_iter()
-        .flat_map(|t| t.into_iter())
-    {
-        deps.extend(strings(Some(&group.1)).into_iter().map(|d| (d, true)));
-    }
-    if let Some(poetry) = &poetry {
-        for key in table(poetry.get("dependencies"))
-            .into_iter()
-            .flat_map(|t| t.into_iter())
-            .map(|(k, _)| k)
-        {
-            if key != "python" {
-                deps.push((normalise(&key), false));
-            }
-        }
-        for key in table(poetry.get("dev-dependencies"))
-            .into_iter()
-            .flat_map(|t| t.into_iter())
-            .map(|(k, _)| k)
-        {
-            deps.push((normalise(&key), true));
-        }
-        for (group, spec) in table(poetry.get("group"))
-            .into_iter()
-            .flat_map(|t| t.into_iter())
-        {
-            let dev = group != "main";
-            let names = table(spec.get("dependencies"))
-                .into_iter()
-                .flat_map(|t| t.into_iter())
-                .map(|(k, _)| k);
-            deps.extend(names.map(|k| (normalise(&k), dev)));
-        }
-    }
-    // A dependency listed both as main and dev is main.
-    deps.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-    deps.dedup_by(|a, b| a.0 == b.0);
-    Ok(Some(Project {
-        component: c,
-        dependencies: deps,
-    }))
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub(crate) fn projects(
         if dir.ancestors().any(|a| locked.iter().any(|l| l == a)) {
             continue;
         }
-        let Some(project) = crate::python::project(dir, root)? else {
+        let Some(project) = crate::python::pyproject::project(dir, root)? else {
             continue;
         };
         let rel = crate::cargo::relative(manifest, root);

@@ -154,7 +154,7 @@ impl Plan {
     pub fn parse(path: &Path, text: &str) -> Result<Plan, PlanError> {
         let err = |span: Option<std::ops::Range<usize>>, message: String| PlanError {
             path: path.to_path_buf(),
-            location: span.map(|s| line_column(text, s.start)),
+            location: span.map(|s| repo::text::line_column(text, s.start)),
             message,
         };
         let raw: RawPlan =
@@ -364,13 +364,6 @@ fn quote(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
 }
 
 #[cfg(test)]

@@ -111,17 +111,6 @@ pub fn gate<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Va
         .unwrap_or_else(|| panic!("no gate {name} in the report"))
 }
 
-/// Whether process `pid` is gone (or a zombie waiting for init).
-pub fn gone(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
-        stat.rsplit(')')
-            .next()
-            .unwrap_or("")
-            .trim_start()
-            .starts_with('Z')
-    })
-}
-
 /// Waits up to `secs` for `cond`.
 pub fn wait_for(secs: f64, mut cond: impl FnMut() -> bool) -> bool {
     let until = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs);

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::model::HashAlg;
-use crate::model::{ComponentKind, EdgeKind, Licence, LinkKind, Model, rfc3339, spdx_safe};
+use crate::model::{ComponentKind, EdgeKind, Licence, LinkKind, Model, spdx_safe};
 use crate::{TOOL_NAME, TOOL_VERSION};
 
 /// Why an SPDX document could not be written.
@@ -150,7 +150,7 @@ pub fn write(model: &Model) -> Result<Vec<u8>, DuplicateSpdxId> {
         name: model.name.clone(),
         document_namespace: String::new(),
         creation_info: CreationInfo {
-            created: rfc3339(model.created),
+            created: repo::time::rfc3339(model.created),
             creators: vec![format!("Tool: {TOOL_NAME}-{TOOL_VERSION}")],
         },
         packages,

@@ -10,13 +10,14 @@ use std::str::FromStr;
 use pep508_rs::pep440_rs::Operator;
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
+use super::pyproject::project;
+use super::{
+    Origin, PythonGraph, PythonRead, component, finish, finish_without_project, merge_component,
+    sha256_of,
+};
 use crate::SbomError;
 use crate::cargo::relative;
 use crate::model::{ComponentKind, EdgeKind};
-use crate::python::{
-    Origin, PythonGraph, PythonRead, component, finish, finish_without_project, merge_component,
-    project, sha256_of,
-};
 
 /// The CycloneDX property that carries a requirement's environment marker.
 pub(crate) const MARKER_PROPERTY: &str = "xtask:python:marker";

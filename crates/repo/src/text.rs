@@ -1,0 +1,34 @@
+//! Small text helpers every task's messages need: where a byte offset falls as a line and
+//! column, for `file:line:column` errors.
+
+/// 1-based line and column (in characters) of a byte offset; an offset past the end is the
+/// end, one inside a character is that character.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_column;
+
+    #[test]
+    fn lines_and_columns_of_offsets() {
+        let text = "a = 1\nbé = 2\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 4), (1, 5));
+        assert_eq!(line_column(text, 6), (2, 1));
+        // `é` is two bytes and one column.
+        assert_eq!(line_column(text, 10), (2, 4));
+        // Inside `é`: that character.
+        assert_eq!(line_column(text, 8), (2, 2));
+        assert_eq!(line_column(text, 999), (3, 1));
+        assert_eq!(line_column("", 3), (1, 1));
+    }
+}

@@ -13,8 +13,8 @@ use super::copies::format_scratch;
 use super::line_endings::keep_line_endings;
 use super::run::{by_name, check_interrupted, failure, run, run_fix, version};
 use super::{Adapter, CheckOutput, Files, Formatted, RunFailure};
+use crate::FormatError;
 use crate::config::FormatterConfig;
-use crate::{FormatError, diff};
 
 /// ruff: `ruff format --check --output-format concise --force-exclude -- FILES` to check
 /// ([`crate::ruff_check`]), `ruff format --diff --force-exclude -- FILES` where changed lines
@@ -243,18 +243,14 @@ fn ruff_considered(done: &process::Finished, broken: usize) -> Option<usize> {
         .or_else(|| stderr.contains("No Python files found").then_some(0))
 }
 
-/// Reads `ruff format --diff`: the diff on stdout, parse errors on stderr.
+/// Reads `ruff format --diff`: parse errors on stderr, then (when ruff ended as a check does)
+/// the diff on stdout through the one strict reader of unified diffs ([`crate::patch`]).
 fn parse_ruff(
     cmd: &Cmd,
     done: &process::Finished,
     names: &HashMap<String, PathBuf>,
 ) -> Result<CheckOutput, FormatError> {
     let mut out = CheckOutput::default();
-    for (name, lines) in diff::unified(&String::from_utf8_lossy(&done.stdout)) {
-        if let Some(file) = names.get(name.as_str()) {
-            out.pending.insert(file.clone(), lines);
-        }
-    }
     for line in String::from_utf8_lossy(&done.stderr).lines() {
         let Some(rest) = line.strip_prefix("error: Failed to parse ") else {
             continue;
@@ -270,12 +266,21 @@ fn parse_ruff(
                 .insert(file.clone(), rest[n.len() + 1..].to_string());
         }
     }
-    out.considered = ruff_considered(done, out.broken.len());
     match done.end {
-        End::Exited(0 | 1) => Ok(out),
-        End::Exited(2) if !out.broken.is_empty() => Ok(out),
-        end => Err(failure(cmd, end, &done.stderr).into()),
+        End::Exited(0 | 1) => {}
+        End::Exited(2) if !out.broken.is_empty() => {}
+        end => return Err(failure(cmd, end, &done.stderr).into()),
     }
+    let diffs = crate::patch::parse(&done.stdout)
+        .map_err(|e| FormatError::Other(format!("`{}`: {e}", cmd.display())))?;
+    for (name, hunks) in diffs {
+        if let Some(file) = names.get(String::from_utf8_lossy(&name).as_ref()) {
+            out.pending
+                .insert(file.clone(), crate::patch::changed_lines(&hunks));
+        }
+    }
+    out.considered = ruff_considered(done, out.broken.len());
+    Ok(out)
 }
 
 /// Whether ruff prints `path` in a diff header exactly as it is: UTF-8 without control

@@ -167,28 +167,26 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             by_owner,
             update,
         }) => {
-            let options = stagefmt::PlanOptions {
+            let options = stagefmt::WritePlanOptions {
                 max_files: max_files.map(|n| n as usize),
                 max_lines: max_lines.map(|n| n as usize),
                 by_owner: by_owner.then_some(true),
                 update,
             };
-            stagefmt::plan(&repo, &options).and_then(|outcome| {
-                stagefmt::render_plan(&outcome, &mut text).map_err(io)?;
+            stagefmt::write_plan(&repo, &options).and_then(|outcome| {
+                stagefmt::render_written_plan(&outcome, &mut text).map_err(io)?;
                 Ok(Exit::Success)
             })
         }
         Some(Command::Apply(apply_args)) => apply(&repo, apply_args, &mut text),
-        Some(Command::Status { json }) => {
-            stagefmt::status(&repo, &stagefmt::StatusOptions::default()).and_then(|report| {
-                if json {
-                    writeln!(text, "{:#}", report.to_json()).map_err(io)?;
-                } else {
-                    report.render(&mut text).map_err(io)?;
-                }
-                Ok(Exit::Success)
-            })
-        }
+        Some(Command::Status { json }) => stagefmt::status(&repo).and_then(|report| {
+            if json {
+                writeln!(text, "{:#}", report.to_json()).map_err(io)?;
+            } else {
+                report.render(&mut text).map_err(io)?;
+            }
+            Ok(Exit::Success)
+        }),
         Some(Command::Enforce { annotations }) => {
             let annotations = match annotations {
                 AnnotationsArg::Auto => Annotations::Auto,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use stagefmt::planner::{Limits, Pending, plan};
+use stagefmt::planner::{Limits, Pending, batch};
 
 fn main() {
     let n: usize = std::env::args()
@@ -38,7 +38,7 @@ fn main() {
     let mut batches = 0;
     for _ in 0..5 {
         let started = Instant::now();
-        let p = plan(&pending, limits, &versions);
+        let p = batch(&pending, limits, &versions);
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         batches = p.batches.len();
     }

@@ -1,13 +1,17 @@
 //! `format check`: which files each formatter would change (with changed-line counts when asked), from
-//! one `.gitignore`-aware walk; formatters run side by side.
+//! one `.gitignore`-aware walk; formatters run side by side. The report is shown to people
+//! ([`render_check`]) or as JSON ([`check_json`]); `plan`, `status` and `enforce` start from it.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use serde_json::json;
+
 use crate::adapter::{adapter, par_map};
 use crate::config::{FormatConfig, FormatterConfig, Kind};
-use crate::{FormatError, files};
+use crate::{FormatError, files, paths, unparseable};
 
 /// What to check.
 #[derive(Debug, Clone, Default)]
@@ -144,5 +148,60 @@ pub fn check(
         formatters,
         present,
         lines: options.lines,
+    })
+}
+
+/// The check report for people: per formatter, the files it would change.
+pub fn render_check(report: &CheckReport, out: &mut dyn Write) -> std::io::Result<()> {
+    for f in &report.formatters {
+        let lines: usize = f.pending.iter().map(|p| p.lines).sum();
+        let lines = if report.lines {
+            format!(", {lines} changed line(s)")
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{}{}: {} of {} file(s) would be reformatted{lines}{}",
+            f.name,
+            f.version
+                .as_deref()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default(),
+            f.pending.len(),
+            f.checked,
+            match f.broken.len() {
+                0 => String::new(),
+                n => format!(", {n} cannot be parsed"),
+            }
+        )?;
+        for p in &f.pending {
+            if report.lines {
+                writeln!(out, "  {}  +-{}", paths::show(&p.path), p.lines)?;
+            } else {
+                writeln!(out, "  {}", paths::show(&p.path))?;
+            }
+        }
+        for (p, why) in &f.broken {
+            writeln!(out, "  error: {}", unparseable::show(p, &f.name, why))?;
+        }
+    }
+    Ok(())
+}
+
+/// The check report as JSON.
+pub fn check_json(report: &CheckReport) -> serde_json::Value {
+    json!({
+        "formatters": report.formatters.iter().map(|f| json!({
+            "name": f.name,
+            "kind": crate::config::kind_name(f.kind),
+            "version": f.version,
+            "checked": f.checked,
+            "pending": f.pending.iter().map(|p| json!({"path": paths::encode(&p.path), "lines": report.lines.then_some(p.lines)})).collect::<Vec<_>>(),
+            "broken": f.broken.iter().map(|(p, e)| {
+                let (line, column) = unparseable::line_column(e);
+                json!({"path": paths::encode(p), "error": e, "line": line, "column": column, "message": unparseable::split(e).1})
+            }).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
     })
 }

@@ -2,7 +2,7 @@
 //! module batches, apply batches (in parallel, atomically, touching exactly their files),
 //! and track the rollout so CI enforces formatting on the batches already done.
 //!
-//! Entry points, one per `cargo xtask format` command: [`check`], [`plan()`], [`apply`],
+//! Entry points, one per `cargo xtask format` command: [`check`], [`write_plan`], [`apply`],
 //! [`status`] and [`enforce`] (also the `builtin:format-check` gate of `qa`). The planner
 //! ([`planner`]) is pure; walking, spawning and writing happen in the other modules.
 
@@ -13,7 +13,10 @@ mod check;
 pub mod config;
 mod considered;
 pub mod diff;
+mod enforce;
 pub mod files;
+#[cfg(test)]
+mod fixtures;
 mod git;
 mod leftovers;
 mod lock;
@@ -21,24 +24,26 @@ pub mod patch;
 pub mod paths;
 pub mod plan;
 pub mod planner;
-mod report;
 mod ruff_check;
 pub mod rustfmt_check;
 pub mod scratch;
+mod status;
 pub mod unparseable;
 mod verify;
+mod write_plan;
 
 pub use adapter::RunFailure;
 pub use apply::{ApplyOptions, ApplyOutcome, BatchResult, Selection, apply};
-pub use check::{CheckOptions, CheckReport, FormatterCheck, PendingFile, check};
+pub use check::{
+    CheckOptions, CheckReport, FormatterCheck, PendingFile, check, check_json, render_check,
+};
 pub use config::{FormatConfig, FormatterConfig, Kind};
+pub use enforce::{Annotations, EnforceOptions, EnforceOutcome, Offender, Place, enforce};
 pub use lock::plan_lock_path;
 pub use plan::{Batch, PLAN_PATH, Plan, PlanError, Status};
 pub use planner::{Limits, Pending};
-pub use report::{
-    Annotations, EnforceOptions, EnforceOutcome, Offender, Place, PlanOptions, PlanOutcome,
-    StatusOptions, StatusReport, check_json, enforce, plan, render_check, render_plan, status,
-};
+pub use status::{StatusReport, status};
+pub use write_plan::{WritePlanOptions, WritePlanOutcome, render_written_plan, write_plan};
 
 use std::path::PathBuf;
 

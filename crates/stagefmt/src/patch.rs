@@ -1,7 +1,8 @@
-//! Applying a formatter's unified diff (`ruff format --diff`) to the original bytes in memory,
-//! so the formatter only ever reads the real files. Strict: every context and removed line
-//! must match the bytes exactly, hunks must be in order, and anything unexpected is an error,
-//! never a guess.
+//! The one reader of unified diffs (`ruff format --diff`): each file's hunks, counted for the
+//! check ([`changed_lines`]) and applied to the original bytes in memory ([`apply`]), so the
+//! formatter only ever reads the real files. Strict: every context and removed line must match
+//! the bytes exactly, hunks must be in order, and anything unexpected is an error, never a
+//! guess.
 
 use std::collections::BTreeMap;
 
@@ -31,9 +32,11 @@ pub struct Hunk {
 /// Parses a unified diff into each file's hunks, keyed by the name in its `+++` header
 /// (bytes, exactly as printed). Hunk lengths are followed, so a line that starts with `---`
 /// inside a hunk is never a header; the blank line ruff prints after each file is skipped.
+/// Lines end at LF, CRLF or a lone CR, as in the diff library ruff uses (a file with old Mac
+/// line endings), so its hunk lengths count such lines.
 pub fn parse(text: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<Hunk>>, PatchError> {
     let mut out: BTreeMap<Vec<u8>, Vec<Hunk>> = BTreeMap::new();
-    let mut lines = text.split_inclusive(|&b| b == b'\n').peekable();
+    let mut lines = split_lines(text).peekable();
     let mut current: Option<Vec<u8>> = None;
     while let Some(line) = lines.next() {
         let bare = strip_newline(line);
@@ -118,17 +121,48 @@ fn no_newline_marker<'a>(
     if lines.peek().is_some_and(|l| l.starts_with(b"\\")) {
         lines.next();
         let last = body.last_mut().expect("a line was just pushed");
-        if last.1.pop() != Some(b'\n') {
+        let bare = strip_newline(&last.1).len();
+        if bare == last.1.len() {
             return Err(PatchError::Malformed(
                 "`\\ No newline` after a line that has none".into(),
             ));
         }
+        last.1.truncate(bare);
     }
     Ok(())
 }
 
+/// `line` without its line ending (LF, CRLF or a lone CR).
 fn strip_newline(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\n").unwrap_or(line)
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Lines with their endings: each ends at LF, CRLF or a lone CR (the last may have none).
+fn split_lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(i) if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') => i + 2,
+            Some(i) => i + 1,
+            None => rest.len(),
+        };
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
+}
+
+/// Changed lines in `hunks`, as a reviewer reads them: lines removed plus lines added.
+pub fn changed_lines(hunks: &[Hunk]) -> usize {
+    hunks
+        .iter()
+        .flat_map(|h| &h.lines)
+        .filter(|(tag, _)| *tag != b' ')
+        .count()
 }
 
 /// `-a,b +c,d @@` to `(a, b, d)`; a missing length is 1.
@@ -160,7 +194,7 @@ fn hunk_range(range: &[u8]) -> Result<(usize, usize, usize), PatchError> {
 /// Applies `hunks` to `original`: the new contents, or an error when any context or removed
 /// line differs from the original's bytes (the file is not the one the diff was made from).
 pub fn apply(original: &[u8], hunks: &[Hunk]) -> Result<Vec<u8>, PatchError> {
-    let lines: Vec<&[u8]> = original.split_inclusive(|&b| b == b'\n').collect();
+    let lines: Vec<&[u8]> = split_lines(original).collect();
     let mut out = Vec::with_capacity(original.len() + original.len() / 8);
     let mut cursor = 0;
     for hunk in hunks {
@@ -216,6 +250,31 @@ mod tests {
     const RUFF: &[u8] = b"--- crlf.py\n+++ crlf.py\n@@ -1,2 +1,2 @@\n-x=1\r\n-y=2\r\n+x = 1\r\n+y = 2\r\n\n\
 --- nonl.py\n+++ nonl.py\n@@ -1,2 +1,2 @@\n-x=1\n-y = 2\n\\ No newline at end of file\n+x = 1\n+y = 2\n\n\
 --- sp ace.py\n+++ sp ace.py\n@@ -1 +1 @@\n-a=1\n+a = 1\n\n";
+
+    #[test]
+    fn changed_lines_per_file_not_fooled_by_dashes() {
+        let text =
+            b"--- pkg/a.py\n+++ pkg/a.py\n@@ -1,3 +1,3 @@\n-x=1\n+x = 1\n--- y\n+-- y\n z\n\n\
+                    --- b.py\n+++ b.py\n@@ -4 +4 @@\n-a=1\n+a = 1\n";
+        let files = parse(text).unwrap();
+        assert_eq!(changed_lines(&files[&b"pkg/a.py"[..]]), 4);
+        assert_eq!(changed_lines(&files[&b"b.py"[..]]), 2);
+        assert_eq!(files.len(), 2);
+    }
+
+    #[test]
+    fn lines_ended_by_a_lone_cr_as_ruff_counts_them() {
+        // `ruff format --diff` 0.17.6 on `a=1\rb=2\n` then on a file after it.
+        let text = b"--- cr.py\n+++ cr.py\n@@ -1,2 +1,2 @@\n-a=1\r-b=2\n+a = 1\r+b = 2\r\n\n\
+                    --- next.py\n+++ next.py\n@@ -1 +1 @@\n-x=1\r\n+x = 1\r\n";
+        let files = parse(text).unwrap();
+        assert_eq!(changed_lines(&files[&b"cr.py"[..]]), 4);
+        assert_eq!(changed_lines(&files[&b"next.py"[..]]), 2);
+        assert_eq!(
+            apply(b"a=1\rb=2\n", &files[&b"cr.py"[..]]).unwrap(),
+            b"a = 1\rb = 2\r\n"
+        );
+    }
 
     #[test]
     fn real_ruff_output_crlf_missing_newline_and_spaces() {

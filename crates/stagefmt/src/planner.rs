@@ -34,7 +34,7 @@ pub struct Limits {
 }
 
 /// A fresh plan for `pending`; `formatters` maps each formatter to its version line.
-pub fn plan(pending: &[Pending], limits: Limits, formatters: &BTreeMap<String, String>) -> Plan {
+pub fn batch(pending: &[Pending], limits: Limits, formatters: &BTreeMap<String, String>) -> Plan {
     let mut out = Plan {
         max_files: limits.max_files,
         max_lines: limits.max_lines,
@@ -435,7 +435,7 @@ mod tests {
     }
 
     fn check(files: &[(&str, usize)], l: Limits, expected: &str) {
-        let plan = plan(&pending(files), l, &versions());
+        let plan = batch(&pending(files), l, &versions());
         assert_eq!(show(&plan), expected.trim());
     }
 
@@ -486,7 +486,7 @@ pkg/z-2 pkg/z 2 [pkg/z/4.py pkg/z/5.py]",
     /// `id: files` per batch.
     fn sizes(files: &[(String, usize)], l: Limits) -> String {
         let refs: Vec<(&str, usize)> = files.iter().map(|(p, n)| (p.as_str(), *n)).collect();
-        let plan = plan(&pending(&refs), l, &versions());
+        let plan = batch(&pending(&refs), l, &versions());
         plan.batches
             .iter()
             .map(|b| format!("{}: {}", b.id, b.files.len()))
@@ -590,7 +590,7 @@ m-4 m 10 [m/d.py]",
             max_lines: 100,
             by_owner: true,
         };
-        let plan = plan(&files, l, &versions());
+        let plan = batch(&files, l, &versions());
         assert_eq!(
             show(&plan),
             "app-1 app 2 [app/a.py app/c.py]\napp-2 app 1 [app/b.py]"
@@ -605,10 +605,10 @@ m-4 m 10 [m/d.py]",
             .map(|i| (format!("p{}/q{}/f{i}.py", i % 7, i % 3), i % 11 + 1))
             .collect();
         let refs: Vec<(&str, usize)> = files.iter().map(|(p, l)| (p.as_str(), *l)).collect();
-        let a = plan(&pending(&refs), limits(25, 200), &versions());
+        let a = batch(&pending(&refs), limits(25, 200), &versions());
         let mut reversed = pending(&refs);
         reversed.reverse();
-        let b = plan(&reversed, limits(25, 200), &versions());
+        let b = batch(&reversed, limits(25, 200), &versions());
         assert_eq!(a.to_toml(), b.to_toml());
         let ids: BTreeSet<&str> = a.batches.iter().map(|b| b.id.as_str()).collect();
         assert_eq!(ids.len(), a.batches.len(), "ids are unique");
@@ -623,7 +623,7 @@ m-4 m 10 [m/d.py]",
 
     #[test]
     fn ids_never_clash_with_a_module_named_like_a_numbered_id() {
-        let plan = plan(
+        let plan = batch(
             &pending(&[("m/a.py", 60), ("m/b.py", 60), ("m-1/c.py", 50)]),
             limits(10, 100),
             &versions(),
@@ -634,7 +634,7 @@ m-4 m 10 [m/d.py]",
 
     #[test]
     fn update_freezes_done_batches_and_plans_new_files() {
-        let before = plan(
+        let before = batch(
             &pending(&[("a/x.py", 1), ("a/y.py", 1), ("b/x.py", 1), ("b/y.py", 1)]),
             limits(2, 100),
             &versions(),
@@ -668,7 +668,7 @@ m-4 m 10 [m/d.py]",
 
     #[test]
     fn new_batches_never_reuse_an_id() {
-        let before = plan(&pending(&[("a/x.py", 1)]), limits(2, 100), &versions());
+        let before = batch(&pending(&[("a/x.py", 1)]), limits(2, 100), &versions());
         let mut before = before;
         before.batches[0].status = Status::Done {
             commit: None,
@@ -697,7 +697,7 @@ m-4 m 10 [m/d.py]",
             })
             .collect();
         let started = std::time::Instant::now();
-        let plan = plan(&files, limits(25, 2000), &versions());
+        let plan = batch(&files, limits(25, 2000), &versions());
         let took = started.elapsed();
         let planned: usize = plan.batches.iter().map(|b| b.files.len()).sum();
         assert_eq!(planned, 100_000);

@@ -244,6 +244,12 @@ pub struct SpawnError {
 
 /// Runs `cmd` to its end: exit, timeout or interrupt.
 pub fn run(cmd: &Cmd, options: RunOptions) -> Result<Finished, SpawnError> {
+    Ok(start(cmd, options)?.wait())
+}
+
+/// Starts `cmd` and returns at once, for a caller with other work to do while it runs;
+/// [`Running::wait`] then waits for its end as [`run`] does. The timeout counts from here.
+pub fn start(cmd: &Cmd, options: RunOptions) -> Result<Running, SpawnError> {
     let mut command = cmd.to_command();
     let capture = matches!(options.output, Output::Capture);
     match options.output {
@@ -267,17 +273,69 @@ pub fn run(cmd: &Cmd, options: RunOptions) -> Result<Finished, SpawnError> {
             child.stderr.take().expect("piped"),
         )
     });
-    let end = wait(child, pgid, options.timeout, options.grace, started);
-    watchdog::unwatch(pgid.as_raw());
-    // The group is gone: take what it wrote, without waiting for an end of file that a
-    // process outside the group may hold back.
-    let (stdout, stderr) = reader.map(capture::Reader::finish).unwrap_or_default();
-    Ok(Finished {
-        end,
-        duration: started.elapsed(),
-        stdout,
-        stderr,
+    Ok(Running {
+        inner: Some(Started {
+            child,
+            pgid,
+            reader,
+            started,
+            timeout: options.timeout,
+            grace: options.grace,
+        }),
     })
+}
+
+/// A command [`start`] started. Dropped before [`Running::wait`] (its caller gave up on it),
+/// its process group is killed and the child reaped.
+#[derive(Debug)]
+pub struct Running {
+    inner: Option<Started>,
+}
+
+#[derive(Debug)]
+struct Started {
+    child: Child,
+    pgid: Pid,
+    reader: Option<capture::Reader>,
+    started: Instant,
+    timeout: Option<Duration>,
+    grace: Duration,
+}
+
+impl Running {
+    /// Waits for the command's end: exit, timeout or interrupt.
+    pub fn wait(mut self) -> Finished {
+        let Started {
+            child,
+            pgid,
+            reader,
+            started,
+            timeout,
+            grace,
+        } = self.inner.take().expect("waited once");
+        let end = wait(child, pgid, timeout, grace, started);
+        watchdog::unwatch(pgid.as_raw());
+        // The group is gone: take what it wrote, without waiting for an end of file that a
+        // process outside the group may hold back.
+        let (stdout, stderr) = reader.map(capture::Reader::finish).unwrap_or_default();
+        Finished {
+            end,
+            duration: started.elapsed(),
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut started) = self.inner.take() {
+            let _ = killpg(started.pgid, Signal::SIGKILL);
+            let _ = started.child.wait();
+            watchdog::unwatch(started.pgid.as_raw());
+            drop(started.reader.map(capture::Reader::finish));
+        }
+    }
 }
 
 /// The path of `program` on `PATH`, or `program` itself when it names a file.

@@ -590,6 +590,66 @@ mod tests {
     }
 
     #[test]
+    fn a_started_command_runs_while_the_caller_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let flag = dir.path().join("flag");
+        // It ends only once the caller, after `start` returned, has made the file.
+        let waiting = start(
+            &sh(&format!(
+                "while [ ! -e {0} ]; do sleep 0.01; done; echo saw it",
+                flag.display()
+            )),
+            RunOptions::capture().timeout(Some(Duration::from_secs(20))),
+        )
+        .unwrap();
+        let made = run(&Cmd::new("touch").arg(&flag), RunOptions::capture()).unwrap();
+        assert!(made.end.success());
+        let done = waiting.wait();
+        assert_eq!(done.end, End::Exited(0));
+        assert_eq!(done.stdout, b"saw it\n");
+    }
+
+    #[test]
+    fn a_started_command_dropped_unwaited_is_killed_with_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let running = start(
+            &sh(&format!(
+                "sh -c 'echo $$ > {0}.tmp; mv {0}.tmp {0}; sleep 30' & sleep 30",
+                pidfile.display()
+            )),
+            RunOptions::capture(),
+        )
+        .unwrap();
+        let until = Instant::now() + Duration::from_secs(10);
+        while !pidfile.exists() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let started = Instant::now();
+        drop(running);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let gone = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+                stat.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+        };
+        let until = Instant::now() + Duration::from_secs(2);
+        while !gone() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert!(gone(), "grandchild {pid} still alive");
+    }
+
+    #[test]
     fn missing_program_is_a_spawn_error() {
         let err = run(&Cmd::new("no-such-program-xyz"), RunOptions::capture()).unwrap_err();
         assert_eq!(

@@ -1,7 +1,8 @@
 //! End-to-end tests of what `cargo xtask sbom` finds in a repository and how it names the
 //! document: Cargo workspaces below the root (two sharing a crate) beside Python lockfiles,
 //! ignored and dependency folders left unread, a pyproject-only project, a name that does not
-//! depend on the checkout folder, `SOURCE_DATE_EPOCH` out of range, and a failed write.
+//! depend on the checkout folder, `SOURCE_DATE_EPOCH` out of range, a failed write, and a stale
+//! lockfile in a nested workspace.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -284,4 +285,44 @@ fn a_failed_write_names_its_path_once() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert_eq!(stderr.matches("out.json").count(), 1, "{stderr}");
     assert_eq!(stderr.matches("directory").count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_stale_nested_lockfile_is_cargo_s_error_after_a_bad_argument() {
+    // ripgrep's shape: a package at the root, a fuzz workspace below it depending on it by
+    // path, whose Cargo.lock still records the root package's previous version.
+    let repo = GitRepo::new();
+    repo.write("Cargo.toml", package("app", ""));
+    repo.write("src/main.rs", "fn main() {}\n");
+    repo.write(
+        "fuzz/Cargo.toml",
+        format!(
+            "{}\n[workspace]\n",
+            package("fuzz", "app = { path = \"..\" }\n")
+        ),
+    );
+    repo.write("fuzz/src/main.rs", "fn main() {}\n");
+    generate_lockfile(repo.root());
+    generate_lockfile(&repo.path("fuzz"));
+    repo.write(
+        "Cargo.toml",
+        package("app", "").replace("version = \"0.1.0\"", "version = \"0.2.0\""),
+    );
+    generate_lockfile(repo.root());
+    repo.commit("the fuzz lockfile is stale");
+
+    // Both cargo runs start before the arguments are checked, yet a bad argument is the
+    // error, as in a run that reads one thing after the other.
+    let out = xtask(repo.root(), &["--python", "missing.txt"], "0");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing.txt: not a file"), "{stderr}");
+    assert!(!stderr.contains("--locked"), "{stderr}");
+
+    let out = xtask(repo.root(), &[], "0");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("fuzz/Cargo.toml"), "{stderr}");
+    assert!(stderr.contains("--locked"), "{stderr}");
+    assert!(!repo.path("dist").exists(), "nothing is written");
 }

@@ -270,6 +270,12 @@ pub struct SpawnError {
 
 /// Runs `cmd` to its end: exit, timeout or interrupt.
 pub fn run(cmd: &Cmd, options: RunOptions) -> Result<Finished, SpawnError> {
+    Ok(start(cmd, options)?.wait())
+}
+
+/// Starts `cmd` and returns at once, for a caller with other work to do while it runs;
+/// [`Running::wait`] then waits for its end as [`run`] does. The timeout counts from here.
+pub fn start(cmd: &Cmd, options: RunOptions) -> Result<Running, SpawnError> {
     let mut command = cmd.to_command();
     let capture = matches!(options.output, Output::Capture);
     match options.output {
@@ -293,17 +299,69 @@ pub fn run(cmd: &Cmd, options: RunOptions) -> Result<Finished, SpawnError> {
             child.stderr.take().expect("piped"),
         )
     });
-    let end = wait(child, pgid, options.timeout, options.grace, started);
-    watchdog::unwatch(pgid.as_raw());
-    // The group is gone: take what it wrote, without waiting for an end of file that a
-    // process outside the group may hold back.
-    let (stdout, stderr) = reader.map(capture::Reader::finish).unwrap_or_default();
-    Ok(Finished {
-        end,
-        duration: started.elapsed(),
-        stdout,
-        stderr,
+    Ok(Running {
+        inner: Some(Started {
+            child,
+            pgid,
+            reader,
+            started,
+            timeout: options.timeout,
+            grace: options.grace,
+        }),
     })
+}
+
+/// A command [`start`] started. Dropped before [`Running::wait`] (its caller gave up on it),
+/// its process group is killed and the child reaped.
+#[derive(Debug)]
+pub struct Running {
+    inner: Option<Started>,
+}
+
+#[derive(Debug)]
+struct Started {
+    child: Child,
+    pgid: Pid,
+    reader: Option<capture::Reader>,
+    started: Instant,
+    timeout: Option<Duration>,
+    grace: Duration,
+}
+
+impl Running {
+    /// Waits for the command's end: exit, timeout or interrupt.
+    pub fn wait(mut self) -> Finished {
+        let Started {
+            child,
+            pgid,
+            reader,
+            started,
+            timeout,
+            grace,
+        } = self.inner.take().expect("waited once");
+        let end = wait(child, pgid, timeout, grace, started);
+        watchdog::unwatch(pgid.as_raw());
+        // The group is gone: take what it wrote, without waiting for an end of file that a
+        // process outside the group may hold back.
+        let (stdout, stderr) = reader.map(capture::Reader::finish).unwrap_or_default();
+        Finished {
+            end,
+            duration: started.elapsed(),
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut started) = self.inner.take() {
+            let _ = killpg(started.pgid, Signal::SIGKILL);
+            let _ = started.child.wait();
+            watchdog::unwatch(started.pgid.as_raw());
+            drop(started.reader.map(capture::Reader::finish));
+        }
+    }
 }
 
 /// The path of `program` on `PATH`, or `program` itself when it names a file.
@@ -587,6 +645,58 @@ mod tests {
         let mut missing = Cmd::new("cat").env("PATH", "bin");
         missing.env_clear = true;
         assert!(run(&missing.cwd(dir.path()), RunOptions::capture()).is_err());
+    }
+
+    #[test]
+    fn a_started_command_runs_while_the_caller_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let flag = dir.path().join("flag");
+        // It ends only once the caller, after `start` returned, has made the file.
+        let waiting = start(
+            &sh(&format!(
+                "while [ ! -e {0} ]; do sleep 0.01; done; echo saw it",
+                flag.display()
+            )),
+            RunOptions::capture().timeout(Some(Duration::from_secs(20))),
+        )
+        .unwrap();
+        let made = run(&Cmd::new("touch").arg(&flag), RunOptions::capture()).unwrap();
+        assert!(made.end.success());
+        let done = waiting.wait();
+        assert_eq!(done.end, End::Exited(0));
+        assert_eq!(done.stdout, b"saw it\n");
+    }
+
+    #[test]
+    fn a_started_command_dropped_unwaited_is_killed_with_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let running = start(
+            &sh(&format!(
+                "sh -c 'echo $$ > {0}.tmp; mv {0}.tmp {0}; sleep 30' & sleep 30",
+                pidfile.display()
+            )),
+            RunOptions::capture(),
+        )
+        .unwrap();
+        let until = Instant::now() + Duration::from_secs(10);
+        while !pidfile.exists() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let started = Instant::now();
+        drop(running);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let gone = || has_ended(pid);
+        let until = Instant::now() + Duration::from_secs(2);
+        while !gone() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert!(gone(), "grandchild {pid} still alive");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component as PathPart, Path, PathBuf};
+use std::thread;
 
 use cargo_metadata::{CargoOpt, MetadataCommand};
 use repo::process::{self, Cmd, End, RunOptions};
@@ -61,40 +62,81 @@ pub(crate) struct CargoGraph {
     pub edges: BTreeMap<String, BTreeMap<String, EdgeKind>>,
 }
 
-pub(crate) fn read(opts: &CargoRead<'_>) -> Result<CargoGraph, SbomError> {
+/// `cargo metadata` started on one workspace, its `Cargo.lock` parsed on a thread meanwhile.
+pub(crate) struct Started<'a> {
+    opts: CargoRead<'a>,
+    manifest: PathBuf,
+    cargo: process::Running,
+    /// The command as shown in errors.
+    command: String,
+    /// The canonical root and its `Cargo.lock`'s checksums, when a lockfile sits beside it.
+    lock: Option<thread::JoinHandle<Option<EarlyLock>>>,
+}
+
+type EarlyLock = (PathBuf, Result<HashMap<ChecksumKey, String>, SbomError>);
+
+/// Starts `cargo metadata` on the workspace at `opts.root` and returns while it resolves.
+pub(crate) fn start<'a>(opts: &CargoRead<'a>) -> Result<Started<'a>, SbomError> {
     let manifest = opts.root.join("Cargo.toml");
     if !manifest.is_file() {
         return Err(SbomError::NoManifest(opts.root.to_path_buf()));
     }
+    let cmd = cargo_command(&manifest, opts);
+    let cargo = process::start(&cmd, RunOptions::capture())?;
     // Cargo.lock is parsed while cargo resolves. It is the one at the root unless the root is
     // a member of a workspace above it, which cargo's answer tells and which is then read after.
-    let beside = opts.root.join("Cargo.lock");
-    let (output, early) = std::thread::scope(|s| {
-        let early = s.spawn(|| {
-            let root = std::fs::canonicalize(opts.root).ok()?;
-            beside.is_file().then(|| (root, checksums(&beside)))
-        });
-        let output = run_cargo(&manifest, opts);
-        (output, early.join().ok().flatten())
-    });
-    let (output, command) = output?;
-    let metadata: Metadata<'_> = serde_json::from_slice(&output).map_err(|e| SbomError::Cargo {
-        command,
-        stderr: format!("unreadable output: {e}"),
-    })?;
-    let workspace_root = Path::new(&*metadata.workspace_root);
-    let checksums = match early {
-        Some((root, read)) if workspace_root == root => read?,
-        _ => checksums(&workspace_root.join("Cargo.lock"))?,
-    };
-    let graph = graph(&metadata, &checksums, opts);
-    drop(metadata);
-    crate::drop_in_background((output, checksums));
-    Ok(graph)
+    let lock = thread::Builder::new()
+        .name("sbom-cargo-lock".into())
+        .spawn({
+            let root = opts.root.to_path_buf();
+            move || {
+                let beside = root.join("Cargo.lock");
+                let root = std::fs::canonicalize(&root).ok()?;
+                beside.is_file().then(|| (root, checksums(&beside)))
+            }
+        })
+        .ok();
+    Ok(Started {
+        opts: opts.clone(),
+        manifest,
+        cargo,
+        command: cmd.display(),
+        lock,
+    })
 }
 
-/// Runs `cargo metadata`, returning its output and the command as shown in errors.
-fn run_cargo(manifest: &Path, opts: &CargoRead<'_>) -> Result<(Vec<u8>, String), SbomError> {
+impl Started<'_> {
+    /// Waits for cargo and turns its answer into the graph.
+    pub(crate) fn finish(self) -> Result<CargoGraph, SbomError> {
+        let Started {
+            opts,
+            manifest,
+            cargo,
+            command,
+            lock,
+        } = self;
+        let output = cargo_output(cargo.wait(), &manifest, &opts, &command)?;
+        let early = lock.and_then(|h| h.join().ok().flatten());
+        let metadata: Metadata<'_> =
+            serde_json::from_slice(&output).map_err(|e| SbomError::Cargo {
+                command,
+                stderr: format!("unreadable output: {e}"),
+            })?;
+        let workspace_root = Path::new(&*metadata.workspace_root);
+        let checksums = match early {
+            Some((root, read)) if workspace_root == root => read?,
+            _ => checksums(&workspace_root.join("Cargo.lock"))?,
+        };
+        let graph = graph(&metadata, &checksums, &opts);
+        drop(metadata);
+        crate::drop_in_background((output, checksums));
+        Ok(graph)
+    }
+}
+
+/// `cargo metadata` for the workspace of `manifest`: resolved for the platform and features
+/// asked for, never updating the lockfile.
+fn cargo_command(manifest: &Path, opts: &CargoRead<'_>) -> Cmd {
     let mut command = MetadataCommand::new();
     command.manifest_path(manifest);
     if opts.features.all_features {
@@ -117,13 +159,21 @@ fn run_cargo(manifest: &Path, opts: &CargoRead<'_>) -> Result<(Vec<u8>, String),
     }
     command.other_options(other);
     let std_cmd = command.cargo_command();
-    let cmd = Cmd::new(std_cmd.get_program())
+    Cmd::new(std_cmd.get_program())
         .args(std_cmd.get_args())
-        .cwd(opts.root);
-    let finished = process::run(&cmd, RunOptions::capture())?;
+        .cwd(opts.root)
+}
+
+/// Cargo's output, or why there is none.
+fn cargo_output(
+    finished: process::Finished,
+    manifest: &Path,
+    opts: &CargoRead<'_>,
+    command: &str,
+) -> Result<Vec<u8>, SbomError> {
     match finished.end {
-        End::Exited(0) => {}
-        End::Interrupted => return Err(SbomError::Interrupted),
+        End::Exited(0) => Ok(finished.stdout),
+        End::Interrupted => Err(SbomError::Interrupted),
         _ => {
             let stderr = String::from_utf8_lossy(&finished.stderr).trim().to_string();
             if stderr.contains("--locked") && !lock_beside(manifest) {
@@ -137,13 +187,12 @@ fn run_cargo(manifest: &Path, opts: &CargoRead<'_>) -> Result<(Vec<u8>, String),
                     stderr,
                 });
             }
-            return Err(SbomError::Cargo {
-                command: cmd.display(),
+            Err(SbomError::Cargo {
+                command: command.to_string(),
                 stderr,
-            });
+            })
         }
     }
-    Ok((finished.stdout, cmd.display()))
 }
 
 /// The triple this tool was built for, the default `--target`.

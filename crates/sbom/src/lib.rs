@@ -241,27 +241,6 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         (None, Some(value)) => config_python(value)?,
         (None, None) => PythonMode::Auto,
     };
-    let found = discover::discover(repo.root());
-    let python_files = match &python_mode {
-        PythonMode::Off => Vec::new(),
-        PythonMode::Auto => found.python_lockfiles(),
-        PythonMode::Files(files) => {
-            let mut out = Vec::new();
-            for f in files {
-                let path = repo.path(f);
-                if !path.is_file() {
-                    return Err(SbomError::NoSuchLockfile(f.clone()));
-                }
-                out.push(path);
-            }
-            out
-        }
-    };
-    let npm_files = npm_files(repo, options, config.npm.as_ref(), &found)?;
-    let (unlocked, mut warnings) = match &python_mode {
-        PythonMode::Auto => unlocked::projects(repo.root(), &found)?,
-        _ => Default::default(),
-    };
     let cargo_read = cargo::CargoRead {
         root: repo.root(),
         repo_root: repo.root(),
@@ -270,60 +249,47 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         no_dev,
         offline: options.offline,
     };
-    let (cargo_graph, cargo_warnings) = workspaces::read(&cargo_read, &found, repo.is_cargo())?;
+    let ci = options.ci.unwrap_or_default() == CiMode::Auto;
+    // `cargo metadata`, most of the run, resolves every Cargo workspace at once while the
+    // repository is walked and every other lockfile read. Errors come in the order of a
+    // sequential run: a bad lockfile argument, then cargo's, then the other readers'; returning
+    // early drops the cargo runs still going, which ends them.
+    let root_cargo = repo.is_cargo().then(|| cargo::start(&cargo_read));
+    let found = discover::discover(repo.root());
+    let (nested, cargo_warnings) = workspaces::nested(repo.root(), &found);
+    let nested_cargo: Vec<_> = nested
+        .iter()
+        .map(|dir| {
+            cargo::start(&cargo::CargoRead {
+                root: dir,
+                ..cargo_read.clone()
+            })
+        })
+        .collect();
+    let python_files = python_files(repo, &python_mode, &found)?;
+    let npm_files = npm_files(repo, options, config.npm.as_ref(), &found)?;
+    let (unlocked, mut warnings) = match &python_mode {
+        PythonMode::Auto => unlocked::projects(repo.root(), &found)?,
+        _ => Default::default(),
+    };
+    let nothing_else = python_files.is_empty() && unlocked.is_empty() && npm_files.is_empty();
+    let lockfiles = read_lockfiles(LockfilesRead {
+        repo,
+        options,
+        python_env: config.python_env.as_deref(),
+        strict: options.strict || config.strict,
+        no_dev,
+        python_files: &python_files,
+        unlocked,
+        npm_files: &npm_files,
+    });
+    let actions = ci.then(|| actions::read(repo.root()));
+    let cargo_graph = workspaces::finish(root_cargo.into_iter().chain(nested_cargo))?;
     warnings.extend(cargo_warnings);
-    if cargo_graph.is_none()
-        && python_files.is_empty()
-        && unlocked.is_empty()
-        && npm_files.is_empty()
-    {
+    if cargo_graph.is_none() && nothing_else {
         return Err(SbomError::NoManifest(repo.root().to_path_buf()));
     }
-    let mut python_graph = python::read(&python::PythonRead {
-        root: repo.root(),
-        files: &python_files,
-        no_dev,
-        strict: options.strict || config.strict,
-    })?;
-    for c in unlocked {
-        python_graph.projects.entry(c.id.clone()).or_insert(c);
-    }
-    // The environment named, else VIRTUAL_ENV, else a `.venv` at the root or beside a lockfile.
-    let envs = if python_files.is_empty() {
-        Vec::new()
-    } else {
-        let named = match (options.python_env.clone(), config.python_env) {
-            (Some(e), _) => Some(("--python-env", repo.path(e))),
-            (None, Some(e)) => Some(("xtask.toml [sbom] python_env", repo.path(e))),
-            (None, None) => None,
-        };
-        pyenv::environments(
-            named,
-            repo.root(),
-            &python_files,
-            &mut python_graph.warnings,
-        )?
-    };
-    if !python_files.is_empty() && !envs.is_empty() {
-        let mut licences = pyenv::Licences::new();
-        for env in &envs {
-            for (key, licence) in pyenv::licences(env) {
-                licences.entry(key).or_insert(licence);
-            }
-        }
-        for c in python_graph
-            .projects
-            .values_mut()
-            .chain(python_graph.components.values_mut())
-        {
-            if c.licence.is_none()
-                && let Some(v) = &c.version
-                && let Some(l) = licences.get(&(c.name.clone(), v.clone()))
-            {
-                c.licence = Some(l.clone());
-            }
-        }
-    }
+    let (mut python_graph, npm_graph) = lockfiles?;
     let python_name = python_graph
         .projects
         .values()
@@ -340,19 +306,14 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
         .unwrap_or_else(|| naming::fallback_name(repo.root()));
     warnings.splice(0..0, std::mem::take(&mut python_graph.warnings));
     let mut graph = merge(cargo_graph, python_graph);
-    let npm_graph = npm::read(&npm::NpmRead {
-        root: repo.root(),
-        files: &npm_files,
-        no_dev,
-    })?;
     warnings.extend(npm_graph.warnings);
     graph.members.extend(npm_graph.projects);
     graph.components.extend(npm_graph.components);
     graph.edges.extend(npm_graph.edges);
     let created = created.join().unwrap_or(Ok(FIXED_EPOCH))?;
     let mut model = workspace_model(&name, graph, created);
-    if options.ci.unwrap_or_default() == CiMode::Auto {
-        actions::add_to(&mut model, actions::read(repo.root())?);
+    if let Some(actions) = actions {
+        actions::add_to(&mut model, actions?);
     }
     model.check()?;
 
@@ -401,7 +362,10 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
     }
     let mut written = Vec::new();
     for (path, m, bytes) in documents {
-        repo::fs::write_atomic(&path, &bytes)?;
+        // Renamed into place whole, but not synced: a document is made again, byte for byte,
+        // from the lockfiles it describes, and an fsync (up to tens of milliseconds on a busy
+        // disk) would be the largest cost of the run after cargo's.
+        repo::fs::write_atomic_unsynced(&path, &bytes)?;
         written.push(Written {
             path,
             subject: m.name.clone(),
@@ -410,6 +374,102 @@ pub fn generate(repo: &repo::Repo, options: &SbomOptions) -> Result<SbomOutcome,
     }
     drop_in_background(models);
     Ok(SbomOutcome { written, warnings })
+}
+
+/// The Python and npm lockfiles to read, and how.
+struct LockfilesRead<'a> {
+    repo: &'a repo::Repo,
+    options: &'a SbomOptions,
+    /// `[sbom] python_env` of `xtask.toml`.
+    python_env: Option<&'a Path>,
+    strict: bool,
+    no_dev: bool,
+    python_files: &'a [PathBuf],
+    /// Python projects without a lockfile, each a part of its own.
+    unlocked: Vec<model::Component>,
+    npm_files: &'a [PathBuf],
+}
+
+/// Reads the Python lockfiles (with licences from an installed environment, when there is one)
+/// and the npm ones.
+fn read_lockfiles(
+    read: LockfilesRead<'_>,
+) -> Result<(python::PythonGraph, npm::NpmGraph), SbomError> {
+    let (repo, options) = (read.repo, read.options);
+    let mut python_graph = python::read(&python::PythonRead {
+        root: repo.root(),
+        files: read.python_files,
+        no_dev: read.no_dev,
+        strict: read.strict,
+    })?;
+    for c in read.unlocked {
+        python_graph.projects.entry(c.id.clone()).or_insert(c);
+    }
+    // The environment named, else VIRTUAL_ENV, else a `.venv` at the root or beside a lockfile.
+    let envs = if read.python_files.is_empty() {
+        Vec::new()
+    } else {
+        let named = match (options.python_env.clone(), read.python_env) {
+            (Some(e), _) => Some(("--python-env", repo.path(e))),
+            (None, Some(e)) => Some(("xtask.toml [sbom] python_env", repo.path(e))),
+            (None, None) => None,
+        };
+        pyenv::environments(
+            named,
+            repo.root(),
+            read.python_files,
+            &mut python_graph.warnings,
+        )?
+    };
+    if !read.python_files.is_empty() && !envs.is_empty() {
+        let mut licences = pyenv::Licences::new();
+        for env in &envs {
+            for (key, licence) in pyenv::licences(env) {
+                licences.entry(key).or_insert(licence);
+            }
+        }
+        for c in python_graph
+            .projects
+            .values_mut()
+            .chain(python_graph.components.values_mut())
+        {
+            if c.licence.is_none()
+                && let Some(v) = &c.version
+                && let Some(l) = licences.get(&(c.name.clone(), v.clone()))
+            {
+                c.licence = Some(l.clone());
+            }
+        }
+    }
+    let npm_graph = npm::read(&npm::NpmRead {
+        root: repo.root(),
+        files: read.npm_files,
+        no_dev: read.no_dev,
+    })?;
+    Ok((python_graph, npm_graph))
+}
+
+/// The Python lockfiles to read: those named, else every one found.
+fn python_files(
+    repo: &repo::Repo,
+    mode: &PythonMode,
+    found: &discover::Found,
+) -> Result<Vec<PathBuf>, SbomError> {
+    match mode {
+        PythonMode::Off => Ok(Vec::new()),
+        PythonMode::Auto => Ok(found.python_lockfiles()),
+        PythonMode::Files(files) => files
+            .iter()
+            .map(|f| {
+                let path = repo.path(f);
+                if path.is_file() {
+                    Ok(path)
+                } else {
+                    Err(SbomError::NoSuchLockfile(f.clone()))
+                }
+            })
+            .collect(),
+    }
 }
 
 /// Frees a large value on another thread. Freeing cargo's parsed metadata and the model, many

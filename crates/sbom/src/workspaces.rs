@@ -1,46 +1,45 @@
 //! Every Cargo workspace of a repository in one graph: the root's and each one discovery finds
-//! below it, read one by one and combined. Ids are purls, so a crate two workspaces share is one
+//! below it, read at once (every `cargo metadata` started before the first is waited for) and
+//! combined in path order. Ids are purls, so a crate two workspaces share is one
 //! component with the edges of both; path packages' purls carry their path from the repository
 //! root, so members of different workspaces never collide.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::SbomError;
-use crate::cargo::{self, CargoGraph, CargoRead};
+use crate::cargo::{self, CargoGraph};
 use crate::discover::{self, Found};
 use crate::model::{Component, Scope};
 
-/// Reads the root's workspace (when `with_root`) and every locked workspace below it, in path
-/// order; a workspace reached twice (a folder that is a member of one already read) is read
-/// once. Returns `None` when there is none, and a warning per unlocked workspace left out.
-pub(crate) fn read(
-    opts: &CargoRead<'_>,
-    found: &Found,
-    with_root: bool,
-) -> Result<(Option<CargoGraph>, Vec<String>), SbomError> {
-    let (nested, unlocked) = discover::cargo_workspaces(opts.repo_root, found);
+/// The Cargo workspaces below the repository root that discovery found with a `Cargo.lock`, in
+/// path order, and a warning for each one without a lockfile, which is left out.
+pub(crate) fn nested(repo_root: &Path, found: &Found) -> (Vec<PathBuf>, Vec<String>) {
+    let (locked, unlocked) = discover::cargo_workspaces(repo_root, found);
     let warnings = unlocked
         .iter()
         .map(|dir| {
             format!(
                 "{}/Cargo.toml: a Cargo workspace without a Cargo.lock, left out; run `cargo generate-lockfile` there and commit the lockfile",
-                cargo::relative(dir, opts.repo_root)
+                cargo::relative(dir, repo_root)
             )
         })
         .collect();
-    let dirs: Vec<PathBuf> = with_root
-        .then(|| opts.root.to_path_buf())
-        .into_iter()
-        .chain(nested)
-        .collect();
+    (locked, warnings)
+}
+
+/// Waits for every reading, in the order given (the root's first, then the nested ones in
+/// path order), and combines them into one graph; a workspace reached twice (a folder that is
+/// a member of one already read) counts once. The first failure, in that order, is the error
+/// (the readings after it are dropped, which ends their cargo). `None` when there was nothing
+/// to read.
+pub(crate) fn finish<'a>(
+    readings: impl IntoIterator<Item = Result<cargo::Started<'a>, SbomError>>,
+) -> Result<Option<CargoGraph>, SbomError> {
     let mut combined: Option<CargoGraph> = None;
     let mut seen = Vec::new();
-    for dir in &dirs {
-        let graph = cargo::read(&CargoRead {
-            root: dir,
-            ..opts.clone()
-        })?;
+    for reading in readings {
+        let graph = reading?.finish()?;
         if seen.contains(&graph.workspace_root) {
             continue;
         }
@@ -50,7 +49,7 @@ pub(crate) fn read(
             Some(into) => combine(into, graph),
         });
     }
-    Ok((combined, warnings))
+    Ok(combined)
 }
 
 /// `from`'s findings added to `into`'s; `into`'s root package stays the document's.

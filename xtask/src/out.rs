@@ -1,4 +1,4 @@
-//! Everything the binary prints on stdout goes through [`print`], so that no write can panic.
+//! Everything the binary prints on stdout goes through [`print()`], so that no write can panic.
 //!
 //! A closed pipe (`xtask qa --list | head -1`) ends the output quietly, as ripgrep does: later
 //! prints are dropped and the command keeps its own exit code (0 for a listing). Any other

@@ -70,7 +70,16 @@ fn an_undeclared_variable_is_invisible_and_a_declared_one_is_in_the_key() {
     let zero = std::ffi::OsStr::new("0");
     let secret = std::ffi::OsStr::new("s3cret");
 
-    let (_, report) = run_json(&repo, &["qa"], &[("FOO", one), ("SECRET_TOKEN", secret)]);
+    let ca = std::ffi::OsStr::new("/etc/extra-ca.pem");
+    let (_, report) = run_json(
+        &repo,
+        &["qa"],
+        &[
+            ("FOO", one),
+            ("SECRET_TOKEN", secret),
+            ("NODE_EXTRA_CA_CERTS", ca),
+        ],
+    );
     assert_eq!(
         status(&report, "e"),
         "fail",
@@ -83,13 +92,24 @@ fn an_undeclared_variable_is_invisible_and_a_declared_one_is_in_the_key() {
         "{seen}"
     );
     assert!(seen.contains("PATH=") && seen.contains("HOME="), "{seen}");
+    // The trust store Node's package managers need behind a TLS-intercepting proxy passes
+    // through, like SSL_CERT_FILE (a yarn install in a test gate failed without it).
+    assert!(
+        seen.contains("NODE_EXTRA_CA_CERTS=/etc/extra-ca.pem"),
+        "{seen}"
+    );
 
-    let (_, report) = run_json(&repo, &["qa"], &[("FOO", one)]);
+    // The same variables again (NODE_EXTRA_CA_CERTS too: it is in the key).
+    let (_, report) = run_json(&repo, &["qa"], &[("FOO", one), ("NODE_EXTRA_CA_CERTS", ca)]);
     assert!(cached(&report, "declared"));
     assert!(!cached(&report, "e"), "failures are never cached");
 
     // FOO=0: the declared gate's key changed; it reruns and fails, no stale pass.
-    let (run, report) = run_json(&repo, &["qa"], &[("FOO", zero)]);
+    let (run, report) = run_json(
+        &repo,
+        &["qa"],
+        &[("FOO", zero), ("NODE_EXTRA_CA_CERTS", ca)],
+    );
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(!cached(&report, "declared"));
     assert_eq!(status(&report, "declared"), "fail");

@@ -45,9 +45,15 @@ pub(crate) const PASS_THROUGH: &[&str] = &[
     "PYENV_ROOT",
     "PYENV_VERSION",
     "UV_*",
-    // TLS trust and proxies, for tools that download.
+    // TLS trust and proxies, for tools that download: OpenSSL's, and the ones Node (npm, pnpm,
+    // yarn), pip, requests, curl and git read instead.
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
+    "NODE_EXTRA_CA_CERTS",
+    "PIP_CERT",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "GIT_SSL_CAINFO",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "NO_PROXY",

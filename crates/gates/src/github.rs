@@ -100,7 +100,7 @@ pub(crate) fn fenced(text: &str, tokens: &Tokens) -> String {
     format!("::stop-commands::{token}\n{text}{newline}::{token}::\n")
 }
 
-/// `text` fenced as by [`fenced`] when a line of it could be read as a workflow command (it
+/// `text` fenced as by `fenced` when a line of it could be read as a workflow command (it
 /// holds `::` or `##[`), else as it is: for the terminal view, which would otherwise double
 /// its lines with fences.
 pub fn fenced_if_needed(text: &str, tokens: &Tokens) -> String {
@@ -119,8 +119,8 @@ pub struct Echo {
     pub note: String,
 }
 
-/// The end of a gate's log on disk (`root` joined with its `log`): at most [`ECHO_LINES`] lines
-/// and [`ECHO_BYTES`] bytes, read from the end of the file, never the whole file. `None` when
+/// The end of a gate's log on disk (`root` joined with its `log`): at most `ECHO_LINES` lines
+/// and `ECHO_BYTES` bytes, read from the end of the file, never the whole file. `None` when
 /// the gate has no log or it cannot be read.
 pub fn log_echo(root: &Path, gate: &GateReport) -> Option<Echo> {
     let log = gate.log.as_ref()?;
@@ -239,7 +239,7 @@ pub(crate) fn output_lines(report: &Report) -> String {
     format!("outcome={outcome}\nfailed={failed}\n")
 }
 
-/// Appends [`output_lines`] to the `$GITHUB_OUTPUT` file (never replacing what earlier steps
+/// Appends `output_lines` to the `$GITHUB_OUTPUT` file (never replacing what earlier steps
 /// wrote there).
 pub fn write_output(path: &Path, report: &Report) -> Result<(), FsError> {
     repo::fs::append(path, output_lines(report).as_bytes())

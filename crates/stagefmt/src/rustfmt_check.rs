@@ -20,7 +20,7 @@
 //! rustfmt's module resolution (all of the above) to be exact. The cost of this choice: a
 //! workspace whose one target holds most of the code gets little from the second core.
 //!
-//! When `cargo metadata` fails, [`check`] returns `None` and the caller runs `cargo fmt --all
+//! When `cargo metadata` fails, `check` returns `None` and the caller runs `cargo fmt --all
 //! --check` itself (which then reports the manifest error). `RUSTFMT` names the rustfmt binary,
 //! as for cargo fmt.
 

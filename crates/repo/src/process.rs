@@ -288,6 +288,8 @@ pub fn start(cmd: &Cmd, options: RunOptions) -> Result<Running, SpawnError> {
         }
     }
     let started = Instant::now();
+    // Up before the child: a SIGKILL of ours at any later instant still ends it.
+    watchdog::start();
     let mut child = command.spawn().map_err(|e| spawn_error(cmd, e))?;
     let pgid = Pid::from_raw(child.id() as i32);
     watchdog::watch(pgid.as_raw());

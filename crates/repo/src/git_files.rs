@@ -47,17 +47,7 @@ pub fn list(root: &Path, exclude: Option<&Path>) -> Option<Vec<PathBuf>> {
 /// The git directory of the work tree whose top is `root` (`.git`, or the directory a `.git`
 /// file points to), when its repository uses SHA-1 object names.
 fn git_dir(root: &Path) -> Option<PathBuf> {
-    let dot_git = root.join(".git");
-    let meta = std::fs::symlink_metadata(&dot_git).ok()?;
-    let dir = if meta.is_dir() {
-        dot_git
-    } else if meta.is_file() {
-        let text = std::fs::read_to_string(&dot_git).ok()?;
-        let target = text.strip_prefix("gitdir:")?.trim();
-        root.join(target)
-    } else {
-        return None;
-    };
+    let dir = work_tree_git_dir(root)?;
     // A linked work tree keeps its config in the common directory; either may set the object
     // format. A repository with SHA-256 object names has longer index entries: let git answer.
     let common = std::fs::read_to_string(dir.join("commondir"))
@@ -70,6 +60,30 @@ fn git_dir(root: &Path) -> Option<PathBuf> {
             return None;
         }
     }
+    Some(dir)
+}
+
+/// The global excludes file (`core.excludesFile`, else git's default path) of the work tree
+/// that holds `dir`, when `dir` is in one and that file exists.
+pub fn global_excludes(dir: &Path) -> Option<PathBuf> {
+    let git_dir = dir.ancestors().find_map(work_tree_git_dir)?;
+    excludes_file(&git_dir).filter(|f| f.is_file())
+}
+
+/// The git directory of the work tree whose top is `root`: `.git`, or the directory a `.git`
+/// file points to.
+fn work_tree_git_dir(root: &Path) -> Option<PathBuf> {
+    let dot_git = root.join(".git");
+    let meta = std::fs::symlink_metadata(&dot_git).ok()?;
+    let dir = if meta.is_dir() {
+        dot_git
+    } else if meta.is_file() {
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let target = text.strip_prefix("gitdir:")?.trim();
+        root.join(target)
+    } else {
+        return None;
+    };
     Some(dir)
 }
 

@@ -14,6 +14,7 @@ pub mod lock;
 pub mod process;
 pub mod text;
 pub mod time;
+pub mod walk;
 mod watchdog;
 
 pub use config::{ConfigError, ConfigFile};

@@ -69,7 +69,14 @@ fn send(line: &str) {
 fn pipe() -> &'static Mutex<Option<ChildStdin>> {
     static PIPE: OnceLock<Mutex<Option<ChildStdin>>> = OnceLock::new();
     PIPE.get_or_init(|| {
-        let child = Command::new("sh")
+        // `/bin/sh` by its path where it exists: a search of `PATH` tries every entry before it
+        // (ten failed `execve`s on a developer's `PATH`), on the way to the first command.
+        let sh = if std::path::Path::new("/bin/sh").exists() {
+            "/bin/sh"
+        } else {
+            "sh"
+        };
+        let child = Command::new(sh)
             .arg("-c")
             .arg(SCRIPT)
             .stdin(Stdio::piped())

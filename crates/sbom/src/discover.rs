@@ -99,10 +99,7 @@ impl Found {
 
 /// Walks `root` once. Unreadable folders are passed over: discovery lists what it can see.
 pub(crate) fn discover(root: &Path) -> Found {
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .require_git(false)
-        .follow_links(false)
+    let walker = repo::walk::builder(root)
         .filter_entry(|e| {
             e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) || !skipped(e.path())
         })

@@ -428,3 +428,30 @@ fn rustfmt_outside_a_cargo_workspace_and_batches_by_owner() {
     assert_eq!(repo.read("tools/billing/b.rs"), "fn b() {}\n");
     assert_eq!(xtask(&repo, &["format", "check"]).code, 0);
 }
+
+#[test]
+fn a_ruff_that_says_nothing_is_never_taken_for_a_clean_check() {
+    let repo = python_repo(3);
+    let bin = repo.root().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("ruff");
+    let path = || {
+        let mut path = OsString::from(bin.as_os_str());
+        path.push(":");
+        path.push(std::env::var_os("PATH").unwrap_or_default());
+        path
+    };
+    // Exits 0 having printed nothing: no count says it looked at a file.
+    // Exits 1 (ruff's "would reformat") without naming a file: which ones is unknown.
+    for code in [0, 1] {
+        std::fs::write(&fake, format!("#!/bin/sh\nexit {code}\n")).unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let r = xtask_path(&repo, &["format", "check"], &[], path());
+        assert_eq!(r.code, 2, "exit {code}: {r}");
+        assert!(
+            r.stderr.contains(&format!("exited with code {code}")) && r.stderr.contains("ruff"),
+            "exit {code}: {r}"
+        );
+        assert!(!r.stdout.contains("0 of"), "exit {code}: {r}");
+    }
+}

@@ -78,7 +78,9 @@ pub(crate) fn parse(
         }
     }
     match done.end {
-        End::Exited(0 | 1) => Some(out),
+        End::Exited(0) => Some(out),
+        // ruff's "would reformat": it must name a file we gave it, or we would call it clean.
+        End::Exited(1) if !out.pending.is_empty() || !out.broken.is_empty() => Some(out),
         End::Exited(2) if !out.broken.is_empty() => Some(out),
         _ => None,
     }

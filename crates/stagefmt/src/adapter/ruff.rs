@@ -80,6 +80,17 @@ impl Ruff {
             let mut out = crate::ruff_check::parse(done, names)
                 .ok_or_else(|| FormatError::from(failure(cmd, done.end, &done.stderr)))?;
             out.considered = ruff_considered(done, out.broken.len());
+            if out.considered.is_none() {
+                // Every ruff that has `format --check` ends with a count; a "ruff" that prints
+                // none (a broken shim, a wrapper that did nothing) checked nothing we can trust.
+                let mut why = failure(cmd, done.end, &done.stderr);
+                why.what = format!(
+                    "{} without ruff's summary line (`N files already formatted`), so nothing \
+                     says it checked the files: is `ruff` on PATH ruff?",
+                    why.what
+                );
+                return Err(why.into());
+            }
             Ok(out)
         };
         let files = files()?;

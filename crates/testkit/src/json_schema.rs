@@ -5,61 +5,94 @@
 //! shares (`serde_json`, `regex-automata`, `hashbrown`...), so the binary `cargo test` builds
 //! differs from the one `cargo install` builds and the install test could not reuse the build.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
 
 use crate::Venv;
 
 /// Checks `instance` against `schema`; `Err` holds one line per violation, `MESSAGE (at
 /// /JSON/POINTER)`. Panics when the validator cannot run or the schema itself is invalid.
+///
+/// One Python process per test binary answers every call (a request and an answer per line),
+/// so the interpreter's start and the schema's compilation are paid once, not per report.
 pub fn validate(
     schema: &serde_json::Value,
     instance: &serde_json::Value,
 ) -> Result<(), Vec<String>> {
-    const SCRIPT: &str = r#"
+    let request = serde_json::json!({ "schema": schema, "instance": instance }).to_string();
+    let mut server = server().lock().unwrap_or_else(|e| e.into_inner());
+    let Server { stdin, stdout, .. } = &mut *server;
+    let mut answer = String::new();
+    let sent = writeln!(stdin, "{request}").and_then(|()| stdin.flush());
+    if sent.is_err() || stdout.read_line(&mut answer).unwrap_or(0) == 0 {
+        panic!("the JSON Schema validator (Python jsonschema) stopped; see its stderr above");
+    }
+    let answer: serde_json::Value =
+        serde_json::from_str(&answer).expect("the validator answers JSON");
+    if let Some(e) = answer["schema_error"].as_str() {
+        panic!("invalid JSON Schema: {e}");
+    }
+    let errors: Vec<String> = answer["errors"]
+        .as_array()
+        .expect("the validator lists errors")
+        .iter()
+        .map(|e| e.as_str().unwrap_or_default().to_string())
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+const SCRIPT: &str = r#"
 import json, sys
 import jsonschema
-pair = json.load(sys.stdin)
-schema, instance = pair["schema"], pair["instance"]
-cls = jsonschema.validators.validator_for(schema)
-try:
-    cls.check_schema(schema)
-except jsonschema.exceptions.SchemaError as e:
-    print("invalid schema: " + e.message, file=sys.stderr)
-    sys.exit(2)
-errors = sorted(cls(schema).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-for e in errors:
-    pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in e.absolute_path)
-    print(json.dumps(e.message + " (at " + (pointer or "/") + ")"))
-sys.exit(1 if errors else 0)
+validators = {}
+for line in sys.stdin:
+    request = json.loads(line)
+    schema, instance = request["schema"], request["instance"]
+    key = json.dumps(schema, sort_keys=True)
+    validator = validators.get(key)
+    if validator is None:
+        cls = jsonschema.validators.validator_for(schema)
+        try:
+            cls.check_schema(schema)
+        except jsonschema.exceptions.SchemaError as e:
+            print(json.dumps({"schema_error": e.message}), flush=True)
+            continue
+        validator = validators[key] = cls(schema)
+    found = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = []
+    for e in found:
+        pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in e.absolute_path)
+        errors.append(e.message + " (at " + (pointer or "/") + ")")
+    print(json.dumps({"errors": errors}), flush=True)
 "#;
-    let input = serde_json::json!({ "schema": schema, "instance": instance }).to_string();
-    let mut child = Command::new(Venv::test().bin("python"))
-        .args(["-c", SCRIPT])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the test venv's python");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("piped");
-        stdin
-            .write_all(input.as_bytes())
-            .expect("write to the validator");
-    }
-    let out = child.wait_with_output().expect("run the validator");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    match out.status.code() {
-        Some(0) => Ok(()),
-        Some(1) => Err(stdout
-            .lines()
-            .map(|l| serde_json::from_str::<String>(l).unwrap_or_else(|_| l.to_string()))
-            .collect()),
-        _ => panic!(
-            "the JSON Schema validator failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    }
+
+struct Server {
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    /// Ends when the test binary does: its stdin closes and the loop above ends.
+    _child: Child,
+}
+
+fn server() -> &'static Mutex<Server> {
+    static SERVER: OnceLock<Mutex<Server>> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let mut child = Command::new(Venv::test().bin("python"))
+            .args(["-c", SCRIPT])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the test venv's python");
+        Mutex::new(Server {
+            stdin: child.stdin.take().expect("piped"),
+            stdout: BufReader::new(child.stdout.take().expect("piped")),
+            _child: child,
+        })
+    })
 }
 
 #[cfg(test)]

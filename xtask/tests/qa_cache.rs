@@ -5,7 +5,7 @@
 //! its environment's installed distributions; `inputs` match gitignored files; a symlinked
 //! cache directory is never read, written or evicted through.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -329,7 +329,13 @@ fn a_python_environment_change_reruns_the_gate() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    uv(&["venv", "--quiet", "--python", "python3", venv.to_str().unwrap()]);
+    uv(&[
+        "venv",
+        "--quiet",
+        "--python",
+        "python3",
+        venv.to_str().unwrap(),
+    ]);
     let python = venv.join("bin/python");
     let pip = |args: &[&str]| {
         let mut all = vec!["pip"];

@@ -11,6 +11,7 @@
 mod git;
 pub mod json_schema;
 mod node;
+pub mod peak_memory;
 mod python;
 
 pub use git::GitRepo;

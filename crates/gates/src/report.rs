@@ -27,12 +27,13 @@ pub struct Report {
     pub duration_s: f64,
     /// How many gates could run at once.
     pub jobs: usize,
-    /// The machine the run ran on (for a merged report, each shard's, comma-separated).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The machine the run ran on (for a merged report, each shard's, comma-separated); null
+    /// when the system names none.
+    #[serde(default)]
     pub hostname: Option<String>,
     /// True when the run that wrote this report printed its GitHub Actions annotations (it ran
     /// with `GITHUB_ACTIONS=true`), so `qa report merge --github` does not print them again.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub annotated: bool,
     /// For a shard's report (`qa --shard K/N`): which shard, and a digest of the plan it was
     /// cut from; absent for an unsharded run and a merged report.

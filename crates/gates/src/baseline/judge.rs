@@ -30,12 +30,12 @@ pub struct BaselineReport {
     /// Whether this run wrote the baseline (`--ratchet` or `baseline update`).
     pub stored: bool,
     /// For diagnostics: the tool whose output was read (`ruff`, `clippy`, `mypy`; absent for
-    /// a `regex` format).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// a `regex` format and for counts).
+    #[serde(default)]
     pub tool: Option<String>,
     /// For diagnostics: every diagnostic read, sorted by file, line and column, each `new` or
-    /// `unchanged` against the stored baseline (what `--sarif` writes).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// `unchanged` against the stored baseline (what `--sarif` writes); empty for counts.
+    #[serde(default)]
     pub diagnostics: Vec<Finding>,
 }
 

@@ -389,3 +389,52 @@ fn merge_under_github_does_not_repeat_the_annotations_shards_printed() {
     // The merged report says its annotations are all printed now.
     assert_eq!(json_report(&merged)["annotated"], true);
 }
+
+#[test]
+fn a_cached_pass_writes_the_diagnostics_of_the_run_it_repeats() {
+    let venv = testkit::Venv::test();
+    venv.bin("ruff");
+    let path = venv.path_env();
+    let env = [("PATH", path.as_os_str())];
+    let repo = GitRepo::new();
+    repo.write(
+        "xtask.toml",
+        "[gates.lint]\nrun = 'ruff check --output-format json app'\ntool = 'ruff'\n\
+         baseline = { diagnostics = 'ruff-json' }\n",
+    );
+    repo.write("app/a.py", APP);
+    repo.commit("init");
+    let update = xtask_env(&repo, &["qa", "baseline", "update", "lint"], &env);
+    assert_eq!(update.code, Some(0), "{}", update.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = |name: &str| {
+        let path = dir.path().join(name);
+        let json = dir.path().join(format!("{name}.json"));
+        let run = xtask_env(
+            &repo,
+            &[
+                "qa",
+                "--sarif",
+                path.to_str().unwrap(),
+                "--json",
+                json.to_str().unwrap(),
+            ],
+            &env,
+        );
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        (read_json(&path), json_report(&json))
+    };
+    let (first, report) = sarif("first.sarif");
+    assert_eq!(gate(&report, "lint")["cached"], false);
+    let (second, report) = sarif("second.sarif");
+    assert_eq!(gate(&report, "lint")["cached"], true);
+    assert_eq!(second, first);
+    let states: Vec<(String, String, u64, u64, String)> = results(run_of(&second, "ruff"));
+    assert_eq!(
+        states,
+        [
+            ("F401".into(), "app/a.py".into(), 1, 8, "unchanged".into()),
+            ("F401".into(), "app/a.py".into(), 2, 8, "unchanged".into()),
+        ]
+    );
+}

@@ -65,8 +65,8 @@ pub struct Finding {
     /// A digest of the baseline's fingerprint (file, rule, message, the flagged line's text)
     /// and its occurrence: the same while the code only moves.
     pub fingerprint: String,
-    /// `new` or `unchanged` against the stored baseline; absent when none is stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `new` or `unchanged` against the stored baseline; null when none is stored.
+    #[serde(default)]
     pub state: Option<State>,
 }
 

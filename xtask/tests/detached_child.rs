@@ -3,7 +3,7 @@
 //! planning and applying a batch) and `sbom` (`CARGO` pointing at such a script) all end
 //! promptly. The detached sleeps are outside any process group we own: the test kills them.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

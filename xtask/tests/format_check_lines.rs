@@ -2,7 +2,7 @@
 //! concise`, no diffs), in the old and the new pinned ruff alike; changed-line counts, which need
 //! `ruff format --diff`, come with `format check --lines` and in `format plan`.
 
-mod format_support;
+use crate::format_support;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;

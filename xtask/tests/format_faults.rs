@@ -3,7 +3,7 @@
 //! (spaces, a leading `-`, non-UTF-8 bytes); a symlink out of the root; a plan naming
 //! `../outside`; a malformed plan; a bad `[format]` section; an old ruff.
 
-mod format_support;
+use crate::format_support;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;

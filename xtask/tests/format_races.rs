@@ -3,7 +3,7 @@
 //! batch fails naming the path and stays pending), and two `format --batch` runs at once on
 //! different batches (the second waits on the plan lock; both `done` marks are kept).
 
-mod format_support;
+use crate::format_support;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

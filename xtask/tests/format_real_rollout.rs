@@ -3,7 +3,7 @@
 //! `format enforce` prints is a command that works, `plan --update` keeps the plan's settings,
 //! and `format check` counts the files the formatter considers.
 
-mod format_support;
+use crate::format_support;
 
 use format_support::*;
 

@@ -3,7 +3,7 @@
 //! (plan, same plan twice, two batches in parallel, enforce, drift, `plan --update`) for a
 //! Python and a Rust repository.
 
-mod format_support;
+use crate::format_support;
 
 use format_support::*;
 

@@ -3,7 +3,7 @@
 //! files (CRLF, no final newline, diff-like lines in strings, empty and blank files, odd
 //! names that go through scratch copies), and a file that stops parsing fails its batch alone.
 
-mod format_support;
+use crate::format_support;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;

@@ -4,7 +4,7 @@
 //! build script, an example, an integration test, a bench, a stray file no module names, and
 //! crates of different editions (a 2015 crate that uses `async` as a name parses only as 2015).
 
-mod format_support;
+use crate::format_support;
 
 use std::collections::BTreeSet;
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! SIGKILLed batch leaves nothing in the work tree and the next run cleans up its leftovers;
 //! formatters working on copies outside the tree still find the project's configuration.
 
-mod format_support;
+use crate::format_support;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;

@@ -1,12 +1,11 @@
 //! `cargo install --path xtask` gives a binary that works on any repository, with `--root` or
 //! from the repository's own directory, the same way `cargo xtask` does inside this workspace.
 //!
-//! The install builds in a target directory of its own (`target/test-tools/install-target`,
-//! kept between runs). It cannot reuse the test build: `cargo test --workspace` unifies the
-//! features that dev-dependencies ask of shared crates (`jsonschema` turns on features of
-//! `serde_json`, `regex-automata`, `hashbrown`...), `cargo install` builds without them, so
-//! every workspace crate would be rebuilt, replacing the binary the other tests run. The first
-//! run on a machine (every CI run) pays one build; later runs only rebuild what changed.
+//! The install builds in the test run's own target directory, with the profile (`--debug`) and
+//! the features the test build used, so it compiles nothing: it copies the binary the other
+//! tests run. That holds because no dev-dependency turns on a feature of a crate the binary
+//! uses (the JSON Schema checks run in Python for that reason, see `testkit::json_schema`);
+//! should one do so again, the install would rebuild the workspace, and this test says so.
 
 use std::process::Command;
 
@@ -14,7 +13,12 @@ use std::process::Command;
 fn the_installed_binary_runs_qa_on_another_repository() {
     let prefix = tempfile::tempdir().unwrap();
     let workspace = testkit::workspace_root();
-    let target = testkit::tools_dir().join("install-target");
+    // target/debug/xtask -> target
+    let target = std::path::Path::new(env!("CARGO_BIN_EXE_xtask"))
+        .ancestors()
+        .nth(2)
+        .expect("the binary is in TARGET/debug")
+        .to_path_buf();
     let out = Command::new(env!("CARGO"))
         .args(["install", "--offline", "--locked", "--debug"])
         .arg("--path")
@@ -28,6 +32,11 @@ fn the_installed_binary_runs_qa_on_another_repository() {
         .expect("run cargo install");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "cargo install failed:\n{stderr}");
+    assert!(
+        !stderr.contains("Compiling"),
+        "cargo install rebuilt what the test build had built: a dev-dependency changes the \
+         features of a crate the binary uses (compare `cargo tree -e normal,dev -f '{{p}} {{f}}'`)\n{stderr}"
+    );
     let xtask = prefix.path().join("bin/xtask");
 
     let repo = testkit::GitRepo::new();

@@ -3,7 +3,7 @@
 //! json` hides known diagnostics, names new ones, and ignores moved lines; a baseline file that
 //! cannot be read ends the gate in `error` naming the file.
 
-mod qa_support;
+use crate::qa_support;
 
 use qa_support::*;
 

@@ -3,7 +3,7 @@
 //! json`). Each holds known debt, names a new diagnostic, ignores moved lines, refuses output
 //! that measures nothing, and ratchets down when debt is paid.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::ffi::OsStr;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! `sbom` tasks as child processes of the binary, with their output in the gate's log, on a real
 //! Cargo workspace; a timeout ends a built-in and what it started, and bad input ends it `error`.
 
-mod qa_support;
+use crate::qa_support;
 
 use qa_support::{GitRepo, json_report, xtask};
 

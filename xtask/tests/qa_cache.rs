@@ -5,7 +5,7 @@
 //! its environment's installed distributions; `inputs` match gitignored files; a symlinked
 //! cache directory is never read, written or evicted through.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -314,24 +314,34 @@ fn the_default_inputs_are_what_git_tracks_or_would_track() {
 fn a_python_environment_change_reruns_the_gate() {
     let dir = tempfile::tempdir().unwrap();
     let venv = dir.path().join("venv");
-    let ok = std::process::Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 is needed for this test");
-    assert!(ok.success(), "python3 -m venv failed");
-    let pip = |args: &[&str]| {
-        let out = std::process::Command::new(venv.join("bin/python"))
-            .args(["-m", "pip"])
+    // uv (pinned, from the test venv) makes the venv and installs into it as pip would (the
+    // same `*.dist-info` in site-packages), in a fraction of pip's time.
+    let uv = |args: &[&str]| {
+        let out = std::process::Command::new(testkit::Venv::test().bin("uv"))
             .args(args)
+            .env("UV_PYTHON_DOWNLOADS", "never")
             .output()
             .unwrap();
         assert!(
             out.status.success(),
-            "pip {args:?} failed:\n{}{}",
+            "uv {args:?} failed:\n{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+    };
+    uv(&[
+        "venv",
+        "--quiet",
+        "--python",
+        "python3",
+        venv.to_str().unwrap(),
+    ]);
+    let python = venv.join("bin/python");
+    let pip = |args: &[&str]| {
+        let mut all = vec!["pip"];
+        all.extend_from_slice(args);
+        all.extend(["--python", python.to_str().unwrap()]);
+        uv(&all);
     };
     pip(&["install", "--quiet", "six==1.16.0"]);
     // A console script as pip writes one: `#!` names the venv's interpreter.
@@ -350,7 +360,7 @@ fn a_python_environment_change_reruns_the_gate() {
     let (_, report) = run_json(&repo, &["qa"], &env);
     assert!(cached(&report, "script") && cached(&report, "python"));
 
-    pip(&["uninstall", "--yes", "--quiet", "six"]);
+    pip(&["uninstall", "--quiet", "six"]);
     let (run, report) = run_json(&repo, &["qa"], &env);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     for name in ["script", "python"] {

@@ -3,7 +3,7 @@
 //! `qa init`, and the help its xtask.toml points to; `qa --list`; the committed report schema is
 //! fresh.
 
-mod qa_support;
+use crate::qa_support;
 
 use qa_support::*;
 

@@ -3,7 +3,7 @@
 //! runner's `::stop-commands::TOKEN` while our own annotations stay outside, `outcome` and
 //! `failed` are appended to `$GITHUB_OUTPUT`, and `qa report merge --github` does the same.
 
-mod qa_support;
+use crate::qa_support;
 
 use qa_support::*;
 

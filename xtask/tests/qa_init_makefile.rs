@@ -1,7 +1,7 @@
 //! `qa init` on a Python repository whose checks live in a Makefile's `qa` target: each command
 //! becomes a gate with a name, a tool and obvious `needs`, and `qa` then runs what it wrote.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::os::unix::fs::symlink;
 

@@ -4,7 +4,7 @@
 //! follow its parent's invocation. And an env key that is not a variable name is refused in
 //! xtask.toml, with its line, so no "Reproduce:" line can run it as a command.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! shard, a shard given twice, a shard of another plan, a different `N`, sharded and unsharded
 //! reports mixed (exit 1, naming the files); unsharded reports merge as before.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,7 @@
 //! regression would replace it for every program (it did once). The tests make their own null
 //! device (`mknod c 1 3`, as root) in a temp dir and check that it stays one.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::ffi::OsStr;
 use std::os::unix::fs::FileTypeExt;

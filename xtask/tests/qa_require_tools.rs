@@ -4,7 +4,7 @@
 //! `qa baseline update` that measured nothing (real ruff and mypy stopping on a syntax error)
 //! exits 1 and stores nothing.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::ffi::OsStr;
 use std::os::unix::fs::symlink;

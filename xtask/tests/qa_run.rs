@@ -2,7 +2,7 @@
 //! exactly its dependants, timeouts kill whole process groups, missing tools skip with their
 //! hint, Ctrl-C kills every child and still writes the reports, and every report parses.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::process::Stdio;
 

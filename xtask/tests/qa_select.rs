@@ -3,7 +3,7 @@
 //! ignored), `--changed-since` on a real git history, `--list --json`, and `--shard` with
 //! `qa report merge` giving the same statuses as one unsharded run.
 
-mod qa_support;
+use crate::qa_support;
 
 use qa_support::*;
 

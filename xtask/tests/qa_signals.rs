@@ -3,7 +3,7 @@
 //! second; a second run in the same repository waits on `target/xtask/qa.lock` instead of
 //! sharing the logs; a symlinked lock file is refused.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::path::Path;
 use std::process::{Child, Stdio};

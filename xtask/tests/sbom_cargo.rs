@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-mod sbom_support;
+use crate::sbom_support;
 
 use sbom_support::{json, ok_stdout as ok, validate};
 use serde_json::Value;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
-mod sbom_support;
+use crate::sbom_support;
 
 use sbom_support::{components, depends_on, json, node_hex, ok_stderr as ok, validate};
 use serde_json::Value;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, Output};
 
-mod sbom_support;
+use crate::sbom_support;
 
 use sbom_support::{json, ok_outputs as ok, validate};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! head -1` with 10,000 gates) ends the output quietly with the command's own exit code; a full
 //! disk (`> /dev/full`) is `error: cannot write to stdout: ...` and exit 1.
 
-mod qa_support;
+use crate::qa_support;
 
 use std::fmt::Write as _;
 use std::process::{Output, Stdio};

@@ -3,7 +3,7 @@
 //! reason; the docs name only commands and flags that exist (checked against the generated
 //! `docs/reference/cli.md`); the architecture's code map names exactly the crates that exist;
 //! the manifests declare only dependencies that are used ([`deps`]); the docs' JSON examples
-//! follow their schema ([`doc_json`]).
+//! follow their schema ([`doc_json`]); every file of `xtask/tests/` is part of the suite.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -218,4 +218,33 @@ fn invocation_parsing() {
         invocations("xtask qa --root ../app && echo"),
         vec![vec!["qa", "--root", "../app"]]
     );
+}
+
+/// The end-to-end tests are one binary (`tests/main.rs`, `autotests = false`): a file of
+/// `xtask/tests/` that it does not name as a module would never be compiled or run.
+#[test]
+fn every_test_file_is_a_module_of_the_suite() {
+    let dir = root().join("xtask/tests");
+    let main = fs::read_to_string(dir.join("main.rs")).expect("xtask/tests/main.rs");
+    let declared: BTreeSet<&str> = main
+        .lines()
+        .filter_map(|l| l.strip_prefix("mod ")?.strip_suffix(';'))
+        .collect();
+    let mut violations = Vec::new();
+    for entry in fs::read_dir(&dir).expect("xtask/tests").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let module = match name.strip_suffix(".rs") {
+            Some("main") => continue,
+            Some(module) => module.to_string(),
+            // A folder is a module's parts (`tidy/`) or a support module (`qa_support/mod.rs`).
+            None if entry.path().join("mod.rs").is_file() => name.clone(),
+            None => continue,
+        };
+        if !declared.contains(module.as_str()) {
+            violations.push(format!(
+                "xtask/tests/{name}: not a module of xtask/tests/main.rs, so it never runs: add `mod {module};`"
+            ));
+        }
+    }
+    check(violations);
 }

@@ -9,6 +9,7 @@
 #![allow(clippy::print_stderr)]
 
 mod git;
+pub mod json_schema;
 mod node;
 mod python;
 mod sarif;

@@ -49,7 +49,7 @@ fn an_example_missing_a_required_key_is_caught() {
     assert!(validate(&schema, r#"{ }"#).is_err());
     assert!(validate(&schema, r#""a": { "b": 1 }"#).is_ok());
     let err = validate(&schema, r#""a": { "c": 1 }"#).unwrap_err();
-    assert!(err.contains("\"b\" is a required property"), "{err}");
+    assert!(err.contains("'b' is a required property"), "{err}");
     assert!(validate(&schema, r#""z": 1"#).is_err());
     assert!(validate(&schema, "{ not json").is_err());
 }
@@ -115,14 +115,6 @@ fn validate(schema: &serde_json::Value, block: &str) -> Result<(), String> {
             (value, part)
         }
     };
-    let validator = jsonschema::validator_for(&schema).map_err(|e| format!("bad schema: {e}"))?;
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| format!("{e} (at `{}`)", e.instance_path()))
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("does not follow the schema: {}", errors.join("; ")))
-    }
+    testkit::json_schema::validate(&schema, &instance)
+        .map_err(|errors| format!("does not follow the schema: {}", errors.join("; ")))
 }

@@ -1,7 +1,7 @@
 //! `cargo xtask qa [GATE...]`: runs the repository's quality gates (xtask.toml, or detected
 //! ones) as a dependency graph and reports each gate's end; writes logs to
 //! `target/xtask/qa/NAME.log` and the reports asked for (`--json`, `--markdown`, `--junit`,
-//! the GitHub step summary), holding `target/xtask/qa.lock` for the run (a second run waits).
+//! `--sarif`, the GitHub step summary), holding `target/xtask/qa.lock` for the run (a second run waits).
 //! `qa --list` prints the graph, `qa init` writes the detected gates
 //! to xtask.toml, `qa schema` regenerates the JSON report's schema (in this workspace only).
 
@@ -56,6 +56,11 @@ pub(crate) struct Args {
     /// Write a JUnit XML report: one test case per gate.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
+
+    /// Write the diagnostics of gates with a diagnostics `baseline` (ruff, clippy, mypy, regex)
+    /// as SARIF 2.1.0, each `new` or `unchanged` against the baseline, for code scanning.
+    #[arg(long, value_name = "PATH")]
+    sarif: Option<PathBuf>,
 
     /// Lower a gate's stored baseline when its debt shrank and nothing is new.
     #[arg(long)]
@@ -207,9 +212,13 @@ enum ReportCommand {
         /// Write the merged JUnit XML.
         #[arg(long, value_name = "PATH")]
         junit: Option<PathBuf>,
+        /// Write the shards' diagnostics as one SARIF 2.1.0 log.
+        #[arg(long, value_name = "PATH")]
+        sarif: Option<PathBuf>,
         /// GitHub Actions output: append the notes to $GITHUB_STEP_SUMMARY, print the kept log
         /// tails (fenced) and an annotation per failure, append `outcome` and `failed` to
-        /// $GITHUB_OUTPUT.
+        /// $GITHUB_OUTPUT. Annotations a shard already emitted (its report says
+        /// `"annotated": true`: it ran under GitHub Actions) are not emitted again.
         #[arg(long)]
         github: bool,
     },
@@ -242,6 +251,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             json,
             markdown,
             junit,
+            sarif,
             github,
         })) => {
             return merge(
@@ -250,6 +260,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
                     json,
                     markdown,
                     junit,
+                    sarif,
                     github_step_summary: github.then(step_summary).flatten(),
                 },
                 github,
@@ -320,16 +331,19 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     let mut report = gates::run(&repo, &plan, &config, &mut terminal);
     gates::require_checked(&mut report, &strict);
     report.shard = shard_info;
+    // The annotations printed below: a merge of this report does not print them again.
+    report.annotated = github;
     terminal.summary(&report);
     let outputs = Outputs {
         json: args.json,
         markdown: args.markdown,
         junit: args.junit,
+        sarif: args.sarif,
         github_step_summary: github.then(step_summary).flatten(),
     };
     gates::write_reports(&report, &outputs)?;
     if github {
-        github_output(&report, &|g| gates::log_echo(repo.root(), g))?;
+        github_output(&report, &|g| gates::log_echo(repo.root(), g), &|_| true)?;
     }
     Ok(report.outcome.into())
 }
@@ -411,10 +425,15 @@ fn merge(paths: &[PathBuf], outputs: Outputs, github: bool) -> anyhow::Result<Ex
         }
         return Ok(Exit::Failure);
     }
-    let merged = gates::merge(&reports);
+    let mut merged = gates::merge(&reports);
+    // Gates whose shard ran under GitHub Actions had their annotations printed there.
+    let annotated = gates::annotated_gates(&reports);
+    merged.annotated = github || merged.annotated;
     gates::write_reports(&merged, &outputs)?;
     if github {
-        github_output(&merged, &gates::report_echo)?;
+        github_output(&merged, &gates::report_echo, &|g| {
+            !annotated.contains(g.name.as_str())
+        })?;
     }
     let summary = gates::summary(&merged, false);
     if github {
@@ -429,13 +448,19 @@ fn merge(paths: &[PathBuf], outputs: Outputs, github: bool) -> anyhow::Result<Ex
 }
 
 /// Under GitHub Actions: the workflow commands on stdout (each gate that did not pass, its log
-/// tail fenced in a group; an annotation per failure) and `outcome`/`failed` appended to
-/// `$GITHUB_OUTPUT` when it names a file.
+/// tail fenced in a group; an annotation per failure of the gates `annotate` picks) and
+/// `outcome`/`failed` appended to `$GITHUB_OUTPUT` when it names a file.
 fn github_output(
     report: &gates::Report,
     echo: &dyn Fn(&gates::GateReport) -> Option<gates::Echo>,
+    annotate: &dyn Fn(&gates::GateReport) -> bool,
 ) -> anyhow::Result<()> {
-    crate::out::print(gates::github_commands(report, echo, &gates::Tokens::new()))?;
+    crate::out::print(gates::github_commands(
+        report,
+        echo,
+        annotate,
+        &gates::Tokens::new(),
+    ))?;
     if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
         gates::write_github_output(Path::new(&path), report)?;
     }

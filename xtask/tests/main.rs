@@ -32,6 +32,7 @@ mod qa_merge;
 mod qa_outputs;
 mod qa_require_tools;
 mod qa_run;
+mod qa_sarif;
 mod qa_select;
 mod qa_signals;
 mod sbom_cargo;

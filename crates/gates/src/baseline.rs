@@ -11,6 +11,7 @@
 //! is the one call the runner makes: load, measure, judge, store.
 
 mod error;
+mod finding;
 mod judge;
 mod measure;
 mod read;
@@ -20,6 +21,7 @@ mod store;
 use std::path::Path;
 
 pub(crate) use error::{BaselineError, MeasureError};
+pub use finding::{Finding, Level, State as BaselineState};
 pub(crate) use judge::Judged;
 pub use judge::{BaselineReport, NewDiagnostic};
 pub use spec::{Format, Kind, Mode, Spec};
@@ -56,7 +58,10 @@ pub(crate) fn assess(
         Ok(m) => m,
         Err(why) => return Ok(Assessment::Unmeasured(why)),
     };
-    let judged = judge::judge(gate, stored.as_ref(), &measured, exit_ok, mode);
+    let mut judged = judge::judge(gate, stored.as_ref(), &measured, exit_ok, mode);
+    if let Spec::Diagnostics(format) = spec {
+        judged.report.tool = format.tool().map(str::to_string);
+    }
     if let Some(new) = &judged.store {
         store::save(root, gate, new)?;
     }

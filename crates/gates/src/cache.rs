@@ -24,6 +24,10 @@ use sha2::{Digest, Sha256};
 use crate::model::{Command, Gate};
 use crate::tool_id::{self, Tools};
 
+/// The shape of what an entry holds, in every key: raised when entries made before carry less
+/// than a cached pass must report (2: a diagnostics baseline's every diagnostic, for SARIF).
+const ENTRY_SHAPE: &str = "2";
+
 /// How many entries the cache keeps.
 pub(crate) const MAX_ENTRIES: usize = 512;
 
@@ -135,6 +139,7 @@ impl Cache {
             h.update(value);
         };
         field("version", env!("CARGO_PKG_VERSION").as_bytes());
+        field("entry", ENTRY_SHAPE.as_bytes());
         field("gate", gate.name.as_bytes());
         let cwd = match &gate.cwd {
             Some(cwd) => self.root.join(cwd),

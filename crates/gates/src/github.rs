@@ -158,10 +158,12 @@ pub fn report_echo(gate: &GateReport) -> Option<Echo> {
 
 /// The workflow commands for a run: a `::group::` per gate that did not pass and has a log
 /// (its reproduce command and the [`Echo`] of its log, fenced), then an `::error` annotation
-/// per new baseline diagnostic and per failed or timed-out gate.
+/// per new baseline diagnostic and per failed or timed-out gate, for the gates `annotate`
+/// picks (a merge leaves out those a shard already annotated).
 pub fn github_commands(
     report: &Report,
     echo: &dyn Fn(&GateReport) -> Option<Echo>,
+    annotate: &dyn Fn(&GateReport) -> bool,
     tokens: &Tokens,
 ) -> String {
     let mut out = String::new();
@@ -188,7 +190,7 @@ pub fn github_commands(
             escape_data(reason)
         ));
     }
-    for g in &report.gates {
+    for g in report.gates.iter().filter(|g| annotate(g)) {
         for d in g.baseline.iter().flat_map(|b| &b.new_diagnostics) {
             out.push_str(&format!(
                 "::error file={},line={},title={}::{}\n",
@@ -335,6 +337,7 @@ mod tests {
                     note: "[qa] the whole log is x".into(),
                 })
             },
+            &|_| true,
             &tokens,
         );
         assert_eq!(

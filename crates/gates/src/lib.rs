@@ -1,7 +1,7 @@
 //! `qa`: a repository's quality gates as a dependency graph that never halts at the first
 //! failure. The gate model and its `xtask.toml` schema, detection of default gates, the
 //! scheduler (pure), the runner edge (one thread per running gate), and the reports (terminal,
-//! JSON, Markdown, JUnit, GitHub Actions).
+//! JSON, Markdown, JUnit, SARIF, GitHub Actions).
 //!
 //! Entry points, all the binary calls: [`load_plan`] (validated before anything runs),
 //! [`select`] for `qa GATE...`, [`run`] then [`write_reports`], [`merge`] for `qa report
@@ -24,6 +24,7 @@ mod model;
 mod render;
 mod report;
 mod run;
+mod sarif;
 mod schedule;
 mod select;
 mod shards;
@@ -33,7 +34,10 @@ mod tool_id;
 mod verdict;
 
 // The public API is what the binary calls, and the types its values carry.
-pub use baseline::{BaselineReport, Format, Kind, Mode as BaselineMode, NewDiagnostic, Spec};
+pub use baseline::{
+    BaselineReport, BaselineState, Finding, Format, Kind, Level, Mode as BaselineMode,
+    NewDiagnostic, Spec,
+};
 pub use builtin::{Builtins, Resolved};
 pub use detect::Detected;
 pub use error::QaError;
@@ -41,7 +45,7 @@ pub use github::{
     Echo, Tokens, fenced_if_needed, github_commands, log_echo, report_echo,
     write_output as write_github_output,
 };
-pub use merge::{check_merge, merge};
+pub use merge::{annotated_gates, check_merge, merge};
 pub use model::{Command, Gate, Plan, Status};
 pub use render::{Outputs, baseline_table, write_reports};
 pub use report::{Counts, GateReport, Outcome, Report, SCHEMA_PATH, json_schema};

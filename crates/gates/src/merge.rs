@@ -150,9 +150,29 @@ pub fn merge(reports: &[Report]) -> Report {
     let jobs = reports.iter().map(|r| r.jobs).max().unwrap_or(1);
     let interrupted = reports.iter().any(|r| r.outcome == Outcome::Interrupted);
     let mut merged = Report::new(started_at, duration, jobs, interrupted, gates);
+    let mut hosts: Vec<&str> = Vec::new();
+    for host in reports.iter().filter_map(|r| r.hostname.as_deref()) {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    merged.hostname = (!hosts.is_empty()).then(|| hosts.join(","));
+    merged.annotated = !reports.is_empty() && reports.iter().all(|r| r.annotated);
     let because = reports.iter().find_map(|r| r.require_tools.clone());
     crate::verdict::require_checked(&mut merged, &crate::verdict::Strict { because });
     merged
+}
+
+/// The gates whose GitHub annotations the run that reported them already printed: each gate
+/// of a report marked `annotated` that ran there (or was decided there: blocked, skipped).
+/// `qa report merge --github` prints annotations for the others only.
+pub fn annotated_gates(reports: &[Report]) -> std::collections::HashSet<&str> {
+    reports
+        .iter()
+        .filter(|r| r.annotated)
+        .flat_map(|r| &r.gates)
+        .map(|g| g.name.as_str())
+        .collect()
 }
 
 #[cfg(test)]

@@ -122,8 +122,9 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The report as JUnit XML: one test case per gate, failures with the log's tail, skipped
-/// gates with their reason. ANSI escapes, control characters and invalid UTF-8 in logs are
+/// The report as JUnit XML: one suite with the run's `timestamp` and `hostname`, one test case
+/// per gate, failures with the log's tail, skipped gates with their reason, and the command
+/// and log tail as `system-out` of the gates that ran (none for a gate that never started). ANSI escapes, control characters and invalid UTF-8 in logs are
 /// removed or replaced, so the XML is well-formed whatever the logs hold.
 pub(crate) fn junit(report: &Report) -> String {
     let mut suite = TestSuite::new("qa");
@@ -155,12 +156,23 @@ pub(crate) fn junit(report: &Report) -> String {
         if let Some(d) = g.duration_s {
             case.set_time(std::time::Duration::from_secs_f64(d.max(0.0)));
         }
-        case.set_system_out(xml_safe(&format!("$ {}\n{tail}", g.command)));
+        // A gate that never ran (blocked, skipped before starting) has no output to show.
+        if g.duration_s.is_some() {
+            case.set_system_out(xml_safe(&format!("$ {}\n{tail}", g.command)));
+        }
         suite.add_test_case(case);
     }
     suite.set_time(std::time::Duration::from_secs_f64(
         report.duration_s.max(0.0),
     ));
+    // JUnit's `timestamp` (ISO 8601) is when the run started; `hostname` where it ran.
+    suite
+        .extra
+        .insert("timestamp".into(), xml_safe(&report.started_at).into());
+    suite.extra.insert(
+        "hostname".into(),
+        xml_safe(report.hostname.as_deref().unwrap_or("unknown")).into(),
+    );
     let mut junit = quick_junit::Report::new("qa");
     junit.add_test_suite(suite);
     junit
@@ -182,6 +194,8 @@ pub struct Outputs {
     pub json: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
     pub junit: Option<PathBuf>,
+    /// The diagnostics as SARIF 2.1.0 (`sarif.rs`).
+    pub sarif: Option<PathBuf>,
     /// `$GITHUB_STEP_SUMMARY`: the Markdown is appended to it.
     pub github_step_summary: Option<PathBuf>,
 }
@@ -197,6 +211,9 @@ pub fn write_reports(report: &Report, outputs: &Outputs) -> Result<(), FsError> 
     }
     if let Some(path) = &outputs.junit {
         write_atomic(path, junit(report).as_bytes())?;
+    }
+    if let Some(path) = &outputs.sarif {
+        write_atomic(path, crate::sarif::sarif(report).as_bytes())?;
     }
     if let Some(path) = &outputs.github_step_summary {
         repo::fs::append(path, markdown(report).as_bytes())?;

@@ -1,7 +1,7 @@
 //! The run's report: serde types with a `schema_version` (the JSON report, its JSON Schema
 //! generated from these types) and the verdict computed from the gates' ends. What is made of
-//! it lives elsewhere: Markdown and JUnit in `render.rs`, GitHub Actions in `github.rs`, the
-//! terminal in `term.rs`, merging shards in `merge.rs`.
+//! it lives elsewhere: Markdown and JUnit in `render.rs`, SARIF in `sarif.rs`, GitHub Actions
+//! in `github.rs`, the terminal in `term.rs`, merging shards in `merge.rs`.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,14 @@ pub struct Report {
     pub duration_s: f64,
     /// How many gates could run at once.
     pub jobs: usize,
+    /// The machine the run ran on (for a merged report, each shard's, comma-separated); null
+    /// when the system names none.
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// True when the run that wrote this report printed its GitHub Actions annotations (it ran
+    /// with `GITHUB_ACTIONS=true`), so `qa report merge --github` does not print them again.
+    #[serde(default)]
+    pub annotated: bool,
     /// For a shard's report (`qa --shard K/N`): which shard, and a digest of the plan it was
     /// cut from; absent for an unsharded run and a merged report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,6 +174,8 @@ impl Report {
             started_at,
             duration_s,
             jobs,
+            hostname: None,
+            annotated: false,
             shard: None,
             outcome,
             outcome_reason: None,

@@ -190,13 +190,15 @@ pub fn run(
         .into_iter()
         .map(|r| r.expect("every gate ends"))
         .collect();
-    Report::new(
+    let mut report = Report::new(
         started_at,
         t0.elapsed().as_secs_f64(),
         plan.jobs,
         interrupted,
         gates,
-    )
+    );
+    report.hostname = repo::host::name();
+    report
 }
 
 /// Tells the observer that gate `i` ended, and keeps its report.

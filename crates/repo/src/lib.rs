@@ -9,6 +9,7 @@ pub mod config;
 mod discover;
 pub mod fs;
 pub mod git_files;
+pub mod host;
 pub mod invocation;
 pub mod lock;
 pub mod process;

@@ -1,6 +1,6 @@
 //! Test support shared by every crate's tests: the pinned Python tools (ruff, uv, mypy, the
 //! official CycloneDX and SPDX validators) installed into a venv under `target/test-tools/`,
-//! pinned npm packages (pnpm, yarn) installed beside them, and temporary git repositories to run
+//! pinned npm packages (pnpm, yarn, the SARIF Multitool) installed beside them, and temporary git repositories to run
 //! tasks on.
 //!
 //! A tool that cannot be installed fails the test that asked for it, loudly, with pip's output:
@@ -13,10 +13,12 @@ pub mod json_schema;
 mod node;
 pub mod peak_memory;
 mod python;
+mod sarif;
 
 pub use git::GitRepo;
 pub use node::NodeTool;
 pub use python::Venv;
+pub use sarif::{SARIF_MULTITOOL_VERSION, sarif_multitool};
 
 use std::path::{Path, PathBuf};
 

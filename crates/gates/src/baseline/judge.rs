@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::finding::{Finding, State, digest};
 use super::measure::Measured;
 use super::spec::{Kind, Mode};
 use super::store::Stored;
@@ -28,6 +29,14 @@ pub struct BaselineReport {
     pub new_diagnostics: Vec<NewDiagnostic>,
     /// Whether this run wrote the baseline (`--ratchet` or `baseline update`).
     pub stored: bool,
+    /// For diagnostics: the tool whose output was read (`ruff`, `clippy`, `mypy`; absent for
+    /// a `regex` format and for counts).
+    #[serde(default)]
+    pub tool: Option<String>,
+    /// For diagnostics: every diagnostic read, sorted by file, line and column, each `new` or
+    /// `unchanged` against the stored baseline (what `--sarif` writes); empty for counts.
+    #[serde(default)]
+    pub diagnostics: Vec<Finding>,
 }
 
 /// A diagnostic that is not in the baseline, where it is now.
@@ -66,6 +75,8 @@ pub(crate) fn compare(stored: Option<&Stored>, measured: &Measured) -> BaselineR
                 fixed: baseline.map_or(0, |b| b.saturating_sub(*current)),
                 new_diagnostics: vec![],
                 stored: false,
+                tool: None,
+                diagnostics: vec![],
             }
         }
         Measured::Diagnostics(diags) => {
@@ -78,14 +89,40 @@ pub(crate) fn compare(stored: Option<&Stored>, measured: &Measured) -> BaselineR
                 *left.entry(f.as_str()).or_default() += 1;
             }
             let mut new = Vec::new();
+            let mut findings = Vec::new();
+            let mut occurrences: HashMap<String, usize> = HashMap::new();
             let mut sorted = diags.clone();
             sorted.sort();
             for d in &sorted {
                 let f = d.fingerprint();
-                match left.get_mut(f.as_str()) {
-                    Some(n) if *n > 0 => *n -= 1,
-                    _ => new.push(d),
-                }
+                let known_here = match left.get_mut(f.as_str()) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        true
+                    }
+                    _ => {
+                        new.push(d);
+                        false
+                    }
+                };
+                let occurrence = occurrences.entry(f.clone()).or_default();
+                findings.push(Finding {
+                    file: d.file.clone(),
+                    line: d.line,
+                    column: d.column,
+                    code: d.code.clone(),
+                    level: d.level,
+                    message: d.message.clone(),
+                    fingerprint: digest(&f, *occurrence),
+                    state: known.map(|_| {
+                        if known_here {
+                            State::Unchanged
+                        } else {
+                            State::New
+                        }
+                    }),
+                });
+                *occurrence += 1;
             }
             let fixed: usize = left.values().sum();
             BaselineReport {
@@ -107,6 +144,8 @@ pub(crate) fn compare(stored: Option<&Stored>, measured: &Measured) -> BaselineR
                     vec![]
                 },
                 stored: false,
+                tool: None,
+                diagnostics: findings,
             }
         }
     }

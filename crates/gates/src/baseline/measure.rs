@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::error::MeasureError;
+use super::finding::Level;
 use super::read::{self, Reported, normalise};
 use super::spec::Spec;
 use super::store::Stored;
@@ -16,10 +17,13 @@ use super::store::Stored;
 pub(crate) struct Diagnostic {
     pub(crate) file: String,
     pub(crate) line: usize,
+    /// 1-based; 0 when the tool gave none. Not part of the fingerprint.
+    pub(crate) column: usize,
     pub(crate) code: String,
     pub(crate) message: String,
     /// The flagged line's text, trimmed.
     pub(crate) text: String,
+    pub(crate) level: Level,
 }
 
 impl Diagnostic {
@@ -125,9 +129,11 @@ impl Sources {
         Diagnostic {
             file: rel.display().to_string(),
             line: r.line,
+            column: r.column,
             code: r.code,
             message: normalise(&r.message),
             text,
+            level: r.level,
         }
     }
 }

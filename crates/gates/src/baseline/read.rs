@@ -8,6 +8,7 @@ mod pattern;
 mod ruff;
 
 use super::error::MeasureError;
+use super::finding::Level;
 use super::spec::Format;
 
 /// One diagnostic as a tool reported it, before its file is resolved and its line read.
@@ -17,9 +18,12 @@ pub(crate) struct Reported {
     pub(crate) file: String,
     /// 1-based; 0 when the tool gave none.
     pub(crate) line: usize,
+    /// 1-based; 0 when the tool gave none.
+    pub(crate) column: usize,
     /// The rule code; empty when the tool gave none.
     pub(crate) code: String,
     pub(crate) message: String,
+    pub(crate) level: Level,
 }
 
 /// The diagnostics in `output` (CRLF already made LF), read as `format`.

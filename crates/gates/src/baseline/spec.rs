@@ -55,6 +55,18 @@ impl PartialEq for Format {
     }
 }
 
+impl Format {
+    /// The tool whose output this format is, for the reports; `None` for a user's regex.
+    pub(crate) fn tool(&self) -> Option<&'static str> {
+        match self {
+            Format::RuffJson => Some("ruff"),
+            Format::ClippyJson => Some("clippy"),
+            Format::Mypy => Some("mypy"),
+            Format::Regex(_) => None,
+        }
+    }
+}
+
 /// The kind of debt a baseline holds, as the reports name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]

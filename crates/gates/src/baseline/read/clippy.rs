@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::Reported;
+use crate::baseline::finding::Level;
 
 /// Each warning and error with a primary span; a message cargo reports once per target (lib
 /// and lib test under `--all-targets`) counts once. Lines that are not JSON are skipped.
@@ -22,9 +23,11 @@ pub(super) fn read(output: &str) -> Vec<Reported> {
             continue;
         }
         let m = &v["message"];
-        if !matches!(m["level"].as_str(), Some("warning" | "error")) {
-            continue;
-        }
+        let level = match m["level"].as_str() {
+            Some("warning") => Level::Warning,
+            Some("error") => Level::Error,
+            _ => continue,
+        };
         let Some(span) = m["spans"]
             .as_array()
             .and_then(|s| s.iter().find(|s| s["is_primary"] == true))
@@ -44,8 +47,10 @@ pub(super) fn read(output: &str) -> Vec<Reported> {
             out.push(Reported {
                 file,
                 line,
+                column: column as usize,
                 code,
                 message,
+                level,
             });
         }
     }
@@ -68,6 +73,7 @@ fn in_workspace(manifest: &Path, file: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use crate::baseline::finding::Level;
     use crate::baseline::measure::{Diagnostic, Measured, measure};
     use crate::baseline::spec::{Format, Spec};
 
@@ -104,9 +110,11 @@ mod tests {
             Measured::Diagnostics(vec![Diagnostic {
                 file: "src/lib.rs".into(),
                 line: 3,
+                column: 5,
                 code: "clippy::eq_op".into(),
                 message: "equal expressions as operands to `==`".into(),
                 text: "x == x".into(),
+                level: Level::Error,
             }])
         );
     }
@@ -143,9 +151,11 @@ mod tests {
         let diag = |line: usize| Diagnostic {
             file: "rust/src/lib.rs".into(),
             line,
+            column: 9,
             code: "unused_variables".into(),
             message: "unused variable: `unused`".into(),
             text: "let unused = 1;".into(),
+            level: Level::Warning,
         };
         assert_eq!(m, Measured::Diagnostics(vec![diag(2), diag(5)]));
     }

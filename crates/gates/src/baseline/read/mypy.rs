@@ -14,10 +14,11 @@ use regex::Regex;
 
 use super::{Reported, normalise};
 use crate::baseline::error::MeasureError;
+use crate::baseline::finding::Level;
 
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?P<file>[^:\n]+):(?:(?P<line>\d+):(?:\d+:){0,3})? (?P<severity>error|note|warning): (?P<message>.*)$",
+        r"^(?P<file>[^:\n]+):(?:(?P<line>\d+):(?:(?P<column>\d+):(?:\d+:){0,2})?)? (?P<severity>error|note|warning): (?P<message>.*)$",
     )
     .expect("a valid regex")
 });
@@ -33,6 +34,7 @@ struct Error {
     file: String,
     /// `None` for an error about a whole file or the command line.
     line: Option<usize>,
+    column: usize,
     message: String,
 }
 
@@ -47,6 +49,10 @@ pub(super) fn read(output: &str) -> Result<Vec<Reported>, MeasureError> {
                 errors.push(Error {
                     file: c["file"].to_string(),
                     line: c.name("line").and_then(|l| l.as_str().parse().ok()),
+                    column: c
+                        .name("column")
+                        .and_then(|l| l.as_str().parse().ok())
+                        .unwrap_or(0),
                     message: c["message"].to_string(),
                 });
             }
@@ -94,8 +100,10 @@ pub(super) fn read(output: &str) -> Result<Vec<Reported>, MeasureError> {
             Reported {
                 file: e.file,
                 line: e.line.unwrap_or(0),
+                column: e.column,
                 code,
                 message,
+                level: Level::Error,
             }
         })
         .collect())
@@ -106,6 +114,7 @@ mod tests {
     use std::path::Path;
 
     use crate::baseline::error::MeasureError;
+    use crate::baseline::finding::Level;
     use crate::baseline::measure::{Diagnostic, Measured, measure};
     use crate::baseline::spec::{Format, Spec};
 
@@ -158,9 +167,24 @@ Found 3 errors in 1 file (checked 2 source files)
         let diag = |line: usize, code: &str, message: &str, text: &str| Diagnostic {
             file: "app/shapes.py".into(),
             line,
+            column: 0,
             code: code.into(),
             message: message.into(),
             text: text.into(),
+            level: Level::Error,
+        };
+        // The same diagnostics, with the columns `--show-column-numbers` adds.
+        let columns_of = |m: Measured| match m {
+            Measured::Diagnostics(d) => d.iter().map(|d| d.column).collect::<Vec<_>>(),
+            Measured::Count(_) => panic!("diagnostics"),
+        };
+        let without_columns = |m: Measured| match m {
+            Measured::Diagnostics(d) => Measured::Diagnostics(
+                d.into_iter()
+                    .map(|d| Diagnostic { column: 0, ..d })
+                    .collect(),
+            ),
+            m => m,
         };
         let expected = Measured::Diagnostics(vec![
             diag(
@@ -183,7 +207,9 @@ Found 3 errors in 1 file (checked 2 source files)
             ),
         ]);
         assert_eq!(mypy_measure(MYPY_PLAIN, dir.path()).unwrap(), expected);
-        assert_eq!(mypy_measure(MYPY_PRETTY, dir.path()).unwrap(), expected);
+        let pretty = mypy_measure(MYPY_PRETTY, dir.path()).unwrap();
+        assert_eq!(columns_of(pretty.clone()), [1, 12, 12]);
+        assert_eq!(without_columns(pretty), expected);
         // `--show-column-numbers` alone, and `--hide-error-codes`.
         let columns = "app/shapes.py:9:12: error: Incompatible return value type (got \"int\", \
                        expected \"str\")\nFound 1 error in 1 file (checked 2 source files)\n";
@@ -192,12 +218,15 @@ Found 3 errors in 1 file (checked 2 source files)
         };
         assert_eq!(
             d,
-            [diag(
-                9,
-                "",
-                "Incompatible return value type (got \"int\", expected \"str\")",
-                "return n"
-            )]
+            [Diagnostic {
+                column: 12,
+                ..diag(
+                    9,
+                    "",
+                    "Incompatible return value type (got \"int\", expected \"str\")",
+                    "return n"
+                )
+            }]
         );
         // All fixed: exit 0 and the success line.
         assert_eq!(

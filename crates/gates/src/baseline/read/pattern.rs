@@ -1,9 +1,11 @@
 //! The `regex` diagnostics format: a user's pattern with named groups `file` and `line`, and
-//! optionally `code` and `message` (checked when xtask.toml is loaded).
+//! optionally `column`, `code` and `message` (checked when xtask.toml is loaded). Each match
+//! is a warning.
 
 use regex::Regex;
 
 use super::Reported;
+use crate::baseline::finding::Level;
 
 /// Every match of `re` in `output`; a missing group reads as empty (a line as 0).
 pub(super) fn read(re: &Regex, output: &str) -> Vec<Reported> {
@@ -13,8 +15,10 @@ pub(super) fn read(re: &Regex, output: &str) -> Vec<Reported> {
             Reported {
                 file: get("file"),
                 line: get("line").parse().unwrap_or(0),
+                column: get("column").parse().unwrap_or(0),
                 code: get("code"),
                 message: get("message"),
+                level: Level::Warning,
             }
         })
         .collect()

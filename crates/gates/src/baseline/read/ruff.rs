@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::{Reported, normalise, shown};
 use crate::baseline::error::MeasureError;
+use crate::baseline::finding::Level;
 
 #[derive(Deserialize)]
 struct Item {
@@ -16,6 +17,7 @@ struct Item {
 #[derive(Deserialize)]
 struct Location {
     row: usize,
+    column: usize,
 }
 
 /// The JSON array in `output` (whatever ruff or a wrapper printed around it). A file ruff
@@ -62,8 +64,11 @@ pub(super) fn read(output: &str) -> Result<Vec<Reported>, MeasureError> {
         .map(|i| Reported {
             file: i.filename,
             line: i.location.row,
+            column: i.location.column,
             code: i.code.unwrap_or_default(),
             message: i.message,
+            // ruff has no severities; what it reports fails the check.
+            level: Level::Error,
         })
         .collect())
 }

@@ -21,6 +21,7 @@ use crate::generated::{self, Generated, Mode};
         cargo xtask qa                              run every gate\n  \
         cargo xtask qa clippy test                  these gates and what they need\n  \
         cargo xtask qa --list                       the gate graph\n  \
+        cargo xtask qa --dry-run                    what would run, be cached or skipped, and why\n  \
         cargo xtask qa --markdown qa.md --junit qa.xml\n  \
         cargo xtask qa --changed-since origin/main --jobs 4"
 )]
@@ -35,6 +36,13 @@ pub(crate) struct Args {
     /// Print the gate graph and exit (with --json: the gates as JSON on stdout, for a CI matrix).
     #[arg(long)]
     list: bool,
+
+    /// Say what a run would do with each gate, and why, and exit: run (and which part of its
+    /// cache key changed since its last pass), cached, skipped (unaffected by --changed-since,
+    /// missing tool) or blocked. Runs no gate and writes nothing (with --json: JSON on stdout,
+    /// or to PATH).
+    #[arg(long, conflicts_with = "list")]
+    dry_run: bool,
 
     /// How many gates run at once (default: `[qa] jobs`, else the number of cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -285,12 +293,11 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         crate::out::print(text)?;
         return Ok(Exit::Success);
     }
-    if args.json.as_deref() == Some(Path::new("-")) {
-        anyhow::bail!("--json needs a PATH (only `--list --json` prints to stdout)");
+    if args.json.as_deref() == Some(Path::new("-")) && !args.dry_run {
+        anyhow::bail!(
+            "--json needs a PATH (only `--list --json` and `--dry-run --json` print to stdout)"
+        );
     }
-    let Some(_lock) = run_lock(&repo)? else {
-        return Ok(Exit::Interrupted);
-    };
     let changed = match &args.changed_since {
         Some(base) => Some((base.clone(), gates::changed_files(&repo, base)?)),
         None => None,
@@ -305,6 +312,12 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         },
         use_cache: !args.no_cache,
         changed,
+    };
+    if args.dry_run {
+        return dry_run(&repo, &plan, &config, args.json.as_deref());
+    }
+    let Some(_lock) = run_lock(&repo)? else {
+        return Ok(Exit::Interrupted);
     };
     let strict = gates::Strict::resolve(
         match (args.require_tools, args.no_require_tools) {
@@ -332,6 +345,22 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         github_output(&report, &|g| gates::log_echo(repo.root(), g))?;
     }
     Ok(report.outcome.into())
+}
+
+/// `qa --dry-run`: prints (or with `--json PATH`, writes) what a run would do with each gate.
+fn dry_run(
+    repo: &Repo,
+    plan: &gates::Plan,
+    config: &RunConfig<'_>,
+    json: Option<&Path>,
+) -> anyhow::Result<Exit> {
+    let dry = gates::dry_run(repo, plan, config);
+    match json {
+        None => crate::out::print(gates::dry_run_text(&dry))?,
+        Some(path) if path == Path::new("-") => crate::out::print(gates::dry_run_json(&dry))?,
+        Some(path) => repo::fs::write_atomic(path, gates::dry_run_json(&dry).as_bytes())?,
+    }
+    Ok(Exit::Success)
 }
 
 fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {

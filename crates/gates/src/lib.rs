@@ -15,6 +15,7 @@ mod config;
 mod detect;
 mod environment;
 mod error;
+mod explain;
 mod file_names;
 mod github;
 mod inputs;
@@ -37,6 +38,7 @@ pub use baseline::{BaselineReport, Format, Kind, Mode as BaselineMode, NewDiagno
 pub use builtin::{Builtins, Resolved};
 pub use detect::Detected;
 pub use error::QaError;
+pub use explain::{Action, DryRun, Explained, dry_run, dry_run_json, dry_run_text};
 pub use github::{
     Echo, Tokens, fenced_if_needed, github_commands, log_echo, report_echo,
     write_output as write_github_output,

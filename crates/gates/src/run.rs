@@ -265,8 +265,8 @@ fn cached_or_run(
     // A cacheable gate runs with the strict environment its key holds; `cache = false`
     // inherits everything and is never cached.
     let env = crate::environment::for_gate(gate);
-    let key = env.as_deref().and_then(|env| cache.key(gate, env));
-    if let Some(key) = &key
+    let keyed = env.as_deref().and_then(|env| cache.key(gate, env));
+    if let Some(key) = keyed.as_ref().map(|k| &k.key)
         && let Some(entry) = cache.get(key)
     {
         let note = format!(
@@ -300,10 +300,10 @@ fn cached_or_run(
         });
     }
     if ran.status == Status::Pass
-        && let Some(key) = &key
+        && let Some(keyed) = &keyed
     {
         cache.put(
-            key,
+            keyed,
             &Entry {
                 gate: gate.name.clone(),
                 passed_at: repo::time::rfc3339(repo::time::unix_seconds(SystemTime::now())),

@@ -7,7 +7,7 @@ use repo::Repo;
 use repo::process::{self, Cmd, RunOptions};
 
 use crate::error::QaError;
-use crate::model::Plan;
+use crate::model::{Gate, Plan};
 
 /// Files changed since the merge base of `base` and `HEAD`, plus uncommitted and untracked
 /// (but not ignored) files; paths relative to the repository root, sorted.
@@ -50,23 +50,36 @@ fn git(repo: &Repo, args: &[&str]) -> Result<String, QaError> {
 pub(crate) fn unaffected(plan: &Plan, changed: &[String]) -> Vec<bool> {
     plan.gates
         .iter()
-        .map(|g| {
-            let Some(globs) = &g.paths else {
-                return false;
-            };
-            let mut b = GlobSetBuilder::new();
-            for glob in globs {
-                // Validated when xtask.toml was loaded.
-                if let Ok(glob) = Glob::new(glob) {
-                    b.add(glob);
-                }
-            }
-            match b.build() {
-                Ok(set) => !changed.iter().any(|f| set.is_match(f)),
-                Err(_) => false,
-            }
+        .map(|g| match paths_set(g) {
+            Some(Some(set)) => !changed.iter().any(|f| set.is_match(f)),
+            _ => false,
         })
         .collect()
+}
+
+/// The files of `changed` that `gate`'s `paths` match (none when it has no `paths`).
+pub(crate) fn matching(gate: &Gate, changed: &[String]) -> Vec<String> {
+    match paths_set(gate) {
+        Some(Some(set)) => changed
+            .iter()
+            .filter(|f| set.is_match(f))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The gate's `paths` as a glob set: `None` without `paths`, `Some(None)` when they do not
+/// build (they were validated when xtask.toml was loaded).
+fn paths_set(gate: &Gate) -> Option<Option<globset::GlobSet>> {
+    let globs = gate.paths.as_ref()?;
+    let mut b = GlobSetBuilder::new();
+    for glob in globs {
+        if let Ok(glob) = Glob::new(glob) {
+            b.add(glob);
+        }
+    }
+    Some(b.build().ok())
 }
 
 /// A CI shard: `K/N` with 1 <= K <= N.

@@ -78,10 +78,16 @@ pub(crate) struct Args {
     #[arg(long, value_name = "REF")]
     changed_since: Option<String>,
 
-    /// Run shard K of N: a deterministic share of the gates, each with what it needs (the JSON
-    /// report records K/N and a digest of the plan, which `qa report merge` checks).
+    /// Run shard K of N: a deterministic share of the gates, balanced by their durations (see
+    /// --timings), each with what it needs (the JSON report records K/N and digests of the plan
+    /// and of the cut, which `qa report merge` checks).
     #[arg(long, value_name = "K/N")]
     shard: Option<gates::Shard>,
+
+    /// Cut --shard by the gates' durations in this JSON report of an earlier run (default: the
+    /// durations the result cache recorded, else gate counts). Give every shard the same file.
+    #[arg(long, value_name = "REPORT.json", requires = "shard")]
+    timings: Option<PathBuf>,
 
     /// Fail the run when a required gate is skipped because its tool is missing, or when no
     /// gate ran at all. On by default under CI (`CI` set, not `false` or `0`).
@@ -278,8 +284,38 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     let mut plan = gates::select(&loaded.plan, &args.gates)?;
     let mut shard_info = None;
     if let Some(shard) = args.shard {
-        shard_info = Some(gates::ShardInfo::new(shard, &plan));
-        plan = gates::shard(&plan, shard);
+        let timings = match &args.timings {
+            Some(path) => gates::Timings::from_report(path)?,
+            None => gates::Timings::from_cache(&repo, &plan),
+        };
+        let known = timings.known(&plan);
+        if known == 0 {
+            eprintln!(
+                "qa: shard {}/{} cut by gate count (no gate's duration known{})",
+                shard.index,
+                shard.count,
+                if args.timings.is_none() {
+                    "; --timings REPORT.json gives them"
+                } else {
+                    " in that report"
+                }
+            );
+        } else {
+            let total = plan.gates.len();
+            eprintln!(
+                "qa: shard {}/{} cut by durations from {} ({known} of {total} gates timed{})",
+                shard.index,
+                shard.count,
+                timings.source,
+                if known < total {
+                    "; the others weigh the median"
+                } else {
+                    ""
+                }
+            );
+        }
+        shard_info = Some(gates::ShardInfo::new(shard, &plan, &timings));
+        plan = gates::shard(&plan, shard, &timings);
     }
     if let Some(jobs) = args.jobs {
         plan.jobs = usize::from(jobs);

@@ -8,6 +8,7 @@
 //! merge`, and [`init`] for `qa init`. The rest is `pub(crate)`, but for the types those carry.
 
 mod available;
+mod balance;
 mod baseline;
 mod builtin;
 mod cache;
@@ -30,6 +31,7 @@ mod select;
 mod shards;
 mod shell_words;
 mod term;
+mod timings;
 mod tool_id;
 mod verdict;
 
@@ -51,6 +53,7 @@ pub use run::{Observer, RunConfig, run};
 pub use select::{Shard, changed_files, shard};
 pub use shards::ShardInfo;
 pub use term::{Terminal, list, list_json, summary};
+pub use timings::Timings;
 pub use verdict::{Strict, ci_env, require_checked};
 
 use std::path::{Path, PathBuf};

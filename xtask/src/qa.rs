@@ -285,7 +285,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     let mut shard_info = None;
     if let Some(shard) = args.shard {
         let timings = match &args.timings {
-            Some(path) => gates::Timings::from_report(path)?,
+            Some(path) => gates::read_timings(path)?,
             None => gates::Timings::from_cache(&repo, &plan),
         };
         let known = timings.known(&plan);
@@ -365,7 +365,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         gates::ci_env(),
     );
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    let mut terminal = Terminal::stderr().github(github);
+    let mut terminal = Terminal::stderr().github(github).root(repo.root());
     let mut report = gates::run(&repo, &plan, &config, &mut terminal);
     gates::require_checked(&mut report, &strict);
     report.shard = shard_info;
@@ -417,7 +417,7 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
         use_cache: false,
         changed: None,
     };
-    let mut terminal = Terminal::stderr();
+    let mut terminal = Terminal::stderr().root(repo.root());
     let report = gates::run(repo, &plan, &config, &mut terminal);
     crate::out::print(gates::baseline_table(&report))?;
     if report.outcome == Outcome::Interrupted {

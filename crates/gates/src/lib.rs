@@ -7,6 +7,7 @@
 //! [`select`] for `qa GATE...`, [`run`] then [`write_reports`], [`merge`] for `qa report
 //! merge`, and [`init`] for `qa init`. The rest is `pub(crate)`, but for the types those carry.
 
+mod ansi;
 mod available;
 mod balance;
 mod baseline;
@@ -180,6 +181,20 @@ pub fn read_report(path: &Path) -> Result<Report, QaError> {
         });
     }
     Ok(report)
+}
+
+/// The durations of the gates that ran in the JSON report at `path` (`qa --shard --timings`);
+/// cached, skipped and blocked gates have none.
+pub fn read_timings(path: &Path) -> Result<Timings, QaError> {
+    let report = read_report(path)?;
+    Ok(Timings::new(
+        report
+            .gates
+            .iter()
+            .filter(|g| !g.cached && g.start_s.is_some())
+            .filter_map(|g| Some((g.name.clone(), g.duration_s?))),
+        &path.display().to_string(),
+    ))
 }
 
 /// What `qa init` wrote.

@@ -173,9 +173,13 @@ pub fn run(
                 duration_s: Some(ran.duration.as_secs_f64()),
                 baseline: ran.baseline,
                 cached: ran.cached,
+                // Without the tools' escapes: the reports are never a terminal. A colour
+                // terminal reads the log itself (`term.rs`).
                 log_tail: (ran.status != Status::Pass)
                     .then(|| tail(&log, TAIL_LINES))
-                    .flatten(),
+                    .flatten()
+                    .map(|t| crate::ansi::strip(&t))
+                    .filter(|t| !t.trim().is_empty()),
                 ..base_report(repo, plan, config, i, Some(&log)).ended(ran.status, ran.reason)
             };
             if config.fail_fast && stop_reason.is_none() && r.required && ran.status.fails_run() {

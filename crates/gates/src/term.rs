@@ -1,6 +1,8 @@
 //! The terminal view on stderr: a live line per running gate (indicatif) when stderr is a TTY,
 //! plain `[pass] fmt 0.4s` lines as gates end otherwise; a failing gate's last lines; then a
-//! summary table. Colour only on a TTY and never when `NO_COLOR` is set.
+//! summary table. Colour only on a TTY and never when `NO_COLOR` is set; the tools' own escape
+//! sequences in a failing gate's last lines likewise (read from its log on a colour terminal,
+//! else the report's tail, which has none).
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -23,6 +25,8 @@ pub struct Terminal {
     /// Under GitHub Actions: each block printed that holds `::` or `##[` is fenced with
     /// `::stop-commands::`, so gate names, reasons and log lines never act as workflow commands.
     fence: Option<crate::github::Tokens>,
+    /// The repository root, against which a gate's `log` is read on a colour terminal.
+    root: Option<std::path::PathBuf>,
 }
 
 impl Terminal {
@@ -39,7 +43,16 @@ impl Terminal {
                 )
             }),
             fence: None,
+            root: None,
         }
+    }
+
+    /// Where gates' logs are, relative to: on a colour terminal a failing gate's last lines are
+    /// read from its log with the tool's colours; without a root, or without colour, they are
+    /// the report's tail, without them.
+    pub fn root(mut self, root: &std::path::Path) -> Terminal {
+        self.root = Some(root.to_path_buf());
+        self
     }
 
     /// Fences everything this view prints against GitHub Actions' workflow commands.
@@ -107,8 +120,14 @@ impl Observer for Terminal {
             multi.remove(&bar);
         }
         self.line(&end_line(gate, self.color));
+        let coloured = match (&self.root, &gate.log) {
+            (Some(root), Some(log)) if self.color && gate.log_tail.is_some() => {
+                crate::run::tail(&root.join(log), crate::run::TAIL_LINES)
+            }
+            _ => None,
+        };
         if matches!(gate.status, Status::Fail | Status::Timeout | Status::Error)
-            && let Some(tail) = &gate.log_tail
+            && let Some(tail) = coloured.as_ref().or(gate.log_tail.as_ref())
         {
             let lines: Vec<&str> = tail.lines().collect();
             let shown = &lines[lines.len().saturating_sub(SHOWN_LINES)..];
@@ -117,6 +136,10 @@ impl Observer for Terminal {
                 text.push_str("    ");
                 text.push_str(l);
                 text.push('\n');
+            }
+            if coloured.is_some() {
+                // A tail may begin or end inside a tool's colour.
+                text.push_str("\x1b[0m");
             }
             if let Some(log) = &gate.log {
                 text.push_str(&format!("    (full log: {log})"));

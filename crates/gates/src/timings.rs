@@ -1,17 +1,15 @@
 //! How long each gate takes, for cutting shards by time (`qa --shard K/N`): read from a
-//! previous JSON report (`--timings REPORT.json`: each gate that ran, not a cached one) or,
+//! previous JSON report (`--timings REPORT.json`, `crate::read_timings`: each gate that ran,
+//! not a cached one) or,
 //! without one, from the durations the result cache recorded with each gate's latest pass.
 //! Durations are rounded up to tenths of a second (at least 0.1 s), so that runs of trivial
 //! gates, a few milliseconds apart, weigh the same and cut the plan the same way; a gate with
 //! no duration weighs the median of the known ones, and with none known every gate weighs the
 //! same (shards balanced by gate count).
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use repo::Repo;
+use std::collections::BTreeMap;
 
-use crate::error::QaError;
 use crate::model::Plan;
 
 /// Durations of gates by name, in seconds, and where they came from.
@@ -28,40 +26,32 @@ impl Timings {
         Timings::default()
     }
 
-    /// The durations of the gates that ran in the JSON report at `path` (cached, skipped and
-    /// blocked gates have none).
-    pub fn from_report(path: &Path) -> Result<Timings, QaError> {
-        let report = crate::read_report(path)?;
-        let by_gate = report
-            .gates
-            .iter()
-            .filter(|g| !g.cached && g.start_s.is_some())
-            .filter_map(|g| Some((g.name.clone(), g.duration_s?)))
-            .filter(|(_, d)| d.is_finite() && *d >= 0.0)
-            .collect();
-        Ok(Timings {
-            by_gate,
-            source: path.display().to_string(),
-        })
+    /// Durations by gate name (in seconds) read from `source`; negative and non-finite ones are
+    /// left out.
+    pub(crate) fn new(durations: impl IntoIterator<Item = (String, f64)>, source: &str) -> Timings {
+        Timings {
+            by_gate: durations
+                .into_iter()
+                .filter(|(_, d)| d.is_finite() && *d >= 0.0)
+                .collect(),
+            source: source.to_string(),
+        }
     }
 
     /// The durations the result cache recorded with each gate's latest pass (none when the
     /// cache is off).
     pub fn from_cache(repo: &Repo, plan: &Plan) -> Timings {
         let cache = crate::cache::Cache::new(repo, true);
-        let by_gate: BTreeMap<String, f64> = plan
-            .gates
-            .iter()
-            .filter_map(|g| Some((g.name.clone(), cache.last_pass(&g.name)?.duration_s)))
-            .filter(|(_, d)| d.is_finite() && *d >= 0.0)
-            .collect();
-        Timings {
-            source: if by_gate.is_empty() {
-                String::new()
-            } else {
-                "the result cache".into()
-            },
-            by_gate,
+        let timings = Timings::new(
+            plan.gates
+                .iter()
+                .filter_map(|g| Some((g.name.clone(), cache.last_pass(&g.name)?.duration_s))),
+            "the result cache",
+        );
+        if timings.by_gate.is_empty() {
+            Timings::none()
+        } else {
+            timings
         }
     }
 

@@ -52,6 +52,11 @@ pub(crate) struct Args {
     #[arg(long)]
     fail_fast: bool,
 
+    /// Print each line the running gates print as they print it, prefixed `NAME | ` (their
+    /// logs keep it all either way).
+    #[arg(long, short = 'v')]
+    verbose: bool,
+
     /// Write the report as JSON (schema: docs/reference/qa-report.schema.json). With --list,
     /// print the gates as JSON instead (no PATH).
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "-")]
@@ -348,6 +353,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         },
         use_cache: !args.no_cache,
         changed,
+        verbose: args.verbose,
     };
     if args.dry_run {
         return dry_run(&repo, &plan, &config, args.json.as_deref());
@@ -416,6 +422,7 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
         baseline_mode: mode,
         use_cache: false,
         changed: None,
+        verbose: false,
     };
     let mut terminal = Terminal::stderr().root(repo.root());
     let report = gates::run(repo, &plan, &config, &mut terminal);

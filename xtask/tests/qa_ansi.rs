@@ -5,8 +5,6 @@
 
 mod qa_support;
 
-use std::process::Command;
-
 use qa_support::*;
 
 /// A gate that prints red text, a hyperlink and a line clear, then fails.
@@ -43,40 +41,12 @@ fn tails_lose_the_tools_escapes_off_a_tty_and_in_json() {
     assert!(log.contains("\x1b[1;31mboom\x1b[0m"), "{log:?}");
 }
 
-/// Runs `xtask qa` on a pseudo-terminal; returns what the terminal showed.
-fn on_a_tty(repo: &GitRepo, no_color: bool) -> String {
-    let inner = command(repo, &["qa"]);
-    let line: Vec<String> = std::iter::once(inner.get_program())
-        .chain(inner.get_args())
-        .map(|a| shell_quote(&a.to_string_lossy()))
-        .collect();
-    let mut cmd = Command::new("script");
-    cmd.args(["-qec", &line.join(" "), "/dev/null"]);
-    for (k, v) in inner.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
-    if !no_color {
-        cmd.env_remove("NO_COLOR");
-    }
-    let out = cmd.output().expect(
-        "util-linux `script` runs the binary on a pseudo-terminal (apt install util-linux)",
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 #[test]
 fn a_colour_tty_keeps_them_and_no_color_strips_them() {
     let repo = painting_repo();
-    let coloured = on_a_tty(&repo, false);
+    let coloured = on_a_tty(&repo, &["qa"], false);
     assert!(coloured.contains("\x1b[1;31mboom\x1b[0m"), "{coloured:?}");
-    let plain = on_a_tty(&repo, true);
+    let plain = on_a_tty(&repo, &["qa"], true);
     assert!(plain.contains("boom at here"), "{plain:?}");
     assert!(
         !plain.contains("\x1b[1;31m") && !plain.contains("example.com"),

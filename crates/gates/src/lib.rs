@@ -19,6 +19,7 @@ mod environment;
 mod error;
 mod explain;
 mod file_names;
+mod follow;
 mod github;
 mod inputs;
 mod makefile;

@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
@@ -17,6 +18,7 @@ use repo::process::{self, End, RunOptions};
 use crate::baseline::{self, Assessment, BaselineReport, Mode as BaselineMode};
 use crate::builtin::Builtins;
 use crate::cache::{Cache, Entry};
+use crate::follow::Follow;
 use crate::model::{Gate, Plan, Status};
 use crate::report::{GateReport, Report};
 use crate::schedule::{State, decide};
@@ -37,11 +39,17 @@ pub struct RunConfig<'a> {
     pub use_cache: bool,
     /// `--changed-since REF`: the ref and the files changed since its merge base.
     pub changed: Option<(String, Vec<String>)>,
+    /// `-v`: hand the observer each line the running gates print, as they print it.
+    pub verbose: bool,
 }
 
 /// Told as gates start and end (the terminal view implements it).
 pub trait Observer {
+    /// Before anything starts: how many gates the run has.
+    fn planned(&mut self, _total: usize) {}
     fn started(&mut self, gate: &Gate);
+    /// Under `-v` ([`RunConfig::verbose`]): a line a running gate printed (to its log).
+    fn output(&mut self, _gate: &str, _line: &str) {}
     fn finished(&mut self, gate: &GateReport);
 }
 
@@ -71,6 +79,12 @@ pub fn run(
     let mut reports: Vec<Option<GateReport>> = vec![None; n];
     let mut starts: Vec<Option<f64>> = vec![None; n];
     let mut stop_reason: Option<String> = None;
+    observer.planned(n);
+    // Under `-v`: where each log was read up to, and whether its gate has opened it yet (before
+    // that, the file may still hold an earlier run's output).
+    let mut follow = config.verbose.then(|| Follow::new(n));
+    let opened: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
+    let opened = &opened;
     if let Some((base, changed)) = &config.changed {
         for (i, skip) in crate::select::unaffected(plan, changed)
             .into_iter()
@@ -144,7 +158,8 @@ pub fn run(
                     let builtins = config.builtins;
                     let mode = config.baseline_mode;
                     scope.spawn(move || {
-                        let ran = cached_or_run(repo, gate, builtins, &log, mode, cache);
+                        let ran =
+                            cached_or_run(repo, gate, builtins, &log, mode, cache, &opened[i]);
                         let _ = tx.send((i, ran));
                     });
                 }
@@ -162,11 +177,29 @@ pub fn run(
             if !states.contains(&State::Running) {
                 break;
             }
+            if let Some(follow) = &mut follow {
+                for (i, state) in states.iter().enumerate() {
+                    if *state == State::Running && opened[i].load(Ordering::Acquire) {
+                        let name = &plan.gates[i].name;
+                        let log = log_dir.join(crate::file_names::log_file_name(name));
+                        for line in follow.lines(i, &log, false) {
+                            observer.output(name, &line);
+                        }
+                    }
+                }
+            }
             let Ok((i, ran)) = rx.recv_timeout(Duration::from_millis(50)) else {
                 continue;
             };
             states[i] = State::Done(ran.status);
             let log = log_dir.join(crate::file_names::log_file_name(&plan.gates[i].name));
+            if let Some(follow) = &mut follow
+                && opened[i].load(Ordering::Acquire)
+            {
+                for line in follow.lines(i, &log, true) {
+                    observer.output(&plan.gates[i].name, &line);
+                }
+            }
             let r = GateReport {
                 exit_code: ran.exit_code,
                 start_s: starts[i],
@@ -264,6 +297,7 @@ fn cached_or_run(
     log: &Path,
     mode: BaselineMode,
     cache: &Cache,
+    opened: &AtomicBool,
 ) -> Ran {
     let t0 = Instant::now();
     // A cacheable gate runs with the strict environment its key holds; `cache = false`
@@ -283,6 +317,7 @@ fn cached_or_run(
             && let Ok(mut file) = repo::fs::create_file_nofollow(log)
         {
             let _ = std::io::Write::write_all(&mut file, note.as_bytes());
+            opened.store(true, Ordering::Release);
         }
         return Ran {
             status: Status::Pass,
@@ -293,7 +328,7 @@ fn cached_or_run(
             cached: true,
         };
     }
-    let mut ran = run_gate(repo, gate, builtins, log, mode, env.as_deref());
+    let mut ran = run_gate(repo, gate, builtins, log, mode, env.as_deref(), opened);
     if ran.status == Status::Pass
         && gate.cache
         && let Some(why) = cache.disabled()
@@ -329,6 +364,7 @@ fn run_gate(
     log: &Path,
     mode: BaselineMode,
     env: Option<&[(OsString, OsString)]>,
+    opened: &AtomicBool,
 ) -> Ran {
     let t0 = Instant::now();
     let error = |reason: String| Ran {
@@ -346,7 +382,10 @@ fn run_gate(
         return error(e.to_string());
     }
     let file = match repo::fs::create_file_nofollow(log) {
-        Ok(f) => f,
+        Ok(f) => {
+            opened.store(true, Ordering::Release);
+            f
+        }
         Err(e) => return error(format!("cannot create the log: {e}")),
     };
     let resolved = builtins.resolve(gate, repo.root());

@@ -198,6 +198,11 @@ pub fn read_timings(path: &Path) -> Result<Timings, QaError> {
     ))
 }
 
+/// The JSON Schema of `[qa]` and `[gates]` of `xtask.toml`.
+pub fn config_schema() -> serde_json::Value {
+    config::schema()
+}
+
 /// What `qa init` wrote.
 #[derive(Debug, Clone)]
 pub struct Init {

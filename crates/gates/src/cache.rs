@@ -281,38 +281,43 @@ impl Cache {
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// Stores a pass under `keyed.key`, and its key's parts as the gate's latest pass. Failures
-    /// to write are ignored: the cache is an optimisation. Files are renamed into place whole
-    /// but not synced: a power loss can at worst leave an empty or torn file, which does not
-    /// parse and so is a miss, never a wrong pass.
-    pub(crate) fn put(&self, keyed: &Keyed, entry: &Entry) {
+    /// Stores a pass under `keyed.key`, and returns the record of it as the gate's latest pass
+    /// (its key's parts), for [`Cache::keep_last`] once the gate's end is told. Failures to
+    /// write are ignored: the cache is an optimisation. Files are renamed into place whole but
+    /// not synced: a power loss can at worst leave an empty or torn file, which does not parse
+    /// and so is a miss, never a wrong pass.
+    pub(crate) fn put(&self, keyed: &Keyed, entry: &Entry) -> Option<LastPass> {
         let key = &keyed.key;
         if self.disabled.is_some() {
-            return;
+            return None;
         }
-        let Ok(text) = serde_json::to_vec(entry) else {
-            return;
-        };
+        let text = serde_json::to_vec(entry).ok()?;
         let path = self.dir.join(format!("{key}.json"));
         if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
-            return;
+            return None;
         }
         if repo::fs::write_atomic_unsynced(&path, &text).is_ok() {
             self.stored
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        let last = self.last_path(&entry.gate);
-        let record = LastPass {
+        Some(LastPass {
             key: key.clone(),
             passed_at: entry.passed_at.clone(),
             duration_s: entry.duration_s,
             parts: keyed.parts.clone(),
-        };
+        })
+    }
+
+    /// Keeps `record` as its gate's latest pass, in `qa-cache/last/` (for `--dry-run` and
+    /// shard timings), off the path of the run: the runner calls it after telling the gate's
+    /// end.
+    pub(crate) fn keep_last(&self, gate: &str, record: &LastPass) {
+        let last = self.last_path(gate);
         // No symlink below the target directory is followed to write it.
         if let Some(dir) = last.parent()
             && repo::fs::create_dir_nofollow(dir, &self.trusted).is_ok()
             && std::fs::symlink_metadata(&last).map_or(true, |m| m.file_type().is_file())
-            && let Ok(text) = serde_json::to_vec(&record)
+            && let Ok(text) = serde_json::to_vec(record)
         {
             let _ = repo::fs::write_atomic_unsynced(&last, &text);
         }

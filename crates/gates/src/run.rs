@@ -158,9 +158,12 @@ pub fn run(
                     let builtins = config.builtins;
                     let mode = config.baseline_mode;
                     scope.spawn(move || {
-                        let ran =
+                        let (ran, last) =
                             cached_or_run(repo, gate, builtins, &log, mode, cache, &opened[i]);
                         let _ = tx.send((i, ran));
+                        if let Some(last) = last {
+                            cache.keep_last(&gate.name, &last);
+                        }
                     });
                 }
             }
@@ -289,7 +292,7 @@ fn display_path(root: &Path, path: &Path) -> String {
 }
 
 /// Answers from the cache when the gate passed before with the same key, else runs it and
-/// stores a pass.
+/// stores a pass; returns the record of a stored pass to keep as the gate's latest.
 fn cached_or_run(
     repo: &Repo,
     gate: &Gate,
@@ -298,7 +301,7 @@ fn cached_or_run(
     mode: BaselineMode,
     cache: &Cache,
     opened: &AtomicBool,
-) -> Ran {
+) -> (Ran, Option<crate::cache::LastPass>) {
     let t0 = Instant::now();
     // A cacheable gate runs with the strict environment its key holds; `cache = false`
     // inherits everything and is never cached.
@@ -319,7 +322,7 @@ fn cached_or_run(
             let _ = std::io::Write::write_all(&mut file, note.as_bytes());
             opened.store(true, Ordering::Release);
         }
-        return Ran {
+        let ran = Ran {
             status: Status::Pass,
             reason: Some(format!("cached: passed at {}", entry.passed_at)),
             exit_code: None,
@@ -327,6 +330,7 @@ fn cached_or_run(
             baseline: entry.baseline,
             cached: true,
         };
+        return (ran, None);
     }
     let mut ran = run_gate(repo, gate, builtins, log, mode, env.as_deref(), opened);
     if ran.status == Status::Pass
@@ -338,10 +342,11 @@ fn cached_or_run(
             None => why.to_string(),
         });
     }
+    let mut last = None;
     if ran.status == Status::Pass
         && let Some(keyed) = &keyed
     {
-        cache.put(
+        last = cache.put(
             keyed,
             &Entry {
                 gate: gate.name.clone(),
@@ -354,7 +359,7 @@ fn cached_or_run(
             },
         );
     }
-    ran
+    (ran, last)
 }
 
 fn run_gate(

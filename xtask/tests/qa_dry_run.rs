@@ -181,13 +181,18 @@ fn a_dry_run_says_when_the_cache_is_not_read() {
         "[gates.once]\nrun = ['true']\n\n[gates.always]\nrun = ['true']\ncache = false\n",
     );
     assert_eq!(xtask(&repo, &["qa"]).code, Some(0));
-    let dry = dry(&repo, &["--no-cache"], &[]);
+    let no_cache = dry(&repo, &["--no-cache"], &[]);
     assert_eq!(
-        explained(&dry, "once"),
+        explained(&no_cache, "once"),
         ("run".into(), "the cache is not read (`--no-cache`)".into())
     );
+    let ratchet = dry(&repo, &["--ratchet"], &[]);
     assert_eq!(
-        explained(&dry, "always"),
+        explained(&ratchet, "once").1,
+        "the cache is not read: `--ratchet` runs every gate to measure its baseline"
+    );
+    assert_eq!(
+        explained(&no_cache, "always"),
         ("run".into(), "`cache = false`: never cached".into())
     );
 }

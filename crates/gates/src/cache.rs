@@ -257,11 +257,6 @@ impl Cache {
         serde_json::from_slice(&std::fs::read(path).ok()?).ok()
     }
 
-    /// Whether the cache is read this run (`--no-cache` stores passes without reading).
-    pub(crate) fn reads(&self) -> bool {
-        self.read
-    }
-
     fn last_path(&self, gate: &str) -> PathBuf {
         self.dir
             .join("last")

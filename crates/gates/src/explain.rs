@@ -145,9 +145,17 @@ pub fn dry_run(repo: &Repo, plan: &Plan, config: &RunConfig<'_>) -> DryRun {
         repo,
         config.use_cache && config.baseline_mode == BaselineMode::Check,
     );
+    // Why the cache is not read, when it is not.
+    let unread = if !config.use_cache {
+        Some("the cache is not read (`--no-cache`)")
+    } else if config.baseline_mode != BaselineMode::Check {
+        Some("the cache is not read: `--ratchet` runs every gate to measure its baseline")
+    } else {
+        None
+    };
     for (i, gate) in plan.gates.iter().enumerate() {
         if out[i].is_none() {
-            let (action, reason, key_changes) = cache_decision(&cache, gate);
+            let (action, reason, key_changes) = cache_decision(&cache, gate, unread);
             out[i] = Some(Explained {
                 key_changes,
                 ..explained(&gate.name, action, reason)
@@ -175,7 +183,11 @@ pub fn dry_run(repo: &Repo, plan: &Plan, config: &RunConfig<'_>) -> DryRun {
 }
 
 /// Whether the cache would answer for `gate`, and if not, why.
-fn cache_decision(cache: &Cache, gate: &crate::model::Gate) -> (Action, String, Vec<String>) {
+fn cache_decision(
+    cache: &Cache,
+    gate: &crate::model::Gate,
+    unread: Option<&str>,
+) -> (Action, String, Vec<String>) {
     let run = |why: String| (Action::Run, why, Vec::new());
     let Some(env) = crate::environment::for_gate(gate) else {
         return run("`cache = false`: never cached".into());
@@ -183,8 +195,8 @@ fn cache_decision(cache: &Cache, gate: &crate::model::Gate) -> (Action, String, 
     if let Some(why) = cache.disabled() {
         return run(why.to_string());
     }
-    if !cache.reads() {
-        return run("the cache is not read (`--no-cache`)".into());
+    if let Some(why) = unread {
+        return run(why.to_string());
     }
     let Some(keyed) = cache.key(gate, &env) else {
         return run(

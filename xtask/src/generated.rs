@@ -1,5 +1,6 @@
 //! The files this workspace generates from its own code and commits: `docs/reference/cli.md`
-//! (`cli-reference`) and `docs/reference/qa-report.schema.json` (`qa schema`). One
+//! (`cli-reference`), `docs/reference/qa-report.schema.json` (`qa schema`) and
+//! `docs/reference/xtask-toml.schema.json` (`config-schema`). One
 //! compare-or-write for both, as rust-analyzer's `ensure_file_contents`: [`Mode::Write`] writes
 //! the fresh text; [`Mode::Check`] writes nothing and, when the committed file differs, prints a
 //! unified diff and the command that regenerates it (exit 1). Both act only on the workspace

@@ -6,6 +6,7 @@
 // Doc comments here are clap's help text, where `<workspace>` is a placeholder, not HTML.
 #![allow(rustdoc::invalid_html_tags)]
 
+mod config_schema;
 mod exit;
 mod format;
 mod generated;
@@ -63,6 +64,9 @@ enum Task {
     /// Regenerate docs/reference/cli.md from the command-line definitions.
     #[command(hide = true)]
     CliReference(reference::CliReferenceArgs),
+    /// Regenerate docs/reference/xtask-toml.schema.json from the config types.
+    #[command(hide = true)]
+    ConfigSchema(config_schema::Args),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +88,9 @@ fn main() -> ExitCode {
         Task::CliReference(args) => repo::Repo::discover(root)
             .map_err(anyhow::Error::from)
             .and_then(|repo| reference::cli_reference(Cli::command(), &repo, &args)),
+        Task::ConfigSchema(args) => repo::Repo::discover(root)
+            .map_err(anyhow::Error::from)
+            .and_then(|repo| config_schema::run(&repo, &args)),
     };
     exit::report(result)
 }

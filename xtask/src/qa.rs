@@ -21,6 +21,7 @@ use crate::generated::{self, Generated, Mode};
         cargo xtask qa                              run every gate\n  \
         cargo xtask qa clippy test                  these gates and what they need\n  \
         cargo xtask qa --list                       the gate graph\n  \
+        cargo xtask qa --dry-run                    what would run, be cached or skipped, and why\n  \
         cargo xtask qa --markdown qa.md --junit qa.xml\n  \
         cargo xtask qa --changed-since origin/main --jobs 4"
 )]
@@ -36,6 +37,13 @@ pub(crate) struct Args {
     #[arg(long)]
     list: bool,
 
+    /// Say what a run would do with each gate, and why, and exit: run (and which part of its
+    /// cache key changed since its last pass), cached, skipped (unaffected by --changed-since,
+    /// missing tool) or blocked. Runs no gate and writes nothing (with --json: JSON on stdout,
+    /// or to PATH).
+    #[arg(long, conflicts_with = "list")]
+    dry_run: bool,
+
     /// How many gates run at once (default: `[qa] jobs`, else the number of cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
@@ -43,6 +51,11 @@ pub(crate) struct Args {
     /// Stop starting gates after the first required gate that does not pass.
     #[arg(long)]
     fail_fast: bool,
+
+    /// Print each line the running gates print as they print it, prefixed `NAME | ` (their
+    /// logs keep it all either way).
+    #[arg(long, short = 'v')]
+    verbose: bool,
 
     /// Write the report as JSON (schema: docs/reference/qa-report.schema.json). With --list,
     /// print the gates as JSON instead (no PATH).
@@ -75,10 +88,16 @@ pub(crate) struct Args {
     #[arg(long, value_name = "REF")]
     changed_since: Option<String>,
 
-    /// Run shard K of N: a deterministic share of the gates, each with what it needs (the JSON
-    /// report records K/N and a digest of the plan, which `qa report merge` checks).
+    /// Run shard K of N: a deterministic share of the gates, balanced by their durations (see
+    /// --timings), each with what it needs (the JSON report records K/N and digests of the plan
+    /// and of the cut, which `qa report merge` checks).
     #[arg(long, value_name = "K/N")]
     shard: Option<gates::Shard>,
+
+    /// Cut --shard by the gates' durations in this JSON report of an earlier run (default: the
+    /// durations the result cache recorded, else gate counts). Give every shard the same file.
+    #[arg(long, value_name = "REPORT.json", requires = "shard")]
+    timings: Option<PathBuf>,
 
     /// Fail the run when a required gate is skipped because its tool is missing, or when no
     /// gate ran at all. On by default under CI (`CI` set, not `false` or `0`).
@@ -281,8 +300,38 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     let mut plan = gates::select(&loaded.plan, &args.gates)?;
     let mut shard_info = None;
     if let Some(shard) = args.shard {
-        shard_info = Some(gates::ShardInfo::new(shard, &plan));
-        plan = gates::shard(&plan, shard);
+        let timings = match &args.timings {
+            Some(path) => gates::read_timings(path)?,
+            None => gates::Timings::from_cache(&repo, &plan),
+        };
+        let known = timings.known(&plan);
+        if known == 0 {
+            eprintln!(
+                "qa: shard {}/{} cut by gate count (no gate's duration known{})",
+                shard.index,
+                shard.count,
+                if args.timings.is_none() {
+                    "; --timings REPORT.json gives them"
+                } else {
+                    " in that report"
+                }
+            );
+        } else {
+            let total = plan.gates.len();
+            eprintln!(
+                "qa: shard {}/{} cut by durations from {} ({known} of {total} gates timed{})",
+                shard.index,
+                shard.count,
+                timings.source,
+                if known < total {
+                    "; the others weigh the median"
+                } else {
+                    ""
+                }
+            );
+        }
+        shard_info = Some(gates::ShardInfo::new(shard, &plan, &timings));
+        plan = gates::shard(&plan, shard, &timings);
     }
     if let Some(jobs) = args.jobs {
         plan.jobs = usize::from(jobs);
@@ -296,12 +345,11 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         crate::out::print(text)?;
         return Ok(Exit::Success);
     }
-    if args.json.as_deref() == Some(Path::new("-")) {
-        anyhow::bail!("--json needs a PATH (only `--list --json` prints to stdout)");
+    if args.json.as_deref() == Some(Path::new("-")) && !args.dry_run {
+        anyhow::bail!(
+            "--json needs a PATH (only `--list --json` and `--dry-run --json` print to stdout)"
+        );
     }
-    let Some(_lock) = run_lock(&repo)? else {
-        return Ok(Exit::Interrupted);
-    };
     let changed = match &args.changed_since {
         Some(base) => Some((base.clone(), gates::changed_files(&repo, base)?)),
         None => None,
@@ -316,6 +364,13 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         },
         use_cache: !args.no_cache,
         changed,
+        verbose: args.verbose,
+    };
+    if args.dry_run {
+        return dry_run(&repo, &plan, &config, args.json.as_deref());
+    }
+    let Some(_lock) = run_lock(&repo)? else {
+        return Ok(Exit::Interrupted);
     };
     let strict = gates::Strict::resolve(
         match (args.require_tools, args.no_require_tools) {
@@ -327,7 +382,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         gates::ci_env(),
     );
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    let mut terminal = Terminal::stderr().github(github);
+    let mut terminal = Terminal::stderr().github(github).root(repo.root());
     let mut report = gates::run(&repo, &plan, &config, &mut terminal);
     gates::require_checked(&mut report, &strict);
     report.shard = shard_info;
@@ -348,6 +403,22 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     Ok(report.outcome.into())
 }
 
+/// `qa --dry-run`: prints (or with `--json PATH`, writes) what a run would do with each gate.
+fn dry_run(
+    repo: &Repo,
+    plan: &gates::Plan,
+    config: &RunConfig<'_>,
+    json: Option<&Path>,
+) -> anyhow::Result<Exit> {
+    let dry = gates::dry_run(repo, plan, config);
+    match json {
+        None => crate::out::print(gates::dry_run_text(&dry))?,
+        Some(path) if path == Path::new("-") => crate::out::print(gates::dry_run_json(&dry))?,
+        Some(path) => repo::fs::write_atomic(path, gates::dry_run_json(&dry).as_bytes())?,
+    }
+    Ok(Exit::Success)
+}
+
 fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
     let (names, mode) = match command {
         BaselineCommand::Update { gates } => (gates, BaselineMode::Update),
@@ -365,8 +436,9 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
         baseline_mode: mode,
         use_cache: false,
         changed: None,
+        verbose: false,
     };
-    let mut terminal = Terminal::stderr();
+    let mut terminal = Terminal::stderr().root(repo.root());
     let report = gates::run(repo, &plan, &config, &mut terminal);
     crate::out::print(gates::baseline_table(&report))?;
     if report.outcome == Outcome::Interrupted {

@@ -24,6 +24,17 @@ use sha2::{Digest, Sha256};
 use crate::model::{Command, Gate};
 use crate::tool_id::{self, Tools};
 
+mod parts;
+
+pub(crate) use parts::{KeyParts, LastPass, changes};
+
+/// A gate's key and the parts it was computed from.
+#[derive(Debug, Clone)]
+pub(crate) struct Keyed {
+    pub(crate) key: String,
+    pub(crate) parts: KeyParts,
+}
+
 /// The shape of what an entry holds, in every key: raised when entries made before carry less
 /// than a cached pass must report (2: a diagnostics baseline's every diagnostic, for SARIF).
 const ENTRY_SHAPE: &str = "2";
@@ -48,6 +59,8 @@ pub(crate) struct Entry {
 pub(crate) struct Cache {
     dir: PathBuf,
     root: PathBuf,
+    /// The target directory, below which no symlink is followed to write.
+    trusted: PathBuf,
     /// The target directory relative to the root, whose files are never inputs.
     target: Option<String>,
     /// Read entries; when false the cache is only written (`--no-cache`).
@@ -86,6 +99,7 @@ impl Cache {
             tools: Tools::new(disabled.is_none().then(|| dir.join(tool_id::STORE_FILE))),
             dir,
             root: repo.root().to_path_buf(),
+            trusted: repo.target_dir().to_path_buf(),
             target: repo
                 .target_dir()
                 .strip_prefix(repo.root())
@@ -104,9 +118,9 @@ impl Cache {
         self.disabled.as_deref()
     }
 
-    /// The gate's key for a run with environment `env`, or `None` when it cannot be computed
-    /// (the cache is off; no `inputs` and not a git repository, say).
-    pub(crate) fn key(&self, gate: &Gate, env: &[(OsString, OsString)]) -> Option<String> {
+    /// The gate's key for a run with environment `env` and its parts, or `None` when it cannot
+    /// be computed (the cache is off; no `inputs` and not a git repository, say).
+    pub(crate) fn key(&self, gate: &Gate, env: &[(OsString, OsString)]) -> Option<Keyed> {
         if self.disabled.is_some() {
             return None;
         }
@@ -132,6 +146,13 @@ impl Cache {
             }
         };
         let mut h = Sha256::new();
+        let mut parts = KeyParts {
+            xtask: env!("CARGO_PKG_VERSION").to_string(),
+            ..KeyParts::default()
+        };
+        // The command's fields, digested together into `parts.command`.
+        let mut command = Sha256::new();
+        let mut python = Sha256::new();
         let mut field = |name: &str, value: &[u8]| {
             h.update(name.as_bytes());
             h.update([0]);
@@ -141,6 +162,13 @@ impl Cache {
         field("version", env!("CARGO_PKG_VERSION").as_bytes());
         field("entry", ENTRY_SHAPE.as_bytes());
         field("gate", gate.name.as_bytes());
+        let mut command_field = |field: &mut dyn FnMut(&str, &[u8]), name: &str, value: &[u8]| {
+            field(name, value);
+            command.update(name.as_bytes());
+            command.update([0]);
+            command.update(value.len().to_le_bytes());
+            command.update(value);
+        };
         let cwd = match &gate.cwd {
             Some(cwd) => self.root.join(cwd),
             None => self.root.clone(),
@@ -149,55 +177,95 @@ impl Cache {
         match &gate.command {
             Command::Argv(argv) => {
                 for a in argv {
-                    field("arg", a.as_bytes());
+                    command_field(&mut field, "arg", a.as_bytes());
                 }
                 programs.push(argv[0].clone());
             }
             Command::Shell(line) => {
-                field("shell", line.as_bytes());
+                command_field(&mut field, "shell", line.as_bytes());
                 programs.push("sh".into());
                 programs.extend(crate::shell_words::command_words(line));
             }
             Command::Builtin(name) => {
-                field("builtin", name.as_bytes());
+                command_field(&mut field, "builtin", name.as_bytes());
                 if let Ok(exe) = std::env::current_exe() {
-                    field("tool", self.tools.identify_file(&exe).as_bytes());
+                    let id = self.tools.identify_file(&exe);
+                    field("tool", id.as_bytes());
+                    parts
+                        .tools
+                        .insert("(this executable)".into(), parts::digest(id.as_bytes()));
                 }
                 programs.extend(BUILTIN_TOOLS.iter().map(|p| p.to_string()));
             }
         }
         programs.extend(gate.tool.clone());
-        field("cwd", gate.cwd.as_deref().unwrap_or("").as_bytes());
+        command_field(
+            &mut field,
+            "cwd",
+            gate.cwd.as_deref().unwrap_or("").as_bytes(),
+        );
+        parts.command = hex(&command.finalize()[..12]);
         for (k, v) in env {
             field("env", &[k.as_bytes(), b"=", v.as_bytes()].concat());
+            parts.env.insert(
+                k.to_string_lossy().into_owned(),
+                parts::digest(v.as_bytes()),
+            );
         }
         for program in &programs {
-            field("tool", self.tools.identify(program, &cwd, env).as_bytes());
+            let id = self.tools.identify(program, &cwd, env);
+            field("tool", id.as_bytes());
+            parts
+                .tools
+                .insert(program.clone(), parts::digest(id.as_bytes()));
         }
         let project_venv = matches!(gate.command, Command::Builtin(_));
         for prefix in python_environments(&programs, project_venv, &cwd, &self.root, env) {
-            field(
-                "python",
-                tool_id::environment_dists(&prefix, env).as_bytes(),
-            );
+            let dists = tool_id::environment_dists(&prefix, env);
+            field("python", dists.as_bytes());
+            python.update(dists.as_bytes());
         }
+        parts.python = hex(&python.finalize()[..12]);
         for (path, digest) in files.iter() {
             field("file", path.as_bytes());
             field("sha256", digest.as_bytes());
+            parts
+                .files
+                .insert(path.clone(), digest[..24.min(digest.len())].to_string());
         }
         let baseline = crate::baseline::path(&self.root, &gate.name);
-        field(
-            "baseline",
-            // An unreadable baseline keys differently from a missing one, so the run reports
-            // it instead of a pass cached without it.
-            match std::fs::read(&baseline) {
-                Ok(b) => hex(&Sha256::digest(b)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-                Err(e) => format!("unreadable: {e}"),
-            }
-            .as_bytes(),
-        );
-        Some(hex(&h.finalize()))
+        // An unreadable baseline keys differently from a missing one, so the run reports it
+        // instead of a pass cached without it.
+        let baseline = match std::fs::read(&baseline) {
+            Ok(b) => hex(&Sha256::digest(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => format!("unreadable: {e}"),
+        };
+        field("baseline", baseline.as_bytes());
+        parts.baseline = baseline;
+        Some(Keyed {
+            key: hex(&h.finalize()),
+            parts,
+        })
+    }
+
+    /// The latest pass stored for `gate` (its key and parts), when the cache is on and holds a
+    /// readable record of one.
+    pub(crate) fn last_pass(&self, gate: &str) -> Option<LastPass> {
+        if self.disabled.is_some() {
+            return None;
+        }
+        let path = self.last_path(gate);
+        if !std::fs::symlink_metadata(&path).ok()?.file_type().is_file() {
+            return None;
+        }
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    fn last_path(&self, gate: &str) -> PathBuf {
+        self.dir
+            .join("last")
+            .join(crate::file_names::last_pass_file_name(gate))
     }
 
     /// The entry stored under `key`, when the cache is read and it holds a valid one.
@@ -213,23 +281,45 @@ impl Cache {
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// Stores a pass under `key`. Failures to write are ignored: the cache is an optimisation.
-    /// The entry is renamed into place whole but not synced: a power loss can at worst leave an
-    /// empty or torn file, which does not parse and so is a miss, never a wrong pass.
-    pub(crate) fn put(&self, key: &str, entry: &Entry) {
+    /// Stores a pass under `keyed.key`, and returns the record of it as the gate's latest pass
+    /// (its key's parts), for [`Cache::keep_last`] once the gate's end is told. Failures to
+    /// write are ignored: the cache is an optimisation. Files are renamed into place whole but
+    /// not synced: a power loss can at worst leave an empty or torn file, which does not parse
+    /// and so is a miss, never a wrong pass.
+    pub(crate) fn put(&self, keyed: &Keyed, entry: &Entry) -> Option<LastPass> {
+        let key = &keyed.key;
         if self.disabled.is_some() {
-            return;
+            return None;
         }
-        let Ok(text) = serde_json::to_vec(entry) else {
-            return;
-        };
+        let text = serde_json::to_vec(entry).ok()?;
         let path = self.dir.join(format!("{key}.json"));
         if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
-            return;
+            return None;
         }
         if repo::fs::write_atomic_unsynced(&path, &text).is_ok() {
             self.stored
                 .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Some(LastPass {
+            key: key.clone(),
+            passed_at: entry.passed_at.clone(),
+            duration_s: entry.duration_s,
+            parts: keyed.parts.clone(),
+        })
+    }
+
+    /// Keeps `record` as its gate's latest pass, in `qa-cache/last/` (for `--dry-run` and
+    /// shard timings), off the path of the run: the runner calls it after telling the gate's
+    /// end.
+    pub(crate) fn keep_last(&self, gate: &str, record: &LastPass) {
+        let last = self.last_path(gate);
+        // No symlink below the target directory is followed to write it.
+        if let Some(dir) = last.parent()
+            && repo::fs::create_dir_nofollow(dir, &self.trusted).is_ok()
+            && std::fs::symlink_metadata(&last).map_or(true, |m| m.file_type().is_file())
+            && let Ok(text) = serde_json::to_vec(record)
+        {
+            let _ = repo::fs::write_atomic_unsynced(&last, &text);
         }
     }
 

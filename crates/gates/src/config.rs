@@ -16,67 +16,111 @@ use regex::Regex;
 use crate::baseline::{Format, Spec};
 use crate::model::{Command, Gate, Plan};
 
-/// The whole file as this crate sees it: only the sections it owns.
-#[derive(Debug, Default, Deserialize)]
+/// The whole file as this crate sees it: only the sections it owns. Its JSON Schema (doc
+/// comments become descriptions) is part of `docs/reference/xtask-toml.schema.json`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub(crate) struct RawFile {
+    /// Settings of `qa` itself.
     #[serde(default)]
     pub(crate) qa: Option<RawQa>,
+    /// The quality gates, one table per gate (`[gates.NAME]`); they run in declaration order
+    /// as `needs` allow.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawGate>")]
     pub(crate) gates: IndexMap<String, Spanned<RawGate>>,
 }
 
 /// `[qa]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawQa {
+    /// Gates running at once (default: the number of cores; `--jobs` overrides).
+    #[schemars(with = "Option<u32>", range(min = 1))]
     pub(crate) jobs: Option<Spanned<i64>>,
-    /// Whether a required gate skipped for a missing tool fails the run (default: under CI).
+    /// Whether a required gate skipped for a missing tool fails the run, as does a run in
+    /// which no gate ran (default: true under CI).
     pub(crate) require_tools: Option<bool>,
 }
 
 /// `[gates.NAME]`, as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawGate {
+    /// The command: an argv, or a string split by shell-word rules and run without a shell;
+    /// `"builtin:NAME"` runs a built-in gate (`format-check`, `sbom`).
+    #[schemars(with = "RawRun")]
     pub(crate) run: Spanned<RawRun>,
+    /// Run the `run` string with `sh -c`.
     #[serde(default)]
     pub(crate) shell: bool,
+    /// Gates that must pass first, else this one ends `blocked`.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(crate) needs: Vec<Spanned<String>>,
+    /// Who answers for the gate, shown in every report.
     pub(crate) owner: Option<String>,
+    /// Seconds; then its process group is ended and it ends `timeout`.
+    #[schemars(with = "Option<f64>", range(min = 0.0))]
     pub(crate) timeout: Option<Spanned<f64>>,
+    /// The program that must be on `PATH`, else the gate ends `skipped`.
     pub(crate) tool: Option<String>,
+    /// A Python module its interpreter must import, else the gate ends `skipped`.
     pub(crate) module: Option<String>,
+    /// How to install `tool` or `module`, shown when it is missing.
     pub(crate) install: Option<String>,
+    /// Extra environment variables.
     #[serde(default)]
     pub(crate) env: IndexMap<String, String>,
+    /// Working directory, relative to the repository root.
     pub(crate) cwd: Option<String>,
+    /// Gates sharing a lock never run at once (cargo commands share `cargo`).
     pub(crate) lock: Option<String>,
+    /// Its failure is reported but does not fail the run.
     #[serde(default)]
     pub(crate) allow_failure: bool,
+    /// Known debt the gate may carry; `qa baseline update` stores it.
+    #[schemars(with = "Option<RawBaseline>")]
     pub(crate) baseline: Option<Spanned<RawBaseline>>,
+    /// Globs of the files its cached pass depends on (default: every file git tracks or would
+    /// track).
     pub(crate) inputs: Option<Vec<String>>,
+    /// Globs: under `--changed-since`, it runs only when a changed file matches.
     pub(crate) paths: Option<Vec<String>>,
+    /// Variables of qa's environment it sees (names or `*` globs; part of its cache key).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub(crate) pass_env: Vec<Spanned<String>>,
+    /// `false`: never cached, and it sees qa's whole environment.
     pub(crate) cache: Option<bool>,
 }
 
 /// `baseline = { count = 'REGEX' }` or `baseline = { diagnostics = "FORMAT", pattern = ... }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawBaseline {
+    /// A regex whose first group is the count of known problems (`'Found (\d+) errors?'`).
     pub(crate) count: Option<String>,
+    /// The diagnostics format to read: `ruff-json`, `clippy-json`, `mypy` or `regex`.
+    #[schemars(extend("enum" = ["ruff-json", "clippy-json", "mypy", "regex"]))]
     pub(crate) diagnostics: Option<String>,
+    /// For `diagnostics = "regex"`: a regex with the named groups `file` and `line` (and
+    /// optionally `code` and `message`).
     pub(crate) pattern: Option<String>,
 }
 
 /// `run = "a string"` or `run = ["an", "argv"]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub(crate) enum RawRun {
+    /// A command line, split by shell-word rules (or `builtin:NAME`).
     Line(String),
-    Argv(Vec<String>),
+    /// An argv.
+    Argv(#[schemars(length(min = 1))] Vec<String>),
+}
+
+/// The JSON Schema of `[qa]` and `[gates]`.
+pub(crate) fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(RawFile)).expect("a schema serializes")
 }
 
 /// Where a timeout written as a number of seconds must lie.

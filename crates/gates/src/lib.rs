@@ -7,7 +7,9 @@
 //! [`select`] for `qa GATE...`, [`run`] then [`write_reports`], [`merge`] for `qa report
 //! merge`, and [`init`] for `qa init`. The rest is `pub(crate)`, but for the types those carry.
 
+mod ansi;
 mod available;
+mod balance;
 mod baseline;
 mod builtin;
 mod cache;
@@ -15,7 +17,9 @@ mod config;
 mod detect;
 mod environment;
 mod error;
+mod explain;
 mod file_names;
+mod follow;
 mod github;
 mod inputs;
 mod makefile;
@@ -30,6 +34,7 @@ mod select;
 mod shards;
 mod shell_words;
 mod term;
+mod timings;
 mod tool_id;
 mod verdict;
 
@@ -41,6 +46,7 @@ pub use baseline::{
 pub use builtin::{Builtins, Resolved};
 pub use detect::Detected;
 pub use error::QaError;
+pub use explain::{Action, DryRun, Explained, dry_run, dry_run_json, dry_run_text};
 pub use github::{
     Echo, Tokens, fenced_if_needed, github_commands, log_echo, report_echo,
     write_output as write_github_output,
@@ -53,6 +59,7 @@ pub use run::{Observer, RunConfig, run};
 pub use select::{Shard, changed_files, shard};
 pub use shards::ShardInfo;
 pub use term::{Terminal, list, list_json, summary};
+pub use timings::Timings;
 pub use verdict::{Strict, ci_env, require_checked};
 
 use std::path::{Path, PathBuf};
@@ -179,6 +186,25 @@ pub fn read_report(path: &Path) -> Result<Report, QaError> {
         });
     }
     Ok(report)
+}
+
+/// The durations of the gates that ran in the JSON report at `path` (`qa --shard --timings`);
+/// cached, skipped and blocked gates have none.
+pub fn read_timings(path: &Path) -> Result<Timings, QaError> {
+    let report = read_report(path)?;
+    Ok(Timings::new(
+        report
+            .gates
+            .iter()
+            .filter(|g| !g.cached && g.start_s.is_some())
+            .filter_map(|g| Some((g.name.clone(), g.duration_s?))),
+        &path.display().to_string(),
+    ))
+}
+
+/// The JSON Schema of `[qa]` and `[gates]` of `xtask.toml`.
+pub fn config_schema() -> serde_json::Value {
+    config::schema()
 }
 
 /// What `qa init` wrote.

@@ -80,9 +80,31 @@ pub fn check_merge(reports: &[(&Path, &Report)]) -> Result<(), Vec<String>> {
             ));
         }
     }
+    // Shards of one plan cut differently (by other durations) may have run a gate twice or
+    // never: the most common cut is the reference.
+    let cut = most_common(sharded.iter().map(|(_, s)| s.cut_digest.clone()));
+    for (path, s) in &sharded {
+        if s.count == count
+            && s.plan_digest == digest
+            && s.cut_digest != cut
+            && let Some((other, o)) = reference(&|o| o.cut_digest == cut)
+        {
+            problems.push(format!(
+                "{} was cut into shards differently from {other} (cut {}; {other} has {}): \
+                 their durations differed; give every shard the same `--timings REPORT.json`",
+                name(path),
+                s.cut_digest.as_deref().map_or("none", short),
+                o.cut_digest.as_deref().map_or("none", short)
+            ));
+        }
+    }
     let mut by_index: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (path, s) in &sharded {
-        if s.count == count && s.plan_digest == digest && (1..=count).contains(&s.index) {
+        if s.count == count
+            && s.plan_digest == digest
+            && s.cut_digest == cut
+            && (1..=count).contains(&s.index)
+        {
             by_index.entry(s.index).or_default().push(name(path));
         }
     }
@@ -185,6 +207,7 @@ mod tests {
             index,
             count,
             plan_digest: d.into(),
+            cut_digest: None,
         });
         r
     }
@@ -235,6 +258,18 @@ mod tests {
             ]),
             [
                 "b is shard 2/3 but a is shard 1/2: every shard must come from the same `--shard K/N`"
+            ]
+        );
+        let mut cut_b = s(2, 2, "d");
+        if let Some(info) = &mut cut_b.shard {
+            info.cut_digest = Some("sha256:3333333333333333".into());
+        }
+        assert_eq!(
+            check(&[("a", s(1, 2, "d")), ("b", cut_b), ("c", s(2, 2, "d"))]),
+            [
+                "b was cut into shards differently from a (cut sha256:333333333333; a has \
+                 none): their durations differed; give every shard the same `--timings \
+                 REPORT.json`"
             ]
         );
         assert_eq!(

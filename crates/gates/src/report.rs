@@ -117,7 +117,7 @@ pub struct GateReport {
     pub log: Option<String>,
     /// The exit code, when it exited.
     pub exit_code: Option<i32>,
-    /// The log's last lines, for gates that did not pass.
+    /// The log's last lines, for gates that did not pass, without terminal escape sequences.
     pub log_tail: Option<String>,
     /// Its debt against the stored baseline, for gates with `baseline`.
     pub baseline: Option<BaselineReport>,

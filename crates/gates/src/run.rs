@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
@@ -17,6 +18,7 @@ use repo::process::{self, End, RunOptions};
 use crate::baseline::{self, Assessment, BaselineReport, Mode as BaselineMode};
 use crate::builtin::Builtins;
 use crate::cache::{Cache, Entry};
+use crate::follow::Follow;
 use crate::model::{Gate, Plan, Status};
 use crate::report::{GateReport, Report};
 use crate::schedule::{State, decide};
@@ -37,11 +39,17 @@ pub struct RunConfig<'a> {
     pub use_cache: bool,
     /// `--changed-since REF`: the ref and the files changed since its merge base.
     pub changed: Option<(String, Vec<String>)>,
+    /// `-v`: hand the observer each line the running gates print, as they print it.
+    pub verbose: bool,
 }
 
 /// Told as gates start and end (the terminal view implements it).
 pub trait Observer {
+    /// Before anything starts: how many gates the run has.
+    fn planned(&mut self, _total: usize) {}
     fn started(&mut self, gate: &Gate);
+    /// Under `-v` ([`RunConfig::verbose`]): a line a running gate printed (to its log).
+    fn output(&mut self, _gate: &str, _line: &str) {}
     fn finished(&mut self, gate: &GateReport);
 }
 
@@ -71,6 +79,12 @@ pub fn run(
     let mut reports: Vec<Option<GateReport>> = vec![None; n];
     let mut starts: Vec<Option<f64>> = vec![None; n];
     let mut stop_reason: Option<String> = None;
+    observer.planned(n);
+    // Under `-v`: where each log was read up to, and whether its gate has opened it yet (before
+    // that, the file may still hold an earlier run's output).
+    let mut follow = config.verbose.then(|| Follow::new(n));
+    let opened: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
+    let opened = &opened;
     if let Some((base, changed)) = &config.changed {
         for (i, skip) in crate::select::unaffected(plan, changed)
             .into_iter()
@@ -144,8 +158,12 @@ pub fn run(
                     let builtins = config.builtins;
                     let mode = config.baseline_mode;
                     scope.spawn(move || {
-                        let ran = cached_or_run(repo, gate, builtins, &log, mode, cache);
+                        let (ran, last) =
+                            cached_or_run(repo, gate, builtins, &log, mode, cache, &opened[i]);
                         let _ = tx.send((i, ran));
+                        if let Some(last) = last {
+                            cache.keep_last(&gate.name, &last);
+                        }
                     });
                 }
             }
@@ -162,20 +180,42 @@ pub fn run(
             if !states.contains(&State::Running) {
                 break;
             }
+            if let Some(follow) = &mut follow {
+                for (i, state) in states.iter().enumerate() {
+                    if *state == State::Running && opened[i].load(Ordering::Acquire) {
+                        let name = &plan.gates[i].name;
+                        let log = log_dir.join(crate::file_names::log_file_name(name));
+                        for line in follow.lines(i, &log, false) {
+                            observer.output(name, &line);
+                        }
+                    }
+                }
+            }
             let Ok((i, ran)) = rx.recv_timeout(Duration::from_millis(50)) else {
                 continue;
             };
             states[i] = State::Done(ran.status);
             let log = log_dir.join(crate::file_names::log_file_name(&plan.gates[i].name));
+            if let Some(follow) = &mut follow
+                && opened[i].load(Ordering::Acquire)
+            {
+                for line in follow.lines(i, &log, true) {
+                    observer.output(&plan.gates[i].name, &line);
+                }
+            }
             let r = GateReport {
                 exit_code: ran.exit_code,
                 start_s: starts[i],
                 duration_s: Some(ran.duration.as_secs_f64()),
                 baseline: ran.baseline,
                 cached: ran.cached,
+                // Without the tools' escapes: the reports are never a terminal. A colour
+                // terminal reads the log itself (`term.rs`).
                 log_tail: (ran.status != Status::Pass)
                     .then(|| tail(&log, TAIL_LINES))
-                    .flatten(),
+                    .flatten()
+                    .map(|t| crate::ansi::strip(&t))
+                    .filter(|t| !t.trim().is_empty()),
                 ..base_report(repo, plan, config, i, Some(&log)).ended(ran.status, ran.reason)
             };
             if config.fail_fast && stop_reason.is_none() && r.required && ran.status.fails_run() {
@@ -254,7 +294,7 @@ fn display_path(root: &Path, path: &Path) -> String {
 }
 
 /// Answers from the cache when the gate passed before with the same key, else runs it and
-/// stores a pass.
+/// stores a pass; returns the record of a stored pass to keep as the gate's latest.
 fn cached_or_run(
     repo: &Repo,
     gate: &Gate,
@@ -262,13 +302,14 @@ fn cached_or_run(
     log: &Path,
     mode: BaselineMode,
     cache: &Cache,
-) -> Ran {
+    opened: &AtomicBool,
+) -> (Ran, Option<crate::cache::LastPass>) {
     let t0 = Instant::now();
     // A cacheable gate runs with the strict environment its key holds; `cache = false`
     // inherits everything and is never cached.
     let env = crate::environment::for_gate(gate);
-    let key = env.as_deref().and_then(|env| cache.key(gate, env));
-    if let Some(key) = &key
+    let keyed = env.as_deref().and_then(|env| cache.key(gate, env));
+    if let Some(key) = keyed.as_ref().map(|k| &k.key)
         && let Some(entry) = cache.get(key)
     {
         let note = format!(
@@ -281,8 +322,9 @@ fn cached_or_run(
             && let Ok(mut file) = repo::fs::create_file_nofollow(log)
         {
             let _ = std::io::Write::write_all(&mut file, note.as_bytes());
+            opened.store(true, Ordering::Release);
         }
-        return Ran {
+        let ran = Ran {
             status: Status::Pass,
             reason: Some(format!("cached: passed at {}", entry.passed_at)),
             exit_code: None,
@@ -290,8 +332,9 @@ fn cached_or_run(
             baseline: entry.baseline,
             cached: true,
         };
+        return (ran, None);
     }
-    let mut ran = run_gate(repo, gate, builtins, log, mode, env.as_deref());
+    let mut ran = run_gate(repo, gate, builtins, log, mode, env.as_deref(), opened);
     if ran.status == Status::Pass
         && gate.cache
         && let Some(why) = cache.disabled()
@@ -301,11 +344,12 @@ fn cached_or_run(
             None => why.to_string(),
         });
     }
+    let mut last = None;
     if ran.status == Status::Pass
-        && let Some(key) = &key
+        && let Some(keyed) = &keyed
     {
-        cache.put(
-            key,
+        last = cache.put(
+            keyed,
             &Entry {
                 gate: gate.name.clone(),
                 passed_at: repo::time::rfc3339(repo::time::unix_seconds(SystemTime::now())),
@@ -317,7 +361,7 @@ fn cached_or_run(
             },
         );
     }
-    ran
+    (ran, last)
 }
 
 fn run_gate(
@@ -327,6 +371,7 @@ fn run_gate(
     log: &Path,
     mode: BaselineMode,
     env: Option<&[(OsString, OsString)]>,
+    opened: &AtomicBool,
 ) -> Ran {
     let t0 = Instant::now();
     let error = |reason: String| Ran {
@@ -344,7 +389,10 @@ fn run_gate(
         return error(e.to_string());
     }
     let file = match repo::fs::create_file_nofollow(log) {
-        Ok(f) => f,
+        Ok(f) => {
+            opened.store(true, Ordering::Release);
+            f
+        }
         Err(e) => return error(format!("cannot create the log: {e}")),
     };
     let resolved = builtins.resolve(gate, repo.root());

@@ -1,13 +1,14 @@
 //! Choosing which gates run: changed-path selection (`--changed-since REF`: a gate with
 //! `paths` globs runs only when a changed file matches) and CI sharding (`--shard K/N`: a
-//! deterministic share of the gates, each with everything connected to it by `needs`).
+//! deterministic share of the gates, each with everything connected to it by `needs`, cut by
+//! the gates' durations: `balance.rs`, `timings.rs`).
 
 use globset::{Glob, GlobSetBuilder};
 use repo::Repo;
 use repo::process::{self, Cmd, RunOptions};
 
 use crate::error::QaError;
-use crate::model::Plan;
+use crate::model::{Gate, Plan};
 
 /// Files changed since the merge base of `base` and `HEAD`, plus uncommitted and untracked
 /// (but not ignored) files; paths relative to the repository root, sorted.
@@ -50,23 +51,36 @@ fn git(repo: &Repo, args: &[&str]) -> Result<String, QaError> {
 pub(crate) fn unaffected(plan: &Plan, changed: &[String]) -> Vec<bool> {
     plan.gates
         .iter()
-        .map(|g| {
-            let Some(globs) = &g.paths else {
-                return false;
-            };
-            let mut b = GlobSetBuilder::new();
-            for glob in globs {
-                // Validated when xtask.toml was loaded.
-                if let Ok(glob) = Glob::new(glob) {
-                    b.add(glob);
-                }
-            }
-            match b.build() {
-                Ok(set) => !changed.iter().any(|f| set.is_match(f)),
-                Err(_) => false,
-            }
+        .map(|g| match paths_set(g) {
+            Some(Some(set)) => !changed.iter().any(|f| set.is_match(f)),
+            _ => false,
         })
         .collect()
+}
+
+/// The files of `changed` that `gate`'s `paths` match (none when it has no `paths`).
+pub(crate) fn matching(gate: &Gate, changed: &[String]) -> Vec<String> {
+    match paths_set(gate) {
+        Some(Some(set)) => changed
+            .iter()
+            .filter(|f| set.is_match(f))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The gate's `paths` as a glob set: `None` without `paths`, `Some(None)` when they do not
+/// build (they were validated when xtask.toml was loaded).
+fn paths_set(gate: &Gate) -> Option<Option<globset::GlobSet>> {
+    let globs = gate.paths.as_ref()?;
+    let mut b = GlobSetBuilder::new();
+    for glob in globs {
+        if let Ok(glob) = Glob::new(glob) {
+            b.add(glob);
+        }
+    }
+    Some(b.build().ok())
 }
 
 /// A CI shard: `K/N` with 1 <= K <= N.
@@ -92,48 +106,9 @@ impl std::str::FromStr for Shard {
     }
 }
 
-/// Which shard (0-based) each gate belongs to. Gates connected by `needs` form one group and
-/// stay together; groups, in declaration order of their first gate, go to the shard with the
-/// fewest gates so far (the lowest on a tie). Deterministic for a given plan.
-pub(crate) fn shard_of(plan: &Plan, count: usize) -> Vec<usize> {
-    let n = plan.gates.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    for (i, g) in plan.gates.iter().enumerate() {
-        for &need in &g.needs {
-            let (a, b) = (find(&mut parent, i), find(&mut parent, need));
-            if a != b {
-                parent[a.max(b)] = a.min(b);
-            }
-        }
-    }
-    let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
-    let mut group_order: Vec<usize> = Vec::new();
-    for &r in &roots {
-        if !group_order.contains(&r) {
-            group_order.push(r);
-        }
-    }
-    let mut load = vec![0usize; count.max(1)];
-    let mut shard_of_root = std::collections::HashMap::new();
-    for r in group_order {
-        let size = roots.iter().filter(|&&x| x == r).count();
-        let target = (0..load.len()).min_by_key(|&s| (load[s], s)).unwrap_or(0);
-        load[target] += size;
-        shard_of_root.insert(r, target);
-    }
-    roots.iter().map(|r| shard_of_root[r]).collect()
-}
-
-/// The plan restricted to one shard's gates.
-pub fn shard(plan: &Plan, shard: Shard) -> Plan {
-    let of = shard_of(plan, shard.count);
+/// The plan restricted to one shard's gates, cut by the gates' weights (`crate::balance`).
+pub fn shard(plan: &Plan, shard: Shard, timings: &crate::timings::Timings) -> Plan {
+    let of = crate::balance::assign(plan, &timings.weights(plan), shard.count);
     let picked: Vec<usize> = (0..plan.gates.len())
         .filter(|&i| of[i] == shard.index - 1)
         .collect();
@@ -161,12 +136,10 @@ mod tests {
     }
 
     #[test]
-    fn shards_keep_connected_gates_together_and_balance() {
+    fn a_shard_keeps_its_gates_and_their_needs() {
         // g0 <- g1 <- g2 form one group; g3, g4, g5 stand alone; g6 needs g4.
         let p = plan(&[&[], &[0], &[1], &[], &[], &[], &[4]]);
-        assert_eq!(shard_of(&p, 2), [0, 0, 0, 1, 1, 0, 1]);
-        assert_eq!(shard_of(&p, 3), [0, 0, 0, 1, 2, 1, 2]);
-        let s = shard(&p, "2/2".parse().unwrap());
+        let s = shard(&p, "2/2".parse().unwrap(), &crate::timings::Timings::none());
         let names: Vec<&str> = s.gates.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(names, ["g3", "g4", "g6"]);
         assert_eq!(s.gates[2].needs, [1]);

@@ -1,11 +1,12 @@
-//! What a shard's report records of its shard (`K/N` and a digest of the plan it was cut
-//! from); `merge.rs` checks and merges the shards' reports.
+//! What a shard's report records of its shard (`K/N`, a digest of the plan it was cut from and
+//! one of the cut itself); `merge.rs` checks and merges the shards' reports.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Command, Plan};
 use crate::select::Shard;
+use crate::timings::Timings;
 
 /// Which shard of which plan a report covers (`qa --shard K/N`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -19,15 +20,30 @@ pub struct ShardInfo {
     /// directory, env, `allow_failure` and needs, in declaration order (what decides the shard
     /// assignment). The same xtask.toml and gate selection give the same digest on any machine.
     pub plan_digest: String,
+    /// `sha256:HEX` of the cut: the shard each gate of the plan went to. Shards cut by
+    /// different durations (`--timings`, or each runner's own result cache) may disagree on
+    /// it, and then `qa report merge` refuses them: a gate could have run twice or never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_digest: Option<String>,
 }
 
 impl ShardInfo {
-    /// The record of `shard` of `plan` (the plan before sharding).
-    pub fn new(shard: Shard, plan: &Plan) -> ShardInfo {
+    /// The record of `shard` of `plan` (the plan before sharding), cut by `timings`.
+    pub fn new(shard: Shard, plan: &Plan, timings: &Timings) -> ShardInfo {
+        let cut = crate::balance::assign(plan, &timings.weights(plan), shard.count);
+        let cut: Vec<(&str, usize)> = plan
+            .gates
+            .iter()
+            .zip(cut)
+            .map(|(g, s)| (g.name.as_str(), s + 1))
+            .collect();
         ShardInfo {
             index: shard.index,
             count: shard.count,
             plan_digest: plan_digest(plan),
+            cut_digest: Some(sha256(
+                &serde_json::json!({ "qa-cut": 1, "shards": cut }).to_string(),
+            )),
         }
     }
 }
@@ -54,8 +70,12 @@ pub(crate) fn plan_digest(plan: &Plan) -> String {
             })
         })
         .collect();
-    let canonical = serde_json::json!({ "qa-plan": 1, "gates": gates }).to_string();
-    let digest = Sha256::digest(canonical.as_bytes());
+    sha256(&serde_json::json!({ "qa-plan": 1, "gates": gates }).to_string())
+}
+
+/// `sha256:HEX` of `text`.
+fn sha256(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }

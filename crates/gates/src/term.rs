@@ -1,6 +1,10 @@
-//! The terminal view on stderr: a live line per running gate (indicatif) when stderr is a TTY,
-//! plain `[pass] fmt 0.4s` lines as gates end otherwise; a failing gate's last lines; then a
-//! summary table. Colour only on a TTY and never when `NO_COLOR` is set.
+//! The terminal view on stderr: a live line per running gate (indicatif) and a progress line
+//! below them (gates done of the total, how many run, the time so far) when stderr is a TTY,
+//! plain `[pass] fmt 0.4s` lines as gates end otherwise; under `-v`, each line a running gate
+//! prints, as `NAME | line`; a failing gate's last lines; then a
+//! summary table. Colour only on a TTY and never when `NO_COLOR` is set; the tools' own escape
+//! sequences in a failing gate's last lines likewise (read from its log on a colour terminal,
+//! else the report's tail, which has none).
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -23,6 +27,10 @@ pub struct Terminal {
     /// Under GitHub Actions: each block printed that holds `::` or `##[` is fenced with
     /// `::stop-commands::`, so gate names, reasons and log lines never act as workflow commands.
     fence: Option<crate::github::Tokens>,
+    /// The repository root, against which a gate's `log` is read on a colour terminal.
+    root: Option<std::path::PathBuf>,
+    /// On a TTY: gates done of the total, how many run, the time so far.
+    progress: Option<ProgressBar>,
 }
 
 impl Terminal {
@@ -39,7 +47,17 @@ impl Terminal {
                 )
             }),
             fence: None,
+            root: None,
+            progress: None,
         }
+    }
+
+    /// Where gates' logs are, relative to: on a colour terminal a failing gate's last lines are
+    /// read from its log with the tool's colours; without a root, or without colour, they are
+    /// the report's tail, without them.
+    pub fn root(mut self, root: &std::path::Path) -> Terminal {
+        self.root = Some(root.to_path_buf());
+        self
     }
 
     /// Fences everything this view prints against GitHub Actions' workflow commands.
@@ -54,6 +72,9 @@ impl Terminal {
         if let Some((multi, bars)) = &self.live {
             for bar in bars.values() {
                 bar.finish_and_clear();
+            }
+            if let Some(progress) = &self.progress {
+                progress.finish_and_clear();
             }
             let _ = multi.clear();
         }
@@ -85,10 +106,44 @@ impl Terminal {
     }
 }
 
+impl Terminal {
+    /// Says how many gates run now on the progress line.
+    fn update_progress(&self) {
+        if let (Some(progress), Some((_, bars))) = (&self.progress, &self.live) {
+            progress.set_message(format!("{} running", bars.len()));
+        }
+    }
+}
+
 impl Observer for Terminal {
+    fn planned(&mut self, total: usize) {
+        if let Some((multi, _)) = &self.live {
+            let bar = multi.add(ProgressBar::new(total as u64));
+            bar.set_style(
+                ProgressStyle::with_template("qa: {pos}/{len} gates done, {msg}, {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_message("0 running");
+            bar.enable_steady_tick(Duration::from_millis(200));
+            self.progress = Some(bar);
+        }
+    }
+
+    fn output(&mut self, gate: &str, line: &str) {
+        let line = if self.color {
+            line.to_string()
+        } else {
+            crate::ansi::strip(line)
+        };
+        self.line(&format!("{gate} | {line}"));
+    }
+
     fn started(&mut self, gate: &Gate) {
         if let Some((multi, bars)) = &mut self.live {
-            let bar = multi.add(ProgressBar::new_spinner());
+            let bar = match &self.progress {
+                Some(progress) => multi.insert_before(progress, ProgressBar::new_spinner()),
+                None => multi.add(ProgressBar::new_spinner()),
+            };
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {msg} {elapsed}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -97,6 +152,7 @@ impl Observer for Terminal {
             bar.enable_steady_tick(Duration::from_millis(120));
             bars.insert(gate.name.clone(), bar);
         }
+        self.update_progress();
     }
 
     fn finished(&mut self, gate: &GateReport) {
@@ -106,9 +162,19 @@ impl Observer for Terminal {
             bar.finish_and_clear();
             multi.remove(&bar);
         }
+        if let Some(progress) = &self.progress {
+            progress.inc(1);
+        }
+        self.update_progress();
         self.line(&end_line(gate, self.color));
+        let coloured = match (&self.root, &gate.log) {
+            (Some(root), Some(log)) if self.color && gate.log_tail.is_some() => {
+                crate::run::tail(&root.join(log), crate::run::TAIL_LINES)
+            }
+            _ => None,
+        };
         if matches!(gate.status, Status::Fail | Status::Timeout | Status::Error)
-            && let Some(tail) = &gate.log_tail
+            && let Some(tail) = coloured.as_ref().or(gate.log_tail.as_ref())
         {
             let lines: Vec<&str> = tail.lines().collect();
             let shown = &lines[lines.len().saturating_sub(SHOWN_LINES)..];
@@ -117,6 +183,10 @@ impl Observer for Terminal {
                 text.push_str("    ");
                 text.push_str(l);
                 text.push('\n');
+            }
+            if coloured.is_some() {
+                // A tail may begin or end inside a tool's colour.
+                text.push_str("\x1b[0m");
             }
             if let Some(log) = &gate.log {
                 text.push_str(&format!("    (full log: {log})"));

@@ -43,7 +43,7 @@ const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c1f_9b0e_4f7a_5e21_9a3d_2
 pub const FIXED_EPOCH: i64 = 315_532_800;
 
 /// Which documents to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Cyclonedx,
@@ -175,29 +175,57 @@ pub enum SbomError {
 }
 
 /// `[sbom]` of `xtask.toml`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct SbomConfig {
     /// The document name and output file stem; default the root package's name, else the root
     /// `pyproject.toml`'s, else as `naming.rs` says (never the checkout folder's).
     name: Option<String>,
+    /// The documents to write (default `cyclonedx`).
     format: Option<Format>,
+    /// CycloneDX version: "1.7" (default), "1.6" or "1.5".
+    #[schemars(extend("enum" = ["1.7", "1.6", "1.5"]))]
     spec_version: Option<String>,
+    /// A file for one format, a directory for `all`; relative to the root.
     output: Option<PathBuf>,
+    /// A target triple, "all", or "host" (default).
     target: Option<String>,
+    /// Leave out dev-only dependencies (default false: scope `excluded`).
     no_dev: bool,
     /// `"auto"`, `"off"`, or a list of lockfiles.
+    #[schemars(schema_with = "lockfiles_schema")]
     python: Option<toml::Value>,
+    /// The environment whose installed metadata gives Python licences (must exist).
     python_env: Option<PathBuf>,
+    /// Refuse unpinned requirements lines (default: skip them with a warning).
     strict: bool,
     /// `"auto"`, `"off"`, or a list of lockfiles.
+    #[schemars(schema_with = "lockfiles_schema")]
     npm: Option<toml::Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The sections of `xtask.toml` this crate owns. Its JSON Schema (doc comments become
+/// descriptions) is part of `docs/reference/xtask-toml.schema.json`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 struct ConfigSections {
+    /// Defaults of `sbom` and of the `builtin:sbom` gate; a flag on the command line wins.
     #[serde(default)]
     sbom: SbomConfig,
+}
+
+/// `python` and `npm`: `"auto"`, `"off"`, a lockfile, or a list of lockfiles from the root.
+fn lockfiles_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            { "type": "string" },
+            { "type": "array", "items": { "type": "string" } }
+        ]
+    })
+}
+
+/// The JSON Schema of `[sbom]`.
+pub fn config_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(ConfigSections)).expect("a schema serializes")
 }
 
 /// Builds the bill of materials of `repo` and writes it.

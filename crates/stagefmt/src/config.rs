@@ -27,7 +27,9 @@ pub struct FormatConfig {
 }
 
 /// Which adapter drives a formatter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Rustfmt,
@@ -53,37 +55,64 @@ pub struct FormatterConfig {
     pub verify: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The sections of `xtask.toml` this crate owns. Its JSON Schema (doc comments become
+/// descriptions) is part of `docs/reference/xtask-toml.schema.json`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 struct File {
+    /// Settings of `format`, the staged-formatting planner; every key is optional.
     #[serde(default)]
+    #[schemars(with = "Option<RawFormat>")]
     format: Option<toml::Spanned<RawFormat>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawFormat {
+    /// Most files in one batch (default 25; `format plan --max-files` overrides).
     max_files: Option<usize>,
+    /// Most changed lines (removed + added) in one batch (default 2000).
     max_lines: Option<usize>,
+    /// Never mix CODEOWNERS owners in a batch (default false).
     by_owner: Option<bool>,
+    /// Whether `format enforce` may fail on a file the formatter cannot parse (default
+    /// `fail`).
     unparseable: Option<crate::unparseable::Policy>,
-    /// Seconds.
+    /// Seconds a formatter process may run before its process group is killed (default 300),
+    /// for every formatter without its own `timeout`.
+    #[schemars(range(min = 0.0))]
     timeout: Option<f64>,
+    /// The formatters (`[[format.formatter]]`); a file goes to the first whose globs take it.
     #[serde(default)]
+    #[schemars(with = "Vec<RawFormatter>")]
     formatter: Vec<toml::Spanned<RawFormatter>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawFormatter {
+    /// One word; names the formatter in the plan and in `format check --formatter`.
     name: String,
+    /// The adapter (default: `rustfmt` or `ruff` for those names, else `command`).
     kind: Option<Kind>,
+    /// Globs of the files it formats.
     include: Option<Vec<String>>,
+    /// Globs of files it leaves alone.
     #[serde(default)]
     exclude: Vec<String>,
+    /// `command` kind: an argv that exits non-zero when any of `{files}` needs formatting.
     check: Option<Vec<String>>,
+    /// `command` kind: an argv that formats `{files}` in place.
     fix: Option<Vec<String>>,
+    /// Seconds per formatter process.
+    #[schemars(range(min = 0.0))]
     timeout: Option<f64>,
+    /// Format the output again before writing and refuse the batch if it changes.
     verify: Option<bool>,
+}
+
+/// The JSON Schema of `[format]`.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(File)).expect("a schema serializes")
 }
 
 impl FormatConfig {

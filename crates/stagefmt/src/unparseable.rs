@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::paths;
 
 /// What `format enforce` does with a file the formatter cannot parse.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     /// Fail when the file is in a done batch or was not known unparseable (nor pending) when

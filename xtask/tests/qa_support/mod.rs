@@ -120,3 +120,29 @@ pub fn wait_for(secs: f64, mut cond: impl FnMut() -> bool) -> bool {
     }
     cond()
 }
+
+/// Runs `xtask ARGS --root REPO` on a pseudo-terminal (util-linux `script`), with `NO_COLOR`
+/// set or not; returns what the terminal showed (stdout and stderr, as the terminal got them).
+pub fn on_a_tty(repo: &GitRepo, args: &[&str], no_color: bool) -> String {
+    let inner = command(repo, args);
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let line: Vec<String> = std::iter::once(inner.get_program())
+        .chain(inner.get_args())
+        .map(|a| quote(&a.to_string_lossy()))
+        .collect();
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line.join(" "), "/dev/null"]);
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    if !no_color {
+        cmd.env_remove("NO_COLOR");
+    }
+    let out = cmd.output().expect(
+        "util-linux `script` runs the binary on a pseudo-terminal (apt install util-linux)",
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -182,15 +182,7 @@ fn help_uri(tool: &str, id: &str) -> Option<String> {
 /// A path as a URI reference: unreserved characters and `/` kept, every other byte of its UTF-8
 /// percent-encoded.
 fn percent_encode(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    repo::text::percent_encode(path, b"/")
 }
 
 #[cfg(test)]

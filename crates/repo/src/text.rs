@@ -1,5 +1,5 @@
 //! Small text helpers every task's messages need: where a byte offset falls as a line and
-//! column, for `file:line:column` errors.
+//! column, for `file:line:column` errors; percent-encoding for URIs and purls.
 
 /// 1-based line and column (in characters) of a byte offset; an offset past the end is the
 /// end, one inside a character is that character.
@@ -31,4 +31,18 @@ mod tests {
         assert_eq!(line_column(text, 999), (3, 1));
         assert_eq!(line_column("", 3), (1, 1));
     }
+}
+
+/// Percent-encodes `text` as URIs and purls want it: every byte of its UTF-8 but the unreserved
+/// characters (letters, digits, `-._~`) and those of `keep` becomes `%XX`.
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

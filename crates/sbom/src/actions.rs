@@ -204,15 +204,7 @@ fn parse_uses(uses: &str) -> Option<ActionRef<'_>> {
 
 /// Percent-encodes a purl segment or version: everything but unreserved characters.
 fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    repo::text::percent_encode(text, b"")
 }
 
 #[cfg(test)]

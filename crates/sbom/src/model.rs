@@ -253,15 +253,7 @@ pub fn spdx_safe(text: &str) -> String {
 /// Percent-encodes a purl part or qualifier value: everything but unreserved characters and
 /// the `:` and `/` purl keeps readable.
 pub fn purl_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    repo::text::percent_encode(text, b":/")
 }
 
 #[cfg(test)]

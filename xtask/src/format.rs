@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo xtask format check [--lines] [--json]    which files each formatter would change
-//! cargo xtask format plan [--max-files N] [--max-lines N] [--by-owner] [--update]
+//! cargo xtask format plan [--max-files N] [--max-lines N] [--by-owner] [--update] [--avoid REFS]
 //! cargo xtask format --batch ID[,ID...] | --next N [--allow-dirty] [--commit] [--reapply]
 //! cargo xtask format --file PATH... [--allow-dirty]  format these files, plan unchanged
 //! cargo xtask format status [--json]             rollout progress and drift
@@ -66,7 +66,7 @@ enum Command {
     },
     /// Split the pending files into module batches and write .xtask/format-plan.toml.
     #[command(
-        after_help = "Examples:\n  cargo xtask format plan --max-files 25 --max-lines 1500\n  cargo xtask format plan --by-owner\n  cargo xtask format plan --update"
+        after_help = "Examples:\n  cargo xtask format plan --max-files 25 --max-lines 1500\n  cargo xtask format plan --by-owner\n  cargo xtask format plan --update\n  cargo xtask format plan --avoid 'refs/remotes/origin/*'"
     )]
     Plan {
         /// Most files in one batch (default: [format] max_files, else 25).
@@ -81,6 +81,12 @@ enum Command {
         /// Re-plan after the tree moved, keeping done batches frozen.
         #[arg(long)]
         update: bool,
+        /// Order the batches around open branches: the refs matching this `git for-each-ref`
+        /// pattern (quote it); batches no branch touches first, each batch listing the
+        /// branches that changed its files since their merge base with HEAD. Kept in the
+        /// plan for `--update`.
+        #[arg(long, value_name = "REFS")]
+        avoid: Option<String>,
     },
     /// Apply batches of the plan (the same as `format --batch ...`).
     #[command(
@@ -216,12 +222,14 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             max_lines,
             by_owner,
             update,
+            avoid,
         }) => {
             let options = stagefmt::WritePlanOptions {
                 max_files: max_files.map(|n| n as usize),
                 max_lines: max_lines.map(|n| n as usize),
                 by_owner: by_owner.then_some(true),
                 update,
+                avoid,
             };
             stagefmt::write_plan(&repo, &options).and_then(|outcome| {
                 stagefmt::render_written_plan(&outcome, &mut text).map_err(io)?;

@@ -68,7 +68,11 @@ fn every_branch_rebases_across_the_batch_with_zero_conflicts() {
     repo.commit("body again");
     let r = git(&repo, &["rebase", "main"]);
     assert_ne!(r.0, 0, "{}", r.1);
-    assert!(r.1.contains("CONFLICT (content): Merge conflict in pkg/calc.py"), "{}", r.1);
+    assert!(
+        r.1.contains("CONFLICT (content): Merge conflict in pkg/calc.py"),
+        "{}",
+        r.1
+    );
     git(&repo, &["rebase", "--abort"]);
 }
 
@@ -81,12 +85,17 @@ fn a_true_conflict_stops_and_continue_and_abort_work_as_usual() {
 
     let r = xtask(&repo, &["format", "rebase", "main-real"]);
     assert_eq!(r.0, 1, "{}", r.1);
-    assert!(r.1.contains("CONFLICT (content): Merge conflict in pkg/calc.py"), "{}", r.1);
+    assert!(
+        r.1.contains("CONFLICT (content): Merge conflict in pkg/calc.py"),
+        "{}",
+        r.1
+    );
     assert!(r.1.contains("format rebase --continue"), "{}", r.1);
     assert_restored(&repo);
     let text = repo.read(CALC);
     assert!(
-        text.contains("<<<<<<< ") && text.contains("    return s.lower()\n=======\n    return s.title()\n>>>>>>> "),
+        text.contains("<<<<<<< ")
+            && text.contains("    return s.lower()\n=======\n    return s.title()\n>>>>>>> "),
         "{text}"
     );
     // --abort: the branch as it was.
@@ -111,13 +120,19 @@ fn a_true_conflict_stops_and_continue_and_abort_work_as_usual() {
         })
         .map(|l| format!("{l}\n"))
         .collect::<String>();
-    assert!(resolved.ends_with("def name(s):\n    return s.title()\n"), "{resolved}");
+    assert!(
+        resolved.ends_with("def name(s):\n    return s.title()\n"),
+        "{resolved}"
+    );
     repo.write(CALC, &resolved);
     repo.git(&["add", CALC]);
     let r = xtask(&repo, &["format", "rebase", "--continue"]);
     assert_eq!(r.0, 0, "{}", r.1);
     assert_restored(&repo);
-    assert_eq!(repo.git(&["rev-list", "--count", "main-real..HEAD"]).trim(), "1");
+    assert_eq!(
+        repo.git(&["rev-list", "--count", "main-real..HEAD"]).trim(),
+        "1"
+    );
     assert!(repo.read(CALC).ends_with("    return s.title()\n"));
 }
 

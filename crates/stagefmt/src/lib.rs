@@ -9,6 +9,7 @@
 pub mod adapter;
 mod adhoc;
 mod apply;
+mod avoid;
 mod check;
 pub mod config;
 mod considered;

@@ -148,3 +148,81 @@ fn the_setup_is_put_back_when_git_refuses_to_start() {
     assert_restored(&repo);
     assert_eq!(repo.read(CALC), "dirty = 1\n");
 }
+
+#[test]
+fn ctrl_c_during_the_rebase_puts_the_setup_back_and_abort_restores_the_branch() {
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+
+    let repo = GitRepo::new();
+    let started = repo.path("target/started");
+    let slow = repo.path("target/slow");
+    // A generic formatter that, once `target/slow` exists, says it started and takes its time.
+    repo.write(
+        "eq.sh",
+        format!(
+            "if [ -e '{}' ]; then touch '{}'; sleep 20; fi\nsed -i -E 's/^([a-z_]+) *= */\\1 = /' \"$@\"\n",
+            slow.display(),
+            started.display()
+        ),
+    );
+    repo.write(".gitignore", "/target\n");
+    repo.write(
+        "xtask.toml",
+        "[[format.formatter]]\nname = \"eq\"\ninclude = [\"**/*.cfg\"]\nfix = [\"sh\", \"eq.sh\", \"{files}\"]\n",
+    );
+    repo.write("conf/app.cfg", "port=80\nmode= fast\n");
+    repo.commit("initial");
+    assert_eq!(xtask(&repo, &["format", "plan"]).0, 0);
+    repo.commit("plan");
+    repo.git(&["checkout", "--quiet", "-b", "feature"]);
+    edit(&repo, &[("conf/app.cfg", "mode= fast", "mode= slow")]);
+    repo.commit("feature");
+    let before = rev(&repo, "feature");
+    repo.git(&["checkout", "--quiet", "main"]);
+    let r = xtask(&repo, &["format", "--next", "1", "--commit"]);
+    assert_eq!(r.0, 0, "{}", r.1);
+    repo.git(&["checkout", "--quiet", "feature"]);
+    user_setup(&repo);
+    std::fs::write(&slow, "").unwrap();
+
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches xtask and git.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["format", "rebase", "main", "--root"])
+        .arg(repo.root())
+        .env("PATH", testkit::Venv::test().path_env())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("start xtask");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !started.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the driver's formatter never started"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "xtask ended before the driver ran"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(-(child.id() as i32)),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_restored(&repo);
+    // Git stopped mid-rebase; --abort gives the branch back as it was.
+    if repo.path(".git/rebase-merge").exists() {
+        let r = git(&repo, &["rebase", "--abort"]);
+        assert_eq!(r.0, 0, "{}", r.1);
+    }
+    assert_eq!(rev(&repo, "HEAD"), before);
+    assert_eq!(repo.read("conf/app.cfg"), "port=80\nmode= slow\n");
+}

@@ -459,6 +459,13 @@ fn rebase(
     } else {
         upstream.iter().cloned().collect()
     };
+    // The plan whose files give the attribute patterns: the upstream's (git's default one
+    // when none is named); during a stopped rebase HEAD's, which the install reads anyway.
+    let upstream = match (continue_ || abort, upstream) {
+        (true, _) => None,
+        (false, Some(u)) => Some(u),
+        (false, None) => Some("@{upstream}".to_string()),
+    };
     let options = stagefmt::RebaseOptions {
         git_args,
         program: program(repo)?,

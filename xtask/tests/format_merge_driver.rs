@@ -1,8 +1,9 @@
 //! End-to-end tests of `format merge-driver` (issue 17) through real `git merge`s in temp
-//! repositories, with the pinned ruff, the real rustfmt and a generic command (sed): branches
-//! cut before a batch merge the formatted main with no conflict and end formatted; a true
-//! conflict stays one and loses nothing; a version that does not parse, and files outside done
-//! batches, get git's plain merge; `--uninstall` removes exactly what `--install` added.
+//! repositories (and `format rebase` for rustfmt and sed), with the pinned ruff, the real
+//! rustfmt and a generic command (sed): branches cut before a batch merge the formatted main
+//! with no conflict and end formatted; a true conflict stays one and loses nothing; a version
+//! that does not parse, and files outside done batches, get git's plain merge; `--uninstall`
+//! removes exactly what `--install` added.
 
 mod format_branches_support;
 
@@ -174,7 +175,7 @@ fn install_and_uninstall_touch_only_their_block_and_section() {
 }
 
 #[test]
-fn rustfmt_and_a_generic_command_merge_across_their_batches() {
+fn rustfmt_and_a_generic_command_merge_and_rebase_across_their_batches() {
     let repo = GitRepo::new();
     repo.write(
         "Cargo.toml",
@@ -223,6 +224,7 @@ fn rustfmt_and_a_generic_command_merge_across_their_batches() {
     let r = xtask(&repo, &["format", "merge-driver", "--install"]);
     assert_eq!(r.0, 0, "{}", r.1);
     assert!(r.1.contains("for *.cfg *.rs in"), "{}", r.1);
+    repo.git(&["checkout", "--quiet", "-b", "feature-rebased", "feature"]);
     repo.git(&["checkout", "--quiet", "feature"]);
     let r = git(&repo, &["merge", "--no-edit", "main"]);
     assert_eq!(r.0, 0, "{}", r.1);
@@ -241,4 +243,17 @@ fn rustfmt_and_a_generic_command_merge_across_their_batches() {
     );
     let r = xtask(&repo, &["format", "enforce"]);
     assert_eq!(r.0, 0, "{}", r.1);
+
+    // The same branch rebased: the same files, one commit on top of main.
+    let merged_rs = repo.read("crates/alpha/src/lib.rs");
+    repo.git(&["checkout", "--quiet", "feature-rebased"]);
+    let r = xtask(&repo, &["format", "rebase", "main"]);
+    assert_eq!(r.0, 0, "{}", r.1);
+    assert!(!r.1.contains("CONFLICT"), "{}", r.1);
+    assert_eq!(repo.git(&["rev-list", "--count", "main..HEAD"]).trim(), "1");
+    assert_eq!(repo.read("crates/alpha/src/lib.rs"), merged_rs);
+    assert_eq!(
+        repo.read("conf/app.cfg"),
+        "port = 80\nhost = example\nmode = slow\n"
+    );
 }

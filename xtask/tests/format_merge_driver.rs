@@ -257,3 +257,37 @@ fn rustfmt_and_a_generic_command_merge_and_rebase_across_their_batches() {
         "port = 80\nhost = example\nmode = slow\n"
     );
 }
+
+#[test]
+fn a_root_below_the_top_of_the_work_tree() {
+    let repo = GitRepo::new();
+    repo.write("py/pyproject.toml", "[tool.ruff]\n");
+    repo.write("py/xtask.toml", "[[format.formatter]]\nname = \"ruff\"\n");
+    repo.write(".gitignore", "/py/target\n");
+    repo.write("py/m.py", "def g( x ):\n    y=x*2\n    return y\n");
+    repo.commit("initial");
+    let root = repo.path("py");
+    assert_eq!(xtask_at(&root, &["format", "plan"]).0, 0);
+    repo.commit("plan");
+    repo.git(&["checkout", "--quiet", "-b", "feature"]);
+    edit(&repo, &[("py/m.py", "y=x*2", "y=x*3")]);
+    repo.commit("feature");
+    repo.git(&["checkout", "--quiet", "main"]);
+    let r = xtask_at(&root, &["format", "--next", "1", "--commit"]);
+    assert_eq!(r.0, 0, "{}", r.1);
+    repo.git(&["checkout", "--quiet", "feature"]);
+    let r = xtask_at(&root, &["format", "merge-driver", "--install"]);
+    assert_eq!(r.0, 0, "{}", r.1);
+    let attributes = repo.path(".git/info/attributes");
+    assert!(
+        r.1.contains(&format!(" in {} ", attributes.display())),
+        "{}",
+        r.1
+    );
+    let r = git(&repo, &["merge", "--no-edit", "main"]);
+    assert_eq!(r.0, 0, "{}", r.1);
+    assert_eq!(
+        repo.read("py/m.py"),
+        "def g(x):\n    y = x * 3\n    return y\n"
+    );
+}

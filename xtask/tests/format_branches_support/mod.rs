@@ -119,6 +119,14 @@ pub(crate) fn xtask(repo: &GitRepo, args: &[&str]) -> (i32, String) {
         .arg(repo.root()))
 }
 
+/// `xtask ARGS --root DIR` for a repository root below the top of the work tree.
+pub(crate) fn xtask_at(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    run(Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .arg("--root")
+        .arg(dir))
+}
+
 /// git in the repository with the pinned ruff on PATH (git runs the driver, which runs
 /// ruff): (exit code, stdout and stderr). Never panics: a conflict is a result.
 pub(crate) fn git(repo: &GitRepo, args: &[&str]) -> (i32, String) {

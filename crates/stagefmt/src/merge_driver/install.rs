@@ -196,7 +196,15 @@ fn patterns(repo: &repo::Repo, revisions: &[String]) -> Result<Vec<String>, Form
 
 /// `$GIT_DIR/info/attributes` of the work tree at `root` (shared by linked work trees).
 fn attributes_path(root: &Path) -> Result<PathBuf, FormatError> {
-    let out = git(root, &["rev-parse", "--git-path", "info/attributes"])?;
+    let out = git(
+        root,
+        &[
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-path",
+            "info/attributes",
+        ],
+    )?;
     let out = out.strip_suffix(b"\n").unwrap_or(&out);
     Ok(root.join(PathBuf::from(OsString::from_vec(out.to_vec()))))
 }

@@ -1,7 +1,8 @@
 //! `format merge-driver`: the git merge driver for the files of done batches. Git calls it as
 //! `xtask format merge-driver -- %O %A %B %P` (base, ours, theirs, the path); it formats the
-//! three versions with the batch's formatter (the adapter and configuration `apply` uses, on
-//! scratch copies, never the work tree), merges the formatted versions with `git merge-file`
+//! three versions with the batch's formatter (the adapter and configuration `apply` uses,
+//! through `Adapter::format_one`: ruff from its stdin, the others on scratch copies; never the
+//! work tree), merges the formatted versions with `git merge-file`
 //! and writes the result to %A, formatted again when the merge is clean. A real conflict stays
 //! one: the standard markers are written to %A and the outcome says so (the binary exits 1).
 //! A version the formatter cannot parse, or a file in no done batch, gets git's plain merge of
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use repo::process::{self, Cmd, RunOptions};
 
 use crate::FormatError;
-use crate::adapter::{adapter, format_contents};
+use crate::adapter::adapter;
 use crate::config::FormatConfig;
 
 /// What git hands the driver.
@@ -100,10 +101,7 @@ pub fn merge_driver(
     };
     crate::scratch::prepare(repo)?;
     let adapter = adapter(formatter, root);
-    let format = |bytes: &[u8]| -> Result<Vec<u8>, FormatError> {
-        let mut out = format_contents(&*adapter, root, &[(rel.clone(), bytes.to_vec())])?;
-        Ok(out.pop().map(|f| f.formatted).unwrap_or_default())
-    };
+    let format = |bytes: &[u8]| adapter.format_one(root, &rel, bytes);
     let (base, (ours, theirs)) = rayon::join(
         || format(&originals[0]),
         || rayon::join(|| format(&originals[1]), || format(&originals[2])),

@@ -3,7 +3,7 @@
 //! signatures, added functions, deleted lines); every branch rebases with zero conflicts and
 //! ends formatted, each commit equal to formatting the branch's own commit; a true conflict
 //! stops as git does, `--abort` and `--continue` work, nothing is lost; the driver's setup is
-//! put back after every end.
+//! put back after every end (Ctrl-C too); branches cross two batches applied in turn.
 
 mod format_branches_support;
 
@@ -225,4 +225,29 @@ fn ctrl_c_during_the_rebase_puts_the_setup_back_and_abort_restores_the_branch() 
     }
     assert_eq!(rev(&repo, "HEAD"), before);
     assert_eq!(repo.read("conf/app.cfg"), "port=80\nmode= slow\n");
+}
+
+#[test]
+fn branches_cross_two_batches_applied_one_after_the_other() {
+    let (repo, _batch) = python_branches_with(true);
+    for (name, commits) in BRANCHES {
+        let before = rev(&repo, name);
+        repo.git(&["checkout", "--quiet", name]);
+        let r = xtask(&repo, &["format", "rebase", "main"]);
+        assert_eq!(r.0, 0, "{name}: {}", r.1);
+        assert!(!r.1.contains("CONFLICT"), "{name}: {}", r.1);
+        let count = repo.git(&["rev-list", "--count", "main..HEAD"]);
+        assert_eq!(count.trim(), commits.len().to_string(), "{name}");
+        for file in [CALC, "pkg/util.py", "other/late.py"] {
+            let expected = ruff_format(&repo, file, &show(&repo, &before, file));
+            assert_eq!(repo.read(file), expected, "{name}: {file}");
+        }
+        let r = xtask(&repo, &["format", "enforce"]);
+        assert_eq!(r.0, 0, "{name}: {}", r.1);
+    }
+    repo.git(&["checkout", "--quiet", "added"]);
+    assert_eq!(
+        repo.read("other/late.py"),
+        "def late():\n    return {\"a\": 2}\n"
+    );
 }

@@ -61,6 +61,12 @@ pub(crate) const CONFLICT_EDIT: Edit = (CALC, "s.upper( )", "s.title( )");
 /// `main-real`, main with a real change of `name` on top. Returns the repository (on main)
 /// and the id of the applied batch.
 pub(crate) fn python_branches() -> (GitRepo, String) {
+    python_branches_with(false)
+}
+
+/// [`python_branches`]; with `both`, main then applies the `other` batch too (a second
+/// commit), so branches cross two batches.
+pub(crate) fn python_branches_with(both: bool) -> (GitRepo, String) {
     let repo = GitRepo::new();
     repo.write("pyproject.toml", "[tool.ruff]\n");
     repo.write(".gitignore", "/target\n");
@@ -95,6 +101,14 @@ pub(crate) fn python_branches() -> (GitRepo, String) {
     repo.git(&["checkout", "--quiet", "main"]);
     let r = xtask(&repo, &["format", "--batch", &batch, "--commit"]);
     assert_eq!(r.0, 0, "{}", r.1);
+    if both {
+        let r = xtask(&repo, &["format", "--next", "1", "--commit"]);
+        assert_eq!(r.0, 0, "{}", r.1);
+        assert_eq!(
+            repo.read("other/late.py"),
+            "def late():\n    return {\"a\": 1}\n"
+        );
+    }
     repo.git(&["checkout", "--quiet", "-b", "main-real", "main"]);
     edit(&repo, &[(CALC, "s.upper()", "s.lower()")]);
     repo.commit("main-real");

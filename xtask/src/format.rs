@@ -2,11 +2,14 @@
 //!
 //! ```text
 //! cargo xtask format check [--lines] [--json]    which files each formatter would change
-//! cargo xtask format plan [--max-files N] [--max-lines N] [--by-owner] [--update]
+//! cargo xtask format plan [--max-files N] [--max-lines N] [--by-owner] [--update] [--avoid REFS]
 //! cargo xtask format --batch ID[,ID...] | --next N [--allow-dirty] [--commit] [--reapply]
 //! cargo xtask format --file PATH... [--allow-dirty]  format these files, plan unchanged
 //! cargo xtask format status [--json]             rollout progress and drift
 //! cargo xtask format enforce                     CI: done batches and new files formatted
+//! cargo xtask format merge-driver --install | --uninstall    the git merge driver's setup
+//! cargo xtask format merge-driver -- BASE OURS THEIRS PATH   the driver, as git calls it
+//! cargo xtask format rebase [UPSTREAM] | --continue | --abort  git rebase with the driver
 //! ```
 //!
 //! Writes `.xtask/format-plan.toml` (plan, apply) and, with `--commit`, commits and
@@ -63,7 +66,7 @@ enum Command {
     },
     /// Split the pending files into module batches and write .xtask/format-plan.toml.
     #[command(
-        after_help = "Examples:\n  cargo xtask format plan --max-files 25 --max-lines 1500\n  cargo xtask format plan --by-owner\n  cargo xtask format plan --update"
+        after_help = "Examples:\n  cargo xtask format plan --max-files 25 --max-lines 1500\n  cargo xtask format plan --by-owner\n  cargo xtask format plan --update\n  cargo xtask format plan --avoid 'refs/remotes/origin/*'"
     )]
     Plan {
         /// Most files in one batch (default: [format] max_files, else 25).
@@ -78,6 +81,12 @@ enum Command {
         /// Re-plan after the tree moved, keeping done batches frozen.
         #[arg(long)]
         update: bool,
+        /// Order the batches around open branches: the refs matching this `git for-each-ref`
+        /// pattern (quote it); batches no branch touches first, each batch listing the
+        /// branches that changed its files since their merge base with HEAD. Kept in the
+        /// plan for `--update`.
+        #[arg(long, value_name = "REFS")]
+        avoid: Option<String>,
     },
     /// Apply batches of the plan (the same as `format --batch ...`).
     #[command(
@@ -102,6 +111,53 @@ enum Command {
         #[arg(long, value_name = "WHEN", value_enum, default_value_t = AnnotationsArg::Auto)]
         annotations: AnnotationsArg,
     },
+    /// The git merge driver for files of done batches: formats base, ours and theirs with the
+    /// batch's formatter, then merges them (`git merge-file`); exit 1 on a real conflict.
+    #[command(
+        after_help = "Git calls the driver as `format merge-driver -- %O %A %B %P` once it is installed.\n\nExamples:\n  cargo xtask format merge-driver --install     set it up in this clone (.git/config, .git/info/attributes)\n  git merge main                              merges across done batches without formatting conflicts\n  cargo xtask format merge-driver --uninstall   remove exactly what --install added"
+    )]
+    MergeDriver(MergeDriverArgs),
+    /// `git rebase [UPSTREAM]` with the merge driver installed for its duration.
+    #[command(
+        after_help = "Examples:\n  cargo xtask format rebase main\n  cargo xtask format rebase --continue    after resolving a real conflict\n  cargo xtask format rebase --abort"
+    )]
+    Rebase {
+        /// The branch to rebase onto (git's default: the upstream of the current branch).
+        #[arg(value_name = "UPSTREAM", conflicts_with_all = ["continue_", "abort"])]
+        upstream: Option<String>,
+        /// Continue a stopped rebase, with the driver (`git rebase --continue`).
+        #[arg(long = "continue", conflicts_with = "abort")]
+        continue_: bool,
+        /// Abort a stopped rebase (`git rebase --abort`).
+        #[arg(long)]
+        abort: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct MergeDriverArgs {
+    /// Set up the driver in this clone: `merge.xtask-format.*` in .git/config and a marked block
+    /// of `*.EXT merge=xtask-format` lines in .git/info/attributes.
+    #[arg(long, conflicts_with_all = ["uninstall", "files"])]
+    install: bool,
+    /// Remove exactly what --install added.
+    #[arg(long, conflicts_with = "files")]
+    uninstall: bool,
+    /// Conflict marker size (git's %L).
+    #[arg(long, value_name = "N")]
+    marker_size: Option<usize>,
+    /// The base's label in conflict markers (git's %S).
+    #[arg(long, value_name = "LABEL")]
+    label_base: Option<String>,
+    /// Our label in conflict markers (git's %X).
+    #[arg(long, value_name = "LABEL")]
+    label_ours: Option<String>,
+    /// Their label in conflict markers (git's %Y).
+    #[arg(long, value_name = "LABEL")]
+    label_theirs: Option<String>,
+    /// BASE OURS THEIRS PATH: git's %O %A %B %P (the result is written to OURS).
+    #[arg(value_name = "FILE", num_args = 4, required_unless_present_any = ["install", "uninstall"])]
+    files: Vec<std::path::PathBuf>,
 }
 
 /// `format enforce --annotations`.
@@ -166,12 +222,14 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             max_lines,
             by_owner,
             update,
+            avoid,
         }) => {
             let options = stagefmt::WritePlanOptions {
                 max_files: max_files.map(|n| n as usize),
                 max_lines: max_lines.map(|n| n as usize),
                 by_owner: by_owner.then_some(true),
                 update,
+                avoid,
             };
             stagefmt::write_plan(&repo, &options).and_then(|outcome| {
                 stagefmt::render_written_plan(&outcome, &mut text).map_err(io)?;
@@ -202,12 +260,18 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
                 }
             })
         }
+        Some(Command::MergeDriver(driver)) => merge_driver(&repo, driver, &mut text),
+        Some(Command::Rebase {
+            upstream,
+            continue_,
+            abort,
+        }) => rebase(&repo, upstream, continue_, abort),
         None if args.apply.batch.is_empty()
             && args.apply.next.is_none()
             && args.apply.file.is_empty() =>
         {
             anyhow::bail!(
-                "nothing to do: pass --batch ID, --next N or --file PATH, or a command (check, plan, apply, status, enforce); see `{}`",
+                "nothing to do: pass --batch ID, --next N or --file PATH, or a command (check, plan, apply, status, enforce, merge-driver, rebase); see `{}`",
                 repo::invocation::current().command("format --help")
             )
         }
@@ -314,6 +378,124 @@ fn plan_lock(repo: &repo::Repo) -> anyhow::Result<Option<repo::lock::RunLock>> {
         &stagefmt::plan_lock_path(repo),
         "format: waiting for another format run that writes the plan in this repository",
     )
+}
+
+fn merge_driver(
+    repo: &repo::Repo,
+    args: MergeDriverArgs,
+    out: &mut Vec<u8>,
+) -> Result<Exit, FormatError> {
+    if args.install {
+        let installed = stagefmt::install_merge_driver(
+            repo,
+            &stagefmt::InstallOptions {
+                program: program(repo)?,
+                revisions: Vec::new(),
+            },
+        )?;
+        writeln!(
+            out,
+            "installed merge driver `{}` for {} in {} and the repository's git config",
+            stagefmt::DRIVER_NAME,
+            installed.patterns.join(" "),
+            installed.attributes.display()
+        )
+        .map_err(io)?;
+        return Ok(Exit::Success);
+    }
+    if args.uninstall {
+        let removed = stagefmt::uninstall_merge_driver(repo)?;
+        let what = if removed {
+            "removed"
+        } else {
+            "was not installed"
+        };
+        writeln!(out, "merge driver `{}` {what}", stagefmt::DRIVER_NAME).map_err(io)?;
+        return Ok(Exit::Success);
+    }
+    let [base, ours, theirs, path]: [std::path::PathBuf; 4] = args
+        .files
+        .try_into()
+        .map_err(|_| FormatError::Other("pass BASE OURS THEIRS PATH".to_string()))?;
+    let options = stagefmt::MergeDriverOptions {
+        base,
+        ours,
+        theirs,
+        path,
+        marker_size: args.marker_size,
+        labels: stagefmt::Labels {
+            base: args.label_base,
+            ours: args.label_ours,
+            theirs: args.label_theirs,
+        },
+    };
+    let outcome = stagefmt::merge_driver(repo, &options)?;
+    // Git shows the driver's stderr beside its own merge messages.
+    if let stagefmt::MergeKind::Plain { reason } = &outcome.merge
+        && !reason.starts_with("in no done batch")
+    {
+        eprintln!(
+            "format merge-driver: {}: plain merge ({reason})",
+            options.path.display()
+        );
+    }
+    Ok(if outcome.conflict {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
+}
+
+fn rebase(
+    repo: &repo::Repo,
+    upstream: Option<String>,
+    continue_: bool,
+    abort: bool,
+) -> Result<Exit, FormatError> {
+    let git_args: Vec<String> = if continue_ {
+        vec!["--continue".to_string()]
+    } else if abort {
+        vec!["--abort".to_string()]
+    } else {
+        upstream.iter().cloned().collect()
+    };
+    // The plan whose files give the attribute patterns: the upstream's (git's default one
+    // when none is named); during a stopped rebase HEAD's, which the install reads anyway.
+    let upstream = match (continue_ || abort, upstream) {
+        (true, _) => None,
+        (false, Some(u)) => Some(u),
+        (false, None) => Some("@{upstream}".to_string()),
+    };
+    let options = stagefmt::RebaseOptions {
+        git_args,
+        program: program(repo)?,
+        upstream,
+    };
+    Ok(match stagefmt::rebase(repo, &options)? {
+        stagefmt::RebaseEnd::Done => Exit::Success,
+        stagefmt::RebaseEnd::Stopped(_) => {
+            eprintln!(
+                "format rebase: git stopped (see above); resolve, then run `{}` (or `git rebase --continue`), or `git rebase --abort`",
+                repo::invocation::current().command("format rebase --continue")
+            );
+            Exit::Failure
+        }
+        stagefmt::RebaseEnd::Interrupted => Exit::Interrupted,
+    })
+}
+
+/// The shell words git runs for the driver: this binary, by its absolute path, on this
+/// repository (`--root`, since git runs drivers at the top of the work tree).
+fn program(repo: &repo::Repo) -> Result<String, FormatError> {
+    let exe = std::env::current_exe()
+        .map_err(|e| FormatError::Other(format!("cannot find this program's path: {e}")))?;
+    let root = std::path::absolute(repo.root())
+        .map_err(|e| FormatError::Other(format!("{}: {e}", repo.root().display())))?;
+    Ok(format!(
+        "{} --root {}",
+        repo::process::quote(exe.as_os_str()),
+        repo::process::quote(root.as_os_str())
+    ))
 }
 
 fn io(e: std::io::Error) -> FormatError {

@@ -204,6 +204,9 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// Time between SIGTERM and SIGKILL.
     pub grace: Duration,
+    /// The child's standard input (`/dev/null` when `None`): a file to read, such as the
+    /// contents a formatter formats from its stdin.
+    pub stdin: Option<File>,
 }
 
 impl RunOptions {
@@ -212,6 +215,7 @@ impl RunOptions {
             output: Output::Capture,
             timeout: None,
             grace: DEFAULT_GRACE,
+            stdin: None,
         }
     }
 
@@ -220,11 +224,18 @@ impl RunOptions {
             output: Output::Log(file),
             timeout: None,
             grace: DEFAULT_GRACE,
+            stdin: None,
         }
     }
 
     pub fn timeout(mut self, timeout: Option<Duration>) -> RunOptions {
         self.timeout = timeout;
+        self
+    }
+
+    /// The child reads its standard input from `file`.
+    pub fn stdin(mut self, file: File) -> RunOptions {
+        self.stdin = Some(file);
         self
     }
 }
@@ -278,6 +289,9 @@ pub fn run(cmd: &Cmd, options: RunOptions) -> Result<Finished, SpawnError> {
 pub fn start(cmd: &Cmd, options: RunOptions) -> Result<Running, SpawnError> {
     let mut command = cmd.to_command();
     let capture = matches!(options.output, Output::Capture);
+    if let Some(file) = options.stdin {
+        command.stdin(file);
+    }
     match options.output {
         Output::Capture => {
             command.stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -582,6 +596,7 @@ mod tests {
             output: Output::Capture,
             timeout: Some(Duration::from_millis(300)),
             grace: Duration::from_millis(200),
+            stdin: None,
         };
         let done = run(&sh(&script), options).unwrap();
         assert_eq!(done.end, End::TimedOut);

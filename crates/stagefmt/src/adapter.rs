@@ -82,6 +82,19 @@ pub trait Adapter: Sync {
     fn format(&self, root: &Path, files: &[PathBuf]) -> Result<Vec<Formatted>, FormatError> {
         format_scratch(self, root, files)
     }
+    /// `contents` formatted as the file `path` (relative to `root`; it need not exist),
+    /// without touching any file of the tree, with the original's line endings: by default
+    /// through a scratch mirror ([`format_contents`]). The merge driver formats the versions
+    /// of a file this way.
+    fn format_one(
+        &self,
+        root: &Path,
+        path: &Path,
+        contents: &[u8],
+    ) -> Result<Vec<u8>, FormatError> {
+        let mut out = format_contents(self, root, &[(path.to_path_buf(), contents.to_vec())])?;
+        Ok(out.pop().map(|f| f.formatted).unwrap_or_default())
+    }
 }
 
 /// The adapter for a configured formatter.

@@ -60,6 +60,7 @@ pub(crate) fn add_batches(
             lines: 0,
             status: Status::Pending,
             files,
+            branches: Vec::new(),
         });
         ids.push(id);
     }

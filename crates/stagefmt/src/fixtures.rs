@@ -22,6 +22,7 @@ pub(crate) fn batch(id: &str, done: bool, files: &[&str]) -> Batch {
             Status::Pending
         },
         files: files.iter().map(PathBuf::from).collect(),
+        branches: Vec::new(),
     }
 }
 
@@ -61,6 +62,7 @@ pub(crate) fn plan_file() -> Plan {
         by_owner: false,
         formatters: [("ruff".to_string(), "ruff 0.14.14".to_string())].into(),
         unparseable: vec!["known_broken.py".into(), "fixed.py".into()],
+        avoid: None,
         batches: vec![
             batch("a", true, &["a/x.py", "a/y.py", "a/gone.py"]),
             batch("b", false, &["b/x.py", "b/y.py", "b/broken.py"]),

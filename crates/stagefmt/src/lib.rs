@@ -9,6 +9,7 @@
 pub mod adapter;
 mod adhoc;
 mod apply;
+mod avoid;
 mod check;
 pub mod config;
 mod considered;
@@ -20,10 +21,12 @@ mod fixtures;
 mod git;
 mod leftovers;
 mod lock;
+mod merge_driver;
 pub mod patch;
 pub mod paths;
 pub mod plan;
 pub mod planner;
+mod rebase;
 mod ruff_check;
 pub mod rustfmt_check;
 pub mod scratch;
@@ -40,8 +43,15 @@ pub use check::{
 pub use config::{FormatConfig, FormatterConfig, Kind};
 pub use enforce::{Annotations, EnforceOptions, EnforceOutcome, Offender, Place, enforce};
 pub use lock::plan_lock_path;
+pub use merge_driver::{
+    DRIVER_NAME, InstallOptions, Installed, Labels, MergeDriverOptions, MergeDriverOutcome,
+    MergeKind, Saved, install as install_merge_driver, merge_driver,
+    restore as restore_merge_driver, save as save_merge_driver,
+    uninstall as uninstall_merge_driver,
+};
 pub use plan::{Batch, PLAN_PATH, Plan, PlanError, Status};
 pub use planner::{Limits, Pending};
+pub use rebase::{RebaseEnd, RebaseOptions, rebase};
 pub use status::{StatusReport, status};
 pub use write_plan::{WritePlanOptions, WritePlanOutcome, render_written_plan, write_plan};
 

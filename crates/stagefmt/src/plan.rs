@@ -26,6 +26,9 @@ pub struct Plan {
     /// Files a formatter could not parse when the plan was made (or last updated), in no
     /// batch; sorted. `format enforce` does not fail on them while they stay unparseable.
     pub unparseable: Vec<PathBuf>,
+    /// The refs `format plan --avoid` ordered the batches around (a `git for-each-ref`
+    /// pattern such as `refs/remotes/origin/*`), kept for `plan --update`.
+    pub avoid: Option<String>,
     pub batches: Vec<Batch>,
 }
 
@@ -42,6 +45,9 @@ pub struct Batch {
     pub status: Status,
     /// Sorted.
     pub files: Vec<PathBuf>,
+    /// Pending batches planned with `--avoid`: the branches that changed any of its files
+    /// since their merge base (they would need the merge driver); sorted.
+    pub branches: Vec<String>,
 }
 
 /// A batch's progress.
@@ -100,6 +106,9 @@ impl Plan {
         out.push_str(&format!("max_files = {}\n", self.max_files));
         out.push_str(&format!("max_lines = {}\n", self.max_lines));
         out.push_str(&format!("by_owner = {}\n", self.by_owner));
+        if let Some(avoid) = &self.avoid {
+            out.push_str(&format!("avoid = {}\n", quote(avoid)));
+        }
         if !self.unparseable.is_empty() {
             out.push_str("unparseable = [\n");
             for f in &self.unparseable {
@@ -131,6 +140,10 @@ impl Plan {
                 out.push_str(&format!("owner = {}\n", quote(owner)));
             }
             out.push_str(&format!("lines = {}\n", b.lines));
+            if !b.branches.is_empty() {
+                let list: Vec<String> = b.branches.iter().map(|n| quote(n)).collect();
+                out.push_str(&format!("branches = [{}]\n", list.join(", ")));
+            }
             match &b.status {
                 Status::Pending => out.push_str("status = \"pending\"\n"),
                 Status::Done { commit, date } => {
@@ -178,6 +191,7 @@ impl Plan {
                 .map(|(k, v)| (k, v.version))
                 .collect(),
             unparseable: Vec::new(),
+            avoid: raw.avoid,
             batches: Vec::new(),
         };
         for f in raw.unparseable {
@@ -275,6 +289,9 @@ impl Plan {
                 files.push(file);
             }
             files.sort();
+            let mut branches = b.branches;
+            branches.sort();
+            branches.dedup();
             plan.batches.push(Batch {
                 id: b.id,
                 formatter: b.formatter,
@@ -283,6 +300,7 @@ impl Plan {
                 lines: b.lines,
                 status,
                 files,
+                branches,
             });
         }
         Ok(plan)
@@ -322,6 +340,8 @@ struct RawPlan {
     #[serde(default)]
     unparseable: Vec<toml::Spanned<String>>,
     #[serde(default)]
+    avoid: Option<String>,
+    #[serde(default)]
     formatter: BTreeMap<String, RawFormatter>,
     #[serde(default)]
     batch: Vec<toml::Spanned<RawBatch>>,
@@ -345,6 +365,8 @@ struct RawBatch {
     commit: Option<String>,
     date: Option<String>,
     files: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    branches: Vec<String>,
 }
 
 /// A TOML basic string.
@@ -377,6 +399,7 @@ mod tests {
             by_owner: false,
             formatters: [("ruff".to_string(), "ruff 0.17.6".to_string())].into(),
             unparseable: vec!["tools/broken.py".into()],
+            avoid: Some("refs/remotes/origin/*".into()),
             batches: vec![
                 Batch {
                     id: "pkg-a".into(),
@@ -389,6 +412,7 @@ mod tests {
                         date: "2026-11-24".into(),
                     },
                     files: vec!["pkg/a/-x \"q\".py".into(), "pkg/a/x.py".into()],
+                    branches: Vec::new(),
                 },
                 Batch {
                     id: "pkg-b".into(),
@@ -402,6 +426,7 @@ mod tests {
                             b"pkg/b/n\xff.py".to_vec(),
                         ),
                     )],
+                    branches: vec!["origin/fix \"x\"".into(), "origin/work".into()],
                 },
             ],
         }

@@ -41,6 +41,7 @@ pub fn batch(pending: &[Pending], limits: Limits, formatters: &BTreeMap<String, 
         by_owner: limits.by_owner,
         formatters: formatters.clone(),
         unparseable: Vec::new(),
+        avoid: None,
         batches: Vec::new(),
     };
     out.batches = new_batches(pending, limits, &BTreeSet::new(), formatters.len() > 1);
@@ -101,6 +102,7 @@ pub fn update(
         by_owner: limits.by_owner,
         formatters: all_formatters,
         unparseable: previous.unparseable.clone(),
+        avoid: previous.avoid.clone(),
         batches,
     }
 }
@@ -182,6 +184,7 @@ fn new_batches(
             lines: g.lines,
             status: Status::Pending,
             files: g.files.into_iter().map(Path::to_path_buf).collect(),
+            branches: Vec::new(),
         });
     }
     out

@@ -1,7 +1,7 @@
 //! `format status`: rollout progress (batches and files done or pending) and drift from the
 //! plan, from one check of the tree; shown to people or as JSON. Writes nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,11 @@ pub struct StatusReport {
     pub parse_again: Vec<PathBuf>,
     /// `(formatter, version in the plan, version now)` where they differ.
     pub version_changes: Vec<(String, String, String)>,
+    /// The plan's `--avoid` pattern, when it was planned with one.
+    pub avoid: Option<String>,
+    /// Batch id to the branches touching its files (`--avoid`; pending batches that some
+    /// branch touches only).
+    pub branches: BTreeMap<String, Vec<String>>,
 }
 
 impl StatusReport {
@@ -57,7 +62,8 @@ impl StatusReport {
         json!({
             "batches": {"done": self.batches_done, "pending": self.batches_pending},
             "files": {"done": self.files_done, "pending": self.files_pending},
-            "batch_list": self.batches.iter().map(|(id, s, f, l)| json!({"id": id, "status": s, "files": f, "lines": l})).collect::<Vec<_>>(),
+            "avoid": self.avoid,
+            "batch_list": self.batches.iter().map(|(id, s, f, l)| json!({"id": id, "status": s, "files": f, "lines": l, "branches": self.branches.get(id).cloned().unwrap_or_default()})).collect::<Vec<_>>(),
             "drift": {
                 "unformatted_done": pairs(&self.unformatted_done, "batch"),
                 "formatted_pending": pairs(&self.formatted_pending, "batch"),
@@ -87,8 +93,17 @@ impl StatusReport {
                 n => format!(", {n} file(s) unparseable"),
             }
         )?;
+        if let Some(avoid) = &self.avoid {
+            writeln!(out, "planned around branches {avoid}")?;
+        }
         for (id, status, files, lines) in &self.batches {
-            writeln!(out, "  {status:<7} {id}  ({files} files, {lines} lines)")?;
+            let note = (self.branches.get(id))
+                .map(|b| crate::write_plan::branches_note(b))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {status:<7} {id}  ({files} files, {lines} lines){note}"
+            )?;
         }
         let list = |out: &mut dyn Write, title: &str, items: Vec<String>| -> std::io::Result<()> {
             if !items.is_empty() {
@@ -166,7 +181,10 @@ pub fn status(repo: &repo::Repo) -> Result<StatusReport, FormatError> {
 }
 
 fn classify_status(report: &CheckReport, plan: &Plan) -> StatusReport {
-    let mut s = StatusReport::default();
+    let mut s = StatusReport {
+        avoid: plan.avoid.clone(),
+        ..StatusReport::default()
+    };
     let unformatted: BTreeSet<&Path> = report
         .formatters
         .iter()
@@ -189,6 +207,9 @@ fn classify_status(report: &CheckReport, plan: &Plan) -> StatusReport {
         };
         s.batches
             .push((b.id.clone(), status, b.files.len(), b.lines));
+        if !done && !b.branches.is_empty() {
+            s.branches.insert(b.id.clone(), b.branches.clone());
+        }
         for f in &b.files {
             if !present.contains(f.as_path()) {
                 s.missing.push((f.clone(), b.id.clone()));

@@ -1,6 +1,7 @@
 //! `format plan`: one check of the tree, the pending files split into batches by the planner,
 //! written to the plan file `.xtask/format-plan.toml` (`--update` keeps done batches), and the
-//! summary shown to people.
+//! summary shown to people. With `--avoid REFS` the batches are ordered around open branches
+//! (`avoid.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -21,6 +22,9 @@ pub struct WritePlanOptions {
     /// Re-plan keeping done batches (`--update`); without it an existing plan with done
     /// batches is refused.
     pub update: bool,
+    /// Order the batches around the branches matching this `git for-each-ref` pattern
+    /// (`--avoid`); `None` keeps the plan's own with `--update`, else no ordering.
+    pub avoid: Option<String>,
 }
 
 /// What `format plan` wrote.
@@ -32,6 +36,8 @@ pub struct WritePlanOutcome {
     pub broken: Vec<(String, PathBuf, String)>,
     /// Whether the plan file changed.
     pub changed: bool,
+    /// With `--avoid`: each pending file some branch changed, to how many branches did.
+    pub touched: BTreeMap<PathBuf, usize>,
 }
 
 /// Plans (or with `update`, re-plans) the pending files and writes `.xtask/format-plan.toml`.
@@ -125,6 +131,20 @@ pub fn write_plan(
     unparseable.sort();
     unparseable.dedup();
     new.unparseable = unparseable;
+    let avoid = options.avoid.clone().or(kept.and_then(|p| p.avoid.clone()));
+    let mut touched = BTreeMap::new();
+    if let Some(pattern) = &avoid {
+        let touches = crate::avoid::touches(root, pattern)?;
+        crate::avoid::order(&mut new, &touches);
+        for b in new.batches.iter().filter(|b| !b.status.is_done()) {
+            for f in &b.files {
+                if let Some(branches) = touches.get(f) {
+                    touched.insert(f.clone(), branches.len());
+                }
+            }
+        }
+    }
+    new.avoid = avoid;
     let changed = previous.as_ref() != Some(&new);
     if changed {
         new.save(root)?;
@@ -133,6 +153,7 @@ pub fn write_plan(
         plan: new,
         broken,
         changed,
+        touched,
     })
 }
 
@@ -150,6 +171,13 @@ pub fn render_written_plan(outcome: &WritePlanOutcome, out: &mut dyn Write) -> s
         if plan.by_owner { ", by owner" } else { "" },
         if outcome.changed { "" } else { " (unchanged)" }
     )?;
+    if let Some(avoid) = &plan.avoid {
+        writeln!(
+            out,
+            "avoiding branches {avoid}: batches no branch touches first; the others need `{}` on those branches",
+            repo::invocation::current().command("format rebase")
+        )?;
+    }
     for b in &plan.batches {
         let status = if b.status.is_done() {
             "done"
@@ -158,11 +186,21 @@ pub fn render_written_plan(outcome: &WritePlanOutcome, out: &mut dyn Write) -> s
         };
         writeln!(
             out,
-            "  {status:<7} {}  {} files, {} lines",
+            "  {status:<7} {}  {} files, {} lines{}",
             b.id,
             b.files.len(),
-            b.lines
+            b.lines,
+            branches_note(&b.branches)
         )?;
+        for f in &b.files {
+            if let Some(n) = outcome.touched.get(f) {
+                writeln!(
+                    out,
+                    "            {}: changed by {n} branch(es)",
+                    crate::paths::show(f)
+                )?;
+            }
+        }
     }
     if !outcome.broken.is_empty() {
         let done: BTreeSet<&Path> = (plan.batches.iter())
@@ -184,4 +222,17 @@ pub fn render_written_plan(outcome: &WritePlanOutcome, out: &mut dyn Write) -> s
         }
     }
     Ok(())
+}
+
+/// `  (touched by 2 branch(es): origin/a, origin/b)`, or nothing.
+pub(crate) fn branches_note(branches: &[String]) -> String {
+    if branches.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "  (touched by {} branch(es): {})",
+            branches.len(),
+            branches.join(", ")
+        )
+    }
 }

@@ -47,6 +47,42 @@ impl Adapter for Ruff {
         self.format_by_diff(root, files)
     }
 
+    /// Through ruff's stdin, from an unnamed temporary file: `--stdin-filename` makes ruff
+    /// take its configuration and the file's kind (`.py`, `.pyi`) from the path, as for the
+    /// file itself, and no mirror of the tree is needed.
+    fn format_one(
+        &self,
+        root: &Path,
+        path: &Path,
+        contents: &[u8],
+    ) -> Result<Vec<u8>, FormatError> {
+        use std::io::{Seek, Write};
+        let io = |e: std::io::Error| {
+            FormatError::Other(format!("a temporary file for ruff's input: {e}"))
+        };
+        let mut input = tempfile::tempfile().map_err(io)?;
+        input.write_all(contents).map_err(io)?;
+        input.rewind().map_err(io)?;
+        let mut name = std::ffi::OsString::from("--stdin-filename=");
+        name.push(path.as_os_str());
+        let cmd = Cmd::new("ruff")
+            .args(["format", "--quiet", "--no-cache"])
+            .arg(name)
+            .arg("-")
+            .cwd(root);
+        let options = RunOptions::capture()
+            .timeout(Some(self.config.timeout))
+            .stdin(input);
+        let done = process::run(&cmd, options).map_err(|e| FormatError::Tool {
+            formatter: self.config.name.clone(),
+            message: format!("{e}; install ruff (pip install ruff) or put it on PATH"),
+        })?;
+        if !done.end.success() {
+            return Err(FormatError::Run(failure(&cmd, done.end, &done.stderr)));
+        }
+        Ok(keep_line_endings(contents, done.stdout))
+    }
+
     fn fix(&self, _root: &Path, dir: &Path, files: &[PathBuf]) -> Result<(), RunFailure> {
         chunks(files).par_iter().try_for_each(|chunk| {
             let cmd = Cmd::new("ruff")

@@ -5,7 +5,7 @@
 //! that does not parse, and files outside done batches, get git's plain merge; `--uninstall`
 //! removes exactly what `--install` added.
 
-mod format_branches_support;
+use crate::format_branches_support;
 
 use format_branches_support::*;
 

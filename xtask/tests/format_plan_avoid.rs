@@ -3,7 +3,7 @@
 //! batches no branch touches first, each batch listing its branches, the same in `format
 //! status`, kept in the plan and recomputed by `plan --update`.
 
-mod format_support;
+use crate::format_support;
 
 use format_support::*;
 

@@ -5,7 +5,7 @@
 //! stops as git does, `--abort` and `--continue` work, nothing is lost; the driver's setup is
 //! put back after every end (Ctrl-C too); branches cross two batches applied in turn.
 
-mod format_branches_support;
+use crate::format_branches_support;
 
 use format_branches_support::*;
 

@@ -4,6 +4,7 @@
 //! file run side by side, not one file after another. The `tidy` test checks that no file of
 //! this folder is left out.
 
+mod format_branches_support;
 mod format_support;
 mod qa_support;
 mod sbom_support;
@@ -14,8 +15,11 @@ mod config_schema;
 mod detached_child;
 mod format_check_lines;
 mod format_faults;
+mod format_merge_driver;
+mod format_plan_avoid;
 mod format_races;
 mod format_real_rollout;
+mod format_rebase;
 mod format_rollout;
 mod format_ruff_diff;
 mod format_rustfmt_files;

@@ -14,6 +14,20 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Percent-encodes `text` as URIs and purls want it: every byte of its UTF-8 but the unreserved
+/// characters (letters, digits, `-._~`) and those of `keep` becomes `%XX`.
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::line_column;
@@ -31,18 +45,4 @@ mod tests {
         assert_eq!(line_column(text, 999), (3, 1));
         assert_eq!(line_column("", 3), (1, 1));
     }
-}
-
-/// Percent-encodes `text` as URIs and purls want it: every byte of its UTF-8 but the unreserved
-/// characters (letters, digits, `-._~`) and those of `keep` becomes `%XX`.
-pub fn percent_encode(text: &str, keep: &[u8]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

@@ -20,6 +20,8 @@ use crate::generated::{self, Generated, Mode};
     after_help = "Examples:\n  \
         cargo xtask qa                              run every gate\n  \
         cargo xtask qa clippy test                  these gates and what they need\n  \
+        cargo xtask qa tests -- -k slow             one gate, with extra arguments\n  \
+        cargo xtask qa --skip audit                 every gate but one\n  \
         cargo xtask qa --list                       the gate graph\n  \
         cargo xtask qa --dry-run                    what would run, be cached or skipped, and why\n  \
         cargo xtask qa --markdown qa.md --junit qa.xml\n  \
@@ -32,6 +34,16 @@ pub(crate) struct Args {
     /// Run only these gates and the gates they need.
     #[arg(value_name = "GATE")]
     gates: Vec<String>,
+
+    /// Arguments after `--` go to the one GATE named, appended to its command (shell-quoted
+    /// onto a `shell = true` line): `qa tests -- -k slow`. Part of its cache key.
+    #[arg(last = true, value_name = "ARGS")]
+    extra: Vec<String>,
+
+    /// Do not run this gate (repeatable): it ends `skipped`, and the gates that need it run as
+    /// if it had passed.
+    #[arg(long, value_name = "GATE")]
+    skip: Vec<String>,
 
     /// Print the gate graph and exit (with --json: the gates as JSON on stdout, for a CI matrix).
     #[arg(long)]
@@ -126,6 +138,7 @@ The file, xtask.toml at the repository root (the loader names the line of any un
   shell = true             run the `run` string with `sh -c`
   needs = [\"fmt\"]          gates that must pass first, else this one ends `blocked`
   owner = \"QA\"             who answers for the gate, shown in every report
+  description = \"types\"    what it checks, in a few words: shown by --list and in the reports
   timeout = 600            seconds; then its process group is ended and it ends `timeout`
   tool = \"mypy\"            the program that must be on PATH, else the gate ends `skipped`
   module = \"pytest\"        a Python module its interpreter must import, else `skipped`
@@ -288,7 +301,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         None => {}
     }
     let builtins = builtins();
-    let loaded = gates::load_plan(&repo, &builtins)?;
+    let mut loaded = gates::load_plan(&repo, &builtins)?;
     if let Some(detected) = &loaded.detected {
         eprintln!(
             "qa: no xtask.toml; detected {}: gates {} (`{}` writes them to xtask.toml)",
@@ -296,6 +309,17 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             detected.gates.join(", "),
             repo::invocation::current().command("qa init")
         );
+    }
+    gates::check_gate_names(&loaded.plan, &args.skip)?;
+    if !args.extra.is_empty() {
+        let [gate] = args.gates.as_slice() else {
+            anyhow::bail!(
+                "arguments after `--` go to one gate: name exactly one before `--` (e.g. \
+                 `qa tests -- -k slow`), not {}",
+                args.gates.len()
+            );
+        };
+        gates::append_args(&mut loaded.plan, gate, &args.extra)?;
     }
     let mut plan = gates::select(&loaded.plan, &args.gates)?;
     let mut shard_info = None;
@@ -365,6 +389,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         use_cache: !args.no_cache,
         changed,
         verbose: args.verbose,
+        skip: args.skip.clone(),
     };
     if args.dry_run {
         return dry_run(&repo, &plan, &config, args.json.as_deref());
@@ -437,6 +462,7 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
         use_cache: false,
         changed: None,
         verbose: false,
+        skip: Vec::new(),
     };
     let mut terminal = Terminal::stderr().root(repo.root());
     let report = gates::run(repo, &plan, &config, &mut terminal);

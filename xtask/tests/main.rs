@@ -26,6 +26,7 @@ mod format_rustfmt_files;
 mod format_safety;
 mod install;
 mod qa_ansi;
+mod qa_args;
 mod qa_baseline;
 mod qa_baseline_tools;
 mod qa_builtins;

@@ -59,6 +59,8 @@ pub(crate) struct RawGate {
     pub(crate) needs: Vec<Spanned<String>>,
     /// Who answers for the gate, shown in every report.
     pub(crate) owner: Option<String>,
+    /// What the gate checks, in a few words: shown by `qa --list` and in the reports.
+    pub(crate) description: Option<String>,
     /// Seconds; then its process group is ended and it ends `timeout`.
     #[schemars(with = "Option<f64>", range(min = 0.0))]
     pub(crate) timeout: Option<Spanned<f64>>,
@@ -270,6 +272,7 @@ fn build(
             command,
             needs,
             owner: gate.owner.clone(),
+            description: gate.description.clone(),
             timeout,
             tool: gate.tool.clone(),
             module: gate.module.clone(),
@@ -525,7 +528,7 @@ mod tests {
             (
                 "[gates.a]\nrun = 'true'\ntiemout = 3\n",
                 "xtask.toml:3:1: unknown key `tiemout` (did you mean `timeout`?); expected one of \
-                 `run`, `shell`, `needs`, `owner`, `timeout`, `tool`, `module`, `install`, `env`, `cwd`, \
+                 `run`, `shell`, `needs`, `owner`, `description`, `timeout`, `tool`, `module`, `install`, `env`, `cwd`, \
                  `lock`, `allow_failure`, `baseline`, `inputs`, `paths`, `pass_env` or `cache`",
             ),
             (

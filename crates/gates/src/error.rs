@@ -23,6 +23,9 @@ pub enum QaError {
     NoGates(String),
     #[error("`{command}` failed: {message}")]
     Git { command: String, message: String },
+    /// Arguments that do not fit the gates they name.
+    #[error("{0}")]
+    Args(String),
     #[error("{}: not a qa report: {message}", path.display())]
     BadReport { path: PathBuf, message: String },
 }

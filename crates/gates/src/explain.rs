@@ -104,6 +104,15 @@ pub fn dry_run(repo: &Repo, plan: &Plan, config: &RunConfig<'_>) -> DryRun {
         }
     }
     for (i, gate) in plan.gates.iter().enumerate() {
+        if out[i].is_none() && config.skip.contains(&gate.name) {
+            out[i] = Some(explained(
+                &gate.name,
+                Action::Skip,
+                format!("skipped: --skip {}", gate.name),
+            ));
+        }
+    }
+    for (i, gate) in plan.gates.iter().enumerate() {
         if out[i].is_none()
             && let Some(missing) = crate::available::missing(gate, repo.root())
         {

@@ -300,6 +300,7 @@ mod tests {
             status,
             reason: None,
             owner: None,
+            description: None,
             needs: vec![],
             blocked_by: None,
             required: true,

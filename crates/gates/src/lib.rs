@@ -120,19 +120,52 @@ pub fn select(plan: &Plan, names: &[String]) -> Result<Plan, QaError> {
     }
     let mut picked = Vec::new();
     for name in names {
-        let Some(i) = plan.index(name) else {
-            let all = plan.gates.iter().map(|g| g.name.as_str());
-            return Err(QaError::UnknownGate {
-                name: name.clone(),
-                hint: did_you_mean(name, all.clone())
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default(),
-                known: repo::config::list(all),
-            });
-        };
-        picked.push(i);
+        picked.push(index_of(plan, name)?);
     }
     Ok(plan.restrict(&picked))
+}
+
+/// The index of the gate `name`, or the error naming the gates there are.
+fn index_of(plan: &Plan, name: &str) -> Result<usize, QaError> {
+    plan.index(name).ok_or_else(|| {
+        let all = plan.gates.iter().map(|g| g.name.as_str());
+        QaError::UnknownGate {
+            name: name.to_string(),
+            hint: did_you_mean(name, all.clone())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default(),
+            known: repo::config::list(all),
+        }
+    })
+}
+
+/// Checks that every name (`--skip NAME`) is a gate of the plan.
+pub fn check_gate_names(plan: &Plan, names: &[String]) -> Result<(), QaError> {
+    names.iter().try_for_each(|n| index_of(plan, n).map(|_| ()))
+}
+
+/// `qa GATE -- ARGS`: appends `args` to gate `name`'s command (shell-quoted onto a `shell =
+/// true` line). A built-in gate takes none: its command is the binary's own task.
+pub fn append_args(plan: &mut Plan, name: &str, args: &[String]) -> Result<(), QaError> {
+    let i = index_of(plan, name)?;
+    match &mut plan.gates[i].command {
+        model::Command::Argv(argv) => argv.extend_from_slice(args),
+        model::Command::Shell(line) => {
+            for arg in args {
+                let quoted = shlex::try_quote(arg).map_err(|_| {
+                    QaError::Args(format!("an argument for `{name}` holds a NUL byte"))
+                })?;
+                line.push(' ');
+                line.push_str(&quoted);
+            }
+        }
+        model::Command::Builtin(builtin) => {
+            return Err(QaError::Args(format!(
+                "`{name}` runs the built-in `{builtin}`, which takes no extra arguments"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// For `qa baseline`: the named gates (default: every gate with a `baseline`) and what they

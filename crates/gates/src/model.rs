@@ -50,6 +50,8 @@ pub struct Gate {
     /// Indices of the gates this one needs.
     pub needs: Vec<usize>,
     pub owner: Option<String>,
+    /// What it checks, in a few words (`description` in xtask.toml).
+    pub description: Option<String>,
     pub timeout: Option<Duration>,
     /// The program that must be on `PATH`; missing, the gate is skipped with `install`.
     pub tool: Option<String>,
@@ -291,6 +293,7 @@ impl Gate {
             command,
             needs: vec![],
             owner: None,
+            description: None,
             timeout: None,
             tool: None,
             module: None,

@@ -38,6 +38,11 @@ pub(crate) fn markdown_line(g: &GateReport) -> String {
             format!("{}; {cmd} did not run", g.reason.as_deref().unwrap_or(""))
         }
     };
+    let description = g
+        .description
+        .as_deref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
     let owner = g
         .owner
         .as_ref()
@@ -46,7 +51,7 @@ pub(crate) fn markdown_line(g: &GateReport) -> String {
     let optional = if g.required { "" } else { " (allowed to fail)" };
     let cached = if g.cached { " (cached)" } else { "" };
     let mut line = format!(
-        "- {}: **{}**{cached} — {what}{owner}{optional}",
+        "- {}{description}: **{}**{cached} — {what}{owner}{optional}",
         g.name,
         g.status.as_str()
     );
@@ -257,6 +262,7 @@ mod tests {
             status,
             reason: None,
             owner: None,
+            description: None,
             needs: vec![],
             blocked_by: None,
             required: true,

@@ -101,6 +101,9 @@ pub struct GateReport {
     pub reason: Option<String>,
     /// Who answers for it (`owner` in xtask.toml).
     pub owner: Option<String>,
+    /// What it checks (`description` in xtask.toml).
+    #[serde(default)]
+    pub description: Option<String>,
     /// The gates it needs.
     pub needs: Vec<String>,
     /// For a blocked gate, the need that did not pass.

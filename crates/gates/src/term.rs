@@ -286,7 +286,8 @@ pub fn summary(report: &Report, color: bool) -> String {
     out
 }
 
-/// The gates as JSON for a CI matrix (`qa --list --json`): name, needs, command, owner, lock.
+/// The gates as JSON for a CI matrix (`qa --list --json`): name, needs, command, owner,
+/// description, lock.
 pub fn list_json(plan: &Plan, reproduce: &dyn Fn(&Gate) -> String) -> String {
     let gates: Vec<serde_json::Value> = plan
         .gates
@@ -297,6 +298,7 @@ pub fn list_json(plan: &Plan, reproduce: &dyn Fn(&Gate) -> String) -> String {
                 "needs": g.needs.iter().map(|&n| plan.gates[n].name.as_str()).collect::<Vec<_>>(),
                 "command": reproduce(g),
                 "owner": g.owner,
+                "description": g.description,
                 "lock": g.lock,
             })
         })
@@ -317,6 +319,9 @@ pub fn list(plan: &Plan, reproduce: &dyn Fn(&Gate) -> String) -> String {
     let mut out = format!("{} gates, jobs = {}\n", plan.gates.len(), plan.jobs);
     for g in &plan.gates {
         out.push_str(&format!("{:width$}  {}\n", g.name, reproduce(g)));
+        if let Some(description) = &g.description {
+            out.push_str(&format!("{:width$}    {description}\n", ""));
+        }
         let mut notes = Vec::new();
         if !g.needs.is_empty() {
             let needs: Vec<&str> = g

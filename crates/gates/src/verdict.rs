@@ -163,6 +163,7 @@ mod tests {
             status,
             reason: None,
             owner: None,
+            description: None,
             needs: vec![],
             blocked_by: None,
             required: true,

@@ -12,6 +12,7 @@ mod sbom_support;
 mod action;
 mod ci_docs;
 mod cli_reference;
+mod completions_gates;
 mod config_schema;
 mod detached_child;
 mod format_check_lines;

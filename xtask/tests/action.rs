@@ -351,3 +351,60 @@ fn the_action_installs_xtask_and_runs_qa_with_reports_and_outputs() {
     let key_again = &runner.outputs["source"]["key"];
     assert_eq!(&key, key_again, "the cache key is stable");
 }
+
+/// The docs' workflows that use the action (`uses: OWNER/REPO@TAG`) give it only inputs it
+/// declares and read only outputs it sets.
+#[test]
+fn the_docs_use_the_action_as_declared() {
+    let action = action();
+    let declared = |section: &str| -> Vec<String> {
+        action[section]
+            .as_hash()
+            .unwrap()
+            .keys()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect()
+    };
+    let (inputs, outputs) = (declared("inputs"), declared("outputs"));
+    let root = testkit::workspace_root();
+    let mut uses = 0;
+    let mut read = 0;
+    let mut problems = Vec::new();
+    for doc in ["docs/ci.md", "docs/guides/adopting-qa-in-python.md"] {
+        for (line, block) in crate::ci_docs::yaml_blocks(&root.join(doc)) {
+            let yaml = YamlLoader::load_from_str(&block).unwrap().remove(0);
+            for job in yaml["jobs"].as_hash().into_iter().flat_map(|j| j.values()) {
+                let steps = job["steps"].as_vec().map(Vec::as_slice).unwrap_or(&[]);
+                for step in steps {
+                    if step["uses"].as_str() != Some("OWNER/REPO@TAG") {
+                        continue;
+                    }
+                    uses += 1;
+                    for key in step["with"].as_hash().into_iter().flat_map(|w| w.keys()) {
+                        let key = key.as_str().unwrap_or("");
+                        if !inputs.iter().any(|i| i == key) {
+                            problems.push(format!("{doc}:{line}: no input `{key}`"));
+                        }
+                    }
+                    let Some(id) = step["id"].as_str() else {
+                        continue;
+                    };
+                    let prefix = format!("steps.{id}.outputs.");
+                    for (at, _) in block.match_indices(&prefix) {
+                        let name: String = block[at + prefix.len()..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+                            .collect();
+                        read += 1;
+                        if !outputs.contains(&name) {
+                            problems.push(format!("{doc}:{line}: no output `{name}`"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(uses >= 2, "only {uses} uses of the action in the docs");
+    assert!(read >= 1, "no output of the action is read in the docs");
+}

@@ -10,7 +10,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::actions_support;
 
-fn yaml_blocks(path: &Path) -> Vec<(usize, String)> {
+pub(crate) fn yaml_blocks(path: &Path) -> Vec<(usize, String)> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut blocks = Vec::new();
     let mut current: Option<(usize, String)> = None;

@@ -208,10 +208,12 @@ impl Runner {
                 .as_str()
                 .map(|d| substitute(d, &self.inputs, &self.outputs))
                 .unwrap_or_else(|| ".".into());
+            // As the runner runs `shell: bash`: `bash --noprofile --norc -eo pipefail FILE`.
+            let script_file = self.temp.path().join(format!("step-{id}.sh"));
+            std::fs::write(&script_file, script).unwrap();
             let mut cmd = Command::new("bash");
-            cmd.arg("-e")
-                .arg("-c")
-                .arg(script)
+            cmd.args(["--noprofile", "--norc", "-eo", "pipefail"])
+                .arg(&script_file)
                 .current_dir(workspace.join(dir))
                 .env("HOME", self.home())
                 .env("CARGO_HOME", cargo_home())
@@ -342,12 +344,25 @@ fn the_action_installs_xtask_and_runs_qa_with_reports_and_outputs() {
 
     // A second run restores the binary from the cache: nothing is built, and the gates
     // chosen by `args` run.
-    runner.inputs.insert("args".into(), "ok".into());
+    runner
+        .inputs
+        .insert("args".into(), "ok\n  --no-cache".into());
     let codes = runner.run(repo.root(), &[("cache", "cache-hit", "true")]);
     assert_eq!(codes["install"], 0, "{}", runner.logs["install"]);
     assert!(runner.logs["install"].contains("restored from the cache"));
     assert_eq!(codes["qa"], 0, "{}", runner.logs["qa"]);
     assert_eq!(runner.outputs["qa"]["outcome"], "pass");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.root().join(&runner.outputs["qa"]["json"])).unwrap(),
+    )
+    .unwrap();
+    let ran: Vec<&str> = report["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(ran, ["ok"], "only the gate named in `args` ran");
     let key_again = &runner.outputs["source"]["key"];
     assert_eq!(&key, key_again, "the cache key is stable");
 }

@@ -6,6 +6,7 @@
 // Doc comments here are clap's help text, where `<workspace>` is a placeholder, not HTML.
 #![allow(rustdoc::invalid_html_tags)]
 
+mod complete;
 mod config_schema;
 mod exit;
 mod format;
@@ -53,7 +54,10 @@ enum Task {
     Sbom(sbom::Args),
     /// Print shell completions for the `xtask` binary.
     #[command(
-        after_help = "Example:\n  xtask completions bash > ~/.local/share/bash-completion/completions/xtask"
+        after_help = "Example:\n  xtask completions bash > ~/.local/share/bash-completion/completions/xtask\n\n\
+            These are static. Completions that also offer the gates of the repository you are in\n\
+            (`xtask qa li<TAB>`): `source <(COMPLETE=bash xtask)` in ~/.bashrc (or zsh, fish, elvish,\n\
+            powershell)."
     )]
     Completions(reference::CompletionsArgs),
     /// Write man pages, one per command.
@@ -70,6 +74,8 @@ enum Task {
 }
 
 fn main() -> ExitCode {
+    // `COMPLETE=SHELL xtask ...`: answer a shell's completion request and exit.
+    complete::answer_if_asked(Cli::command);
     // Usage lines and every printed command name what the user ran (`repo::invocation`).
     let invocation = repo::invocation::Invocation::detect();
     let matches = Cli::command().bin_name(invocation.program()).get_matches();

@@ -32,7 +32,7 @@ pub(crate) struct Args {
     command: Option<QaCommand>,
 
     /// Run only these gates and the gates they need.
-    #[arg(value_name = "GATE")]
+    #[arg(value_name = "GATE", add = crate::complete::gate_names())]
     gates: Vec<String>,
 
     /// Arguments after `--` go to the one GATE named, appended to its command (shell-quoted
@@ -210,14 +210,14 @@ enum BaselineCommand {
     )]
     Update {
         /// Only these gates (default: every gate with a `baseline`).
-        #[arg(value_name = "GATE")]
+        #[arg(value_name = "GATE", add = crate::complete::gate_names())]
         gates: Vec<String>,
     },
     /// Run the gates and show each one's debt and its trend against the stored baseline.
     #[command(after_help = "Example:\n  cargo xtask qa baseline status types")]
     Status {
         /// Only these gates (default: every gate with a `baseline`).
-        #[arg(value_name = "GATE")]
+        #[arg(value_name = "GATE", add = crate::complete::gate_names())]
         gates: Vec<String>,
     },
 }
@@ -259,7 +259,7 @@ enum ReportCommand {
 /// The built-in gates this binary offers (`run = "builtin:NAME"`): its own `format enforce` and
 /// `sbom` tasks, each run as a child process of this executable with its output in the gate's
 /// log, reproduced with the invocation the user ran (`repo::invocation`).
-fn builtins() -> Builtins {
+pub(crate) fn builtins() -> Builtins {
     let inv = repo::invocation::current();
     Builtins::new()
         .with(

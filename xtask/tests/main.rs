@@ -4,13 +4,16 @@
 //! file run side by side, not one file after another. The `tidy` test checks that no file of
 //! this folder is left out.
 
+mod actions_support;
 mod format_branches_support;
 mod format_support;
 mod qa_support;
 mod sbom_support;
 
+mod action;
 mod ci_docs;
 mod cli_reference;
+mod completions_gates;
 mod config_schema;
 mod detached_child;
 mod format_check_lines;

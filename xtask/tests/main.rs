@@ -7,6 +7,7 @@
 mod format_support;
 mod qa_support;
 mod sbom_support;
+mod wheel_support;
 
 mod ci_docs;
 mod cli_reference;
@@ -21,6 +22,7 @@ mod format_ruff_diff;
 mod format_rustfmt_files;
 mod format_safety;
 mod install;
+mod pre_commit_hooks;
 mod qa_ansi;
 mod qa_baseline;
 mod qa_baseline_tools;
@@ -50,3 +52,4 @@ mod sbom_spec;
 mod sbom_yarn;
 mod stdout_errors;
 mod tidy;
+mod wheel;

@@ -136,3 +136,23 @@ fn the_local_python_recipe_installs_the_wheel_into_the_hooks_venv() {
         assert!(out.contains("apps/core.py"), "{manager}:\n{out}");
     }
 }
+
+#[test]
+fn the_benchmark_pins_the_hook_managers_the_tests_run() {
+    let root = testkit::workspace_root();
+    let pins = std::fs::read_to_string(root.join("tools/python/hooks.txt")).unwrap();
+    let bench = std::fs::read_to_string(root.join("benches/qa.sh")).unwrap();
+    for (package, variable) in [
+        ("pre-commit", "PRE_COMMIT_VERSION"),
+        ("prek", "PREK_VERSION"),
+    ] {
+        let version = pins
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{package}==")))
+            .unwrap_or_else(|| panic!("tools/python/hooks.txt pins no {package}"));
+        assert!(
+            bench.contains(&format!("{variable}={version}\n")),
+            "benches/qa.sh should set {variable}={version}, as tools/python/hooks.txt pins"
+        );
+    }
+}

@@ -46,13 +46,17 @@ fn the_wheel_runs_qa_format_and_sbom_on_a_python_repository_without_rust() {
     let qa = xtask(&["qa", "--no-cache", "--json", "target/qa.json"]);
     let stderr = String::from_utf8_lossy(&qa.stderr);
     assert_eq!(qa.status.code(), Some(0), "{stderr}");
-    let report: serde_json::Value =
-        serde_json::from_str(&repo.read("target/qa.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&repo.read("target/qa.json")).unwrap();
     let statuses: Vec<(String, String)> = report["gates"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| (g["name"].as_str().unwrap().into(), g["status"].as_str().unwrap().into()))
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap().into(),
+                g["status"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     let expected: Vec<(String, String)> = ["format", "lint", "sbom"]
         .iter()

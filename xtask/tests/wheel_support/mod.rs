@@ -11,11 +11,12 @@ use std::sync::OnceLock;
 
 use testkit::Venv;
 
-/// The wheel, and a venv it is installed in (both in a temp dir kept for the whole run).
+/// The wheel, and a venv it is installed in, under `target/test-tools/xtask-qa-wheel/<pid>`.
+/// A static is never dropped, so a temp dir would be left behind by every run (60 MB of wheel,
+/// 185 MB of venv): each run instead removes the folders of runs that have ended.
 pub struct Installed {
     pub wheel: PathBuf,
     pub venv: PathBuf,
-    _dir: tempfile::TempDir,
 }
 
 impl Installed {
@@ -73,8 +74,8 @@ pub fn without_rust(program: &Path, first: &[&Path]) -> Command {
 }
 
 fn build_and_install() -> Installed {
-    let dir = tempfile::tempdir().unwrap();
-    let dist = dir.path().join("dist");
+    let dir = run_dir();
+    let dist = dir.join("dist");
     let maturin = Venv::get("wheel").bin("maturin");
     // The test build's target directory and profile (`dev`) and the lockfile as it is: maturin
     // hands cargo the same build, so it links nothing new and compiles nothing. The debug
@@ -113,7 +114,7 @@ fn build_and_install() -> Installed {
         "{name}"
     );
 
-    let venv = dir.path().join("venv");
+    let venv = dir.join("venv");
     let uv = Venv::test().bin("uv");
     let python = Venv::test().bin("python");
     run(without_rust(&uv, &[])
@@ -127,8 +128,33 @@ fn build_and_install() -> Installed {
     Installed {
         wheel: wheel.clone(),
         venv,
-        _dir: dir,
     }
+}
+
+/// This run's folder, made empty; the folders of runs whose process has ended are removed.
+fn run_dir() -> PathBuf {
+    let runs = testkit::tools_dir().join("xtask-qa-wheel");
+    std::fs::create_dir_all(&runs).unwrap();
+    for entry in std::fs::read_dir(&runs).unwrap() {
+        let path = entry.unwrap().path();
+        let ended = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_none_or(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+        if ended || path.ends_with(std::process::id().to_string()) {
+            // Another run may be removing it too.
+            match std::fs::remove_dir_all(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    panic!("remove {}: {e}", path.display())
+                }
+                _ => {}
+            }
+        }
+    }
+    let dir = runs.join(std::process::id().to_string());
+    std::fs::create_dir(&dir).unwrap();
+    dir
 }
 
 /// Runs a command that must succeed.

@@ -195,6 +195,15 @@ fn a_pyproject_without_a_lockfile_is_its_own_component_with_one_warning() {
         stderr.starts_with("warning: pyproject.toml: no lockfile") && stderr.contains("uv lock"),
         "{stderr}"
     );
+    // With no dependencies there is nothing to lock: listed, no warning.
+    let bare = GitRepo::new();
+    bare.write(
+        "pyproject.toml",
+        "[project]\nname = \"bare\"\nversion = \"1\"\n[tool.maturin]\nbindings = \"bin\"\n",
+    );
+    bare.commit("python");
+    let (stdout, stderr) = ok(xtask(bare.root(), &[], "1714564800"));
+    assert_eq!(stderr, "", "{stdout}");
     let cdx = repo.path("dist/sbom/lonely-tool.cdx.json");
     let doc = json(&cdx);
     // The one project is the document's subject itself (listed once, as its root).

@@ -1,6 +1,7 @@
 //! Python projects without a lockfile: a `pyproject.toml` with no `uv.lock`, `poetry.lock` or
 //! `requirements*.txt` in its folder or any folder above it (up to the root) still names the
-//! project, which becomes a component of its own, with one warning saying to lock it.
+//! project, which becomes a component of its own, with one warning saying to lock it when it
+//! declares dependencies (one with none, like a maturin `bin` wheel's, has nothing to lock).
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,10 @@ pub(crate) fn projects(
             continue;
         };
         let rel = crate::cargo::relative(manifest, root);
+        if project.dependencies.is_empty() {
+            components.push(project.component);
+            continue;
+        }
         warnings.push(format!(
             "{rel}: no lockfile, so `{}`'s dependencies are not listed; run `uv lock` (or `poetry lock`) beside it and commit the lockfile",
             project.component.name

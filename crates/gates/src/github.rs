@@ -310,6 +310,8 @@ mod tests {
             baseline: None,
             cached: false,
             missing_tool: None,
+            summary: None,
+            tests: None,
         }
     }
 

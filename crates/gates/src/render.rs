@@ -4,12 +4,13 @@
 
 use std::path::PathBuf;
 
-use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 use repo::fs::{FsError, write_atomic};
 
 use crate::baseline::BaselineReport;
 use crate::model::Status;
 use crate::report::{GateReport, Outcome, Report};
+use crate::summary::{SHOWN_FAILURES, TestStatus, Tests};
 
 /// Seconds with one decimal: `41.2 s`.
 fn secs(s: f64) -> String {
@@ -38,6 +39,10 @@ pub(crate) fn markdown_line(g: &GateReport) -> String {
             format!("{}; {cmd} did not run", g.reason.as_deref().unwrap_or(""))
         }
     };
+    let what = match &g.summary {
+        Some(s) => format!("{what}: {}", s.text),
+        None => what,
+    };
     let owner = g
         .owner
         .as_ref()
@@ -56,7 +61,27 @@ pub(crate) fn markdown_line(g: &GateReport) -> String {
             line.push_str(&format!("\n  - new: `{d}`"));
         }
     }
+    let failed = failed_tests(g);
+    for id in failed.iter().take(SHOWN_FAILURES) {
+        line.push_str(&format!("\n  - failed: {}", code(id)));
+    }
+    if failed.len() > SHOWN_FAILURES {
+        line.push_str(&format!(
+            "\n  - and {} more failed tests",
+            failed.len() - SHOWN_FAILURES
+        ));
+    }
     line
+}
+
+/// The failed tests of a gate: from its JUnit file when it wrote one, else as its tool's
+/// output named them.
+fn failed_tests(g: &GateReport) -> Vec<String> {
+    match (&g.tests, &g.summary) {
+        (Some(tests), _) => tests.failed(),
+        (None, Some(s)) => s.failed.clone(),
+        (None, None) => Vec::new(),
+    }
 }
 
 /// `baseline 90, current 91, new 1, fixed 0`.
@@ -155,7 +180,20 @@ pub(crate) fn junit(report: &Report) -> String {
         if let Some(d) = g.duration_s {
             case.set_time(std::time::Duration::from_secs_f64(d.max(0.0)));
         }
-        case.set_system_out(xml_safe(&format!("$ {}\n{tail}", g.command)));
+        let found = match &g.summary {
+            Some(s) => {
+                case.add_property(Property::new("summary", xml_safe(&s.text)));
+                for (name, n) in &s.counts {
+                    case.add_property(Property::new(
+                        format!("summary.{}", xml_safe(name)),
+                        n.to_string(),
+                    ));
+                }
+                format!("{}\n", s.text)
+            }
+            None => String::new(),
+        };
+        case.set_system_out(xml_safe(&format!("$ {}\n{found}{tail}", g.command)));
         suite.add_test_case(case);
     }
     suite.set_time(std::time::Duration::from_secs_f64(
@@ -163,9 +201,55 @@ pub(crate) fn junit(report: &Report) -> String {
     ));
     let mut junit = quick_junit::Report::new("qa");
     junit.add_test_suite(suite);
+    for g in &report.gates {
+        if let Some(tests) = &g.tests {
+            junit.add_test_suite(gate_suite(&g.name, tests));
+        }
+    }
     junit
         .to_string()
         .expect("quick-junit serializes to a string")
+}
+
+/// A gate's own test cases (its `junit` file) as a suite named after the gate.
+fn gate_suite(gate: &str, tests: &Tests) -> TestSuite {
+    let mut suite = TestSuite::new(xml_safe(gate));
+    for t in &tests.cases {
+        let status = match t.status {
+            TestStatus::Passed => TestCaseStatus::success(),
+            TestStatus::Skipped => {
+                let mut s = TestCaseStatus::skipped();
+                if let Some(m) = &t.message {
+                    s.set_message(xml_safe(m));
+                }
+                s
+            }
+            TestStatus::Failed | TestStatus::Error => {
+                let kind = if t.status == TestStatus::Error {
+                    NonSuccessKind::Error
+                } else {
+                    NonSuccessKind::Failure
+                };
+                let mut s = TestCaseStatus::non_success(kind);
+                if let Some(m) = &t.message {
+                    s.set_message(xml_safe(m));
+                }
+                if let Some(d) = &t.details {
+                    s.set_description(xml_safe(d));
+                }
+                s
+            }
+        };
+        let mut case = TestCase::new(xml_safe(&t.name), status);
+        if let Some(c) = &t.classname {
+            case.set_classname(xml_safe(c));
+        }
+        if let Some(s) = t.time_s.filter(|s| s.is_finite() && *s >= 0.0) {
+            case.set_time(std::time::Duration::from_secs_f64(s));
+        }
+        suite.add_test_case(case);
+    }
+    suite
 }
 
 /// Text made safe for XML 1.0: quick-junit strips ANSI escapes and C0 controls; the two
@@ -252,6 +336,8 @@ mod tests {
             baseline: None,
             cached: false,
             missing_tool: None,
+            summary: None,
+            tests: None,
         }
     }
 

@@ -20,6 +20,7 @@ use crate::cache::{Cache, Entry};
 use crate::model::{Gate, Plan, Status};
 use crate::report::{GateReport, Report};
 use crate::schedule::{State, decide};
+use crate::summary::{Summary, Tests};
 
 /// How many lines of a log the reports keep for a gate that did not pass.
 pub(crate) const TAIL_LINES: usize = 30;
@@ -54,6 +55,8 @@ struct Ran {
     duration: Duration,
     baseline: Option<BaselineReport>,
     cached: bool,
+    summary: Option<Summary>,
+    tests: Option<Tests>,
 }
 
 /// Runs the plan to its end (or to Ctrl-C) and returns the report.
@@ -173,6 +176,8 @@ pub fn run(
                 duration_s: Some(ran.duration.as_secs_f64()),
                 baseline: ran.baseline,
                 cached: ran.cached,
+                summary: ran.summary,
+                tests: ran.tests,
                 log_tail: (ran.status != Status::Pass)
                     .then(|| tail(&log, TAIL_LINES))
                     .flatten(),
@@ -241,6 +246,8 @@ fn base_report(
         baseline: None,
         cached: false,
         missing_tool: None,
+        summary: None,
+        tests: None,
     }
 }
 
@@ -287,6 +294,8 @@ fn cached_or_run(
             duration: t0.elapsed(),
             baseline: entry.baseline,
             cached: true,
+            summary: entry.summary,
+            tests: entry.tests,
         };
     }
     let mut ran = run_gate(repo, gate, builtins, log, mode, env.as_deref());
@@ -312,6 +321,8 @@ fn cached_or_run(
                     b.stored = false;
                     b
                 }),
+                summary: ran.summary.clone(),
+                tests: ran.tests.clone(),
             },
         );
     }
@@ -334,6 +345,8 @@ fn run_gate(
         duration: t0.elapsed(),
         baseline: None,
         cached: false,
+        summary: None,
+        tests: None,
     };
     // No symlink is followed under target/: a planted link must not send the log elsewhere.
     if let Some(dir) = log.parent()
@@ -359,6 +372,8 @@ fn run_gate(
         cmd.env.extend(own);
     }
     let options = RunOptions::log(file).timeout(gate.timeout);
+    // A coarse file-system clock may stamp a file written just after this a little before it.
+    let since = SystemTime::now() - Duration::from_millis(100);
     let finished = match process::run(&cmd, options) {
         Ok(f) => f,
         Err(e) => return error(e.reason),
@@ -418,6 +433,16 @@ fn run_gate(
             }
         }
     }
+    let (summary, tests, note) = match finished.end {
+        End::Exited(_) => found(repo, gate, log, since),
+        _ => (None, None, None),
+    };
+    if let Some(note) = note {
+        reason = Some(match reason {
+            Some(r) => format!("{r}; {note}"),
+            None => note,
+        });
+    }
     Ran {
         status,
         reason,
@@ -425,7 +450,44 @@ fn run_gate(
         duration: finished.duration,
         baseline: baseline_report,
         cached: false,
+        summary,
+        tests,
     }
+}
+
+/// What the gate's tool found: its log read by the gate's summary reader, and the test cases
+/// of its JUnit file (written at or after `since`); with a note when that file is unreadable.
+fn found(
+    repo: &Repo,
+    gate: &Gate,
+    log: &Path,
+    since: SystemTime,
+) -> (Option<Summary>, Option<Tests>, Option<String>) {
+    let mut summary = gate
+        .summary
+        .as_ref()
+        .and_then(|spec| crate::summary::read_log(spec, log));
+    let (tests, note) = match &gate.junit {
+        None => (None, None),
+        Some(file) => {
+            let base = match &gate.cwd {
+                Some(cwd) => repo.root().join(cwd),
+                None => repo.root().to_path_buf(),
+            };
+            match crate::summary::read_junit(&base.join(file), file, since) {
+                Ok(tests) => (Some(tests), None),
+                Err(why) => (None, Some(why)),
+            }
+        }
+    };
+    if let Some(tests) = &tests {
+        match &mut summary {
+            None => summary = Some(crate::summary::from_tests(tests)),
+            Some(s) if s.failed.is_empty() => s.failed = tests.failed(),
+            Some(_) => {}
+        }
+    }
+    (summary, tests, note)
 }
 
 /// The last `lines` lines of a log, lossily decoded; `None` when it is empty or unreadable.

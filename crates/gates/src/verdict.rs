@@ -175,6 +175,8 @@ mod tests {
             baseline: None,
             cached: false,
             missing_tool: missing.map(str::to_string),
+            summary: None,
+            tests: None,
         }
     }
 

@@ -74,13 +74,13 @@ pub(crate) fn markdown_line(g: &GateReport) -> String {
     line
 }
 
-/// The failed tests of a gate: from its JUnit file when it wrote one, else as its tool's
-/// output named them.
+/// The failed tests of a gate, as its tool's output names them (pytest's node ids paste back
+/// into `pytest`), else from its JUnit file.
 fn failed_tests(g: &GateReport) -> Vec<String> {
-    match (&g.tests, &g.summary) {
-        (Some(tests), _) => tests.failed(),
-        (None, Some(s)) => s.failed.clone(),
-        (None, None) => Vec::new(),
+    match (&g.summary, &g.tests) {
+        (Some(s), _) if !s.failed.is_empty() => s.failed.clone(),
+        (_, Some(tests)) => tests.failed(),
+        _ => Vec::new(),
     }
 }
 

@@ -128,13 +128,17 @@ pub(crate) fn from_tests(tests: &Tests) -> Summary {
     summary
 }
 
-/// A summary whose text is the non-zero counts in order (`1 failed, 12 passed`), or
+/// A summary whose text is the non-zero counts in order (`1 failed, 12 passed, 1 error`; a
+/// plural name loses its `s` for 1), or
 /// `0 NAME` of the first when all are zero; every count is kept in `counts`.
 pub(crate) fn build(reader: &str, counts: &[(&str, u64)]) -> Summary {
     let mut words: Vec<String> = counts
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(name, n)| format!("{n} {name}"))
+        .map(|(name, n)| match name.strip_suffix('s') {
+            Some(one) if *n == 1 => format!("1 {one}"),
+            _ => format!("{n} {name}"),
+        })
         .collect();
     if words.is_empty()
         && let Some((name, _)) = counts.first()

@@ -65,6 +65,9 @@ run = "ruff format --check ."
 [gates.lint]
 run = "ruff check app tests"
 
+[gates.lintjson]
+run = "ruff check --output-format json app tests"
+
 [gates.types]
 run = "mypy app"
 
@@ -150,6 +153,11 @@ fn python_tools_are_summarised_in_every_report() {
     assert!(counts.contains(&"errors=3".into()), "{counts:?} {text}");
     assert!(counts.contains(&"fixable=1".into()), "{counts:?}");
     assert_eq!(text, "3 errors (1 fixable), 1 file that does not parse");
+
+    // The same from ruff's JSON output (which has no parse-failure line to count files by).
+    let (counts, text) = summary(&report, "lintjson");
+    assert_eq!(counts, ["errors=3", "fixable=1"]);
+    assert_eq!(text, "3 errors (1 fixable)");
 
     // mypy: bad.py's two syntax errors stop it ("errors prevented further checking").
     let (counts, text) = summary(&report, "types");
@@ -352,7 +360,8 @@ fn cargo_test_clippy_and_fmt_are_summarised() {
         "xtask.toml",
         "[gates.fmt]\nrun = 'cargo fmt --check'\n\n\
          [gates.clippy]\nrun = 'cargo clippy --all-targets'\n\n\
-         [gates.deny]\nrun = 'cargo clippy -- -D warnings'\nneeds = ['clippy']\n\n\
+         [gates.json]\nrun = 'cargo clippy --message-format json'\nneeds = ['clippy']\n\n\
+         [gates.deny]\nrun = 'cargo clippy -- -D warnings'\nneeds = ['json']\n\n\
          [gates.tests]\nrun = 'cargo test --no-fail-fast'\nneeds = ['deny']\nallow_failure = true\n",
     );
     repo.write(".gitignore", "target/\n");
@@ -368,6 +377,12 @@ fn cargo_test_clippy_and_fmt_are_summarised() {
     assert_eq!(gate(&report, "clippy")["status"], "pass");
     assert_eq!(counts, ["errors=0", "warnings=1"]);
     assert_eq!(text, "1 warning");
+    let (counts, _) = summary(&report, "json");
+    assert_eq!(
+        counts,
+        ["errors=0", "warnings=1"],
+        "from --message-format json"
+    );
     let (counts, _) = summary(&report, "deny");
     assert_eq!(counts, ["errors=1", "warnings=0"]);
 

@@ -412,3 +412,64 @@ fn cargo_test_clippy_and_fmt_are_summarised() {
     );
     assert!(md.contains(": 2 files would be reformatted"), "{md}");
 }
+
+#[test]
+fn ruff_is_read_in_its_current_and_older_output() {
+    for venv in ["test", "ruff-old"] {
+        let venv = testkit::Venv::get(venv);
+        venv.bin("ruff");
+        let path = venv.path_env();
+        let repo = GitRepo::new();
+        repo.write(
+            "xtask.toml",
+            "[gates.fmt]\nrun = 'ruff format --check app'\n\n[gates.lint]\nrun = 'ruff check app'\n",
+        );
+        repo.write("app/a.py", "import os\n\nx=1\n");
+        repo.write("app/ok.py", "y = 2\n");
+        repo.write("app/bad.py", "def broken(:\n");
+        repo.commit("init");
+        let (run, report, _, _, _) = qa_all(&repo, &[("PATH", path.as_os_str())]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        let (counts, text) = summary(&report, "fmt");
+        assert_eq!(
+            counts,
+            ["already formatted=1", "do not parse=1", "would reformat=1"],
+            "{}",
+            venv.dir().display()
+        );
+        assert_eq!(text, "1 file would be reformatted, 1 file does not parse");
+        // F401 on a.py (fixable), and bad.py's two syntax errors.
+        let (counts, text) = summary(&report, "lint");
+        assert_eq!(
+            counts,
+            ["do not parse=1", "errors=3", "fixable=1"],
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_cached_pass_keeps_its_summary() {
+    let venv = testkit::Venv::test();
+    venv.bin("detect-secrets");
+    let path = venv.path_env();
+    let repo = GitRepo::new();
+    repo.write(
+        "xtask.toml",
+        "[gates.secrets]\nrun = 'detect-secrets scan app'\n",
+    );
+    repo.write("app/a.py", "PASSWORD = \"hunter2hunter2\"\n");
+    repo.commit("init");
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("qa.json");
+    let args = ["qa", "--json", json.to_str().unwrap()];
+    let env = [("PATH", path.as_os_str())];
+    for cached in [false, true] {
+        let run = xtask_env(&repo, &args, &env);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let report = json_report(&json);
+        let g = gate(&report, "secrets");
+        assert_eq!(g["cached"], cached, "{g:#}");
+        assert_eq!(g["summary"]["text"], "1 possible secret in 1 file", "{g:#}");
+    }
+}

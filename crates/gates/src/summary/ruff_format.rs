@@ -48,7 +48,7 @@ pub(super) fn files(n: u64) -> String {
 /// The files named by `invalid-syntax` diagnostics (the `--> path:line:col` line after each)
 /// or by `error: Failed to parse path:line:col: ...`.
 pub(super) fn unparsed_files(output: &str) -> BTreeSet<String> {
-    let failed = Regex::new(r"(?m)^error: Failed to parse (.+?):\d+:\d+:").expect("a valid regex");
+    let failed = Regex::new(r"error: Failed to parse (.+?):\d+:\d+:").expect("a valid regex");
     let mut files: BTreeSet<String> = failed
         .captures_iter(output)
         .map(|c| c[1].to_string())

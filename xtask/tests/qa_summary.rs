@@ -473,3 +473,62 @@ fn a_cached_pass_keeps_its_summary() {
         assert_eq!(g["summary"]["text"], "1 possible secret in 1 file", "{g:#}");
     }
 }
+
+/// The cargo-nextest the tests build (`cargo install --locked`, once, into target/test-tools).
+const NEXTEST: &str = "0.9.143";
+
+#[test]
+fn nextest_is_summarised_and_its_junit_folded_in() {
+    let nextest = testkit::CargoTool::get("cargo-nextest", NEXTEST);
+    nextest.bin("cargo-nextest");
+    let path = nextest.path_env();
+    let repo = GitRepo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    repo.write("src/lib.rs", CRATE_LIB);
+    repo.write(
+        "tests/it.rs",
+        "#[test] fn int_fail() { panic!(\"boom\") }\n",
+    );
+    // JUnit for the `ci` profile: qa finds target/nextest/ci/junit.xml from this file.
+    repo.write(
+        ".config/nextest.toml",
+        "[profile.ci.junit]\npath = \"junit.xml\"\n",
+    );
+    repo.write(
+        "xtask.toml",
+        "[gates.tests]\nrun = 'cargo nextest run --no-fail-fast -P ci'\n",
+    );
+    repo.write(".gitignore", "target/\n");
+    repo.commit("init");
+    let (run, report, md, xml, _) = qa_all(&repo, &[("PATH", path.as_os_str())]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let (counts, text) = summary(&report, "tests");
+    assert_eq!(counts, ["failed=2", "passed=1", "skipped=1"]);
+    assert_eq!(text, "2 failed, 1 passed, 1 skipped");
+    let g = gate(&report, "tests");
+    assert_eq!(g["summary"]["reader"], "nextest");
+    assert_eq!(
+        g["summary"]["failed"],
+        serde_json::json!(["tiny tests::bad", "tiny::it int_fail"])
+    );
+    assert_eq!(g["tests"]["file"], "target/nextest/ci/junit.xml");
+    assert!(
+        md.contains("\n  - failed: `tiny tests::bad`\n  - failed: `tiny::it int_fail`"),
+        "{md}"
+    );
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("tests"))
+        .unwrap_or_else(|| panic!("no suite for the gate:\n{xml}"));
+    assert_eq!(suite.attribute("tests"), Some("3"), "{xml}");
+    assert_eq!(suite.attribute("failures"), Some("2"), "{xml}");
+    let bad = suite
+        .children()
+        .find(|n| n.attribute("name") == Some("tests::bad"))
+        .unwrap();
+    assert_eq!(bad.attribute("classname"), Some("tiny"));
+}

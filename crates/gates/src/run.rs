@@ -467,18 +467,30 @@ fn found(
         .summary
         .as_ref()
         .and_then(|spec| crate::summary::read_log(spec, log));
-    let (tests, note) = match &gate.junit {
+    let base = match &gate.cwd {
+        Some(cwd) => repo.root().join(cwd),
+        None => repo.root().to_path_buf(),
+    };
+    let junit = match &gate.junit {
+        Some(file) => Some((base.join(file), file.clone())),
+        // nextest's JUnit file is named by its config, read now: it may change between runs.
+        None => crate::summary::nextest_profile(gate).and_then(|profile| {
+            let target = gate
+                .env
+                .iter()
+                .find(|(k, _)| k == "CARGO_TARGET_DIR")
+                .map(|(_, v)| v.as_str());
+            let path = crate::summary::nextest_junit_file(repo.root(), &base, &profile, target)?;
+            let shown = display_path(repo.root(), &path);
+            Some((path, shown))
+        }),
+    };
+    let (tests, note) = match junit {
         None => (None, None),
-        Some(file) => {
-            let base = match &gate.cwd {
-                Some(cwd) => repo.root().join(cwd),
-                None => repo.root().to_path_buf(),
-            };
-            match crate::summary::read_junit(&base.join(file), file, since) {
-                Ok(tests) => (Some(tests), None),
-                Err(why) => (None, Some(why)),
-            }
-        }
+        Some((path, file)) => match crate::summary::read_junit(&path, &file, since) {
+            Ok(tests) => (Some(tests), None),
+            Err(why) => (None, Some(why)),
+        },
     };
     if let Some(tests) = &tests {
         match &mut summary {

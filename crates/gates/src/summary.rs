@@ -12,6 +12,7 @@ mod coverage;
 mod detect_secrets;
 mod junit;
 mod mypy;
+mod nextest;
 mod pattern;
 mod pick;
 mod pytest;
@@ -26,15 +27,16 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use junit::read_junit;
 pub use junit::{TestCase, TestStatus, Tests};
+pub(crate) use nextest::junit_file as nextest_junit_file;
 pub use pick::Reader;
-pub(crate) use pick::{junit_path, pick};
+pub(crate) use pick::{junit_path, nextest_profile, pick};
 
 /// What a gate's tool reported, in numbers and in one line of text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Summary {
     /// What read it: `ruff-format`, `ruff-check`, `mypy`, `pytest`, `coverage`, `bandit`,
-    /// `detect-secrets`, `cargo-test`, `clippy`, `cargo-fmt`, `junit` (the gate's JUnit file),
+    /// `detect-secrets`, `cargo-test`, `nextest`, `clippy`, `cargo-fmt`, `junit` (the gate's JUnit file),
     /// or `regex` (the gate's `summary` pattern).
     pub reader: String,
     /// What it found, by name (`failed`, `passed`, `errors`, `files`, `percent`...): whole
@@ -100,6 +102,7 @@ pub(crate) fn read(spec: &Spec, output: &str) -> Option<Summary> {
             Reader::Bandit => bandit::read(output),
             Reader::DetectSecrets => detect_secrets::read(output),
             Reader::CargoTest => cargo_test::read(output),
+            Reader::Nextest => nextest::read(output),
             Reader::Clippy => clippy::read(output),
             Reader::CargoFmt => cargo_fmt::read(output),
         },

@@ -1,17 +1,19 @@
 //! Test support shared by every crate's tests: the pinned Python tools (ruff, uv, mypy, the
 //! official CycloneDX and SPDX validators) installed into a venv under `target/test-tools/`,
-//! pinned npm packages (pnpm, yarn) installed beside them, and temporary git repositories to run
-//! tasks on.
+//! pinned npm packages (pnpm, yarn) installed beside them, pinned cargo subcommands
+//! (cargo-nextest) built by `cargo install`, and temporary git repositories to run tasks on.
 //!
 //! A tool that cannot be installed fails the test that asked for it, loudly, with pip's output:
 //! tests never skip because a tool is missing.
 
 #![allow(clippy::print_stderr)]
 
+mod cargo_tool;
 mod git;
 mod node;
 mod python;
 
+pub use cargo_tool::CargoTool;
 pub use git::GitRepo;
 pub use node::NodeTool;
 pub use python::Venv;

@@ -15,6 +15,7 @@ pub enum Reader {
     Bandit,
     DetectSecrets,
     CargoTest,
+    Nextest,
     Clippy,
     CargoFmt,
 }
@@ -48,6 +49,29 @@ pub(crate) fn junit_path(gate: &Gate) -> Option<String> {
         }
     }
     None
+}
+
+/// The nextest profile a `cargo nextest run` gate uses: `--profile NAME`, `-P NAME`,
+/// `--profile=NAME`, else its env's `NEXTEST_PROFILE`, else `default`; `None` for other gates.
+pub(crate) fn nextest_profile(gate: &Gate) -> Option<String> {
+    let words = program_words(&gate.command)?;
+    if reader_for(&words) != Some(Reader::Nextest) {
+        return None;
+    }
+    let mut args = words.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--profile" || arg == "-P" {
+            return args.next().cloned();
+        }
+        if let Some(p) = arg.strip_prefix("--profile=") {
+            return Some(p.to_string());
+        }
+    }
+    let env = gate.env.iter().find(|(k, _)| k == "NEXTEST_PROFILE");
+    Some(env.map_or_else(|| "default".to_string(), |(_, v)| v.clone()))
 }
 
 /// The command's words from its program on: a shell line's first command, past `VAR=value`
@@ -109,6 +133,7 @@ fn reader_for(words: &[String]) -> Option<Reader> {
         ("bandit", _) => Reader::Bandit,
         ("detect-secrets", _) => Reader::DetectSecrets,
         ("cargo", Some("test")) => Reader::CargoTest,
+        ("cargo", Some("nextest")) | ("cargo-nextest", _) => Reader::Nextest,
         ("cargo", Some("clippy")) | ("cargo-clippy", _) => Reader::Clippy,
         ("cargo", Some("fmt")) | ("cargo-fmt", _) => Reader::CargoFmt,
         _ => return None,
@@ -146,6 +171,7 @@ mod tests {
             ("bandit -r src", Some(Reader::Bandit)),
             ("detect-secrets scan", Some(Reader::DetectSecrets)),
             ("cargo test --workspace", Some(Reader::CargoTest)),
+            ("cargo nextest run --workspace", Some(Reader::Nextest)),
             ("cargo +nightly clippy -- -D warnings", Some(Reader::Clippy)),
             ("cargo fmt --all --check", Some(Reader::CargoFmt)),
             ("env RUST_BACKTRACE=1 cargo test", Some(Reader::CargoTest)),
@@ -180,6 +206,15 @@ mod tests {
             Some("j.xml")
         );
         assert_eq!(junit_path(&argv("pytest -q")), None);
+        assert_eq!(
+            nextest_profile(&argv("cargo nextest run -P ci")).as_deref(),
+            Some("ci")
+        );
+        assert_eq!(
+            nextest_profile(&argv("cargo nextest run")).as_deref(),
+            Some("default")
+        );
+        assert_eq!(nextest_profile(&argv("cargo test")), None);
         assert_eq!(junit_path(&argv("mypy --junit-xml m.xml")), None);
     }
 }

@@ -46,7 +46,11 @@ pub(super) fn read(output: &str) -> Option<Summary> {
     if line == "no tests ran" {
         summary.text = "no tests ran".into();
     }
-    summary.failed = output
+    // The short summary's lines only, when it has its header (a test may print `FAILED`).
+    let short = output
+        .rfind("short test summary info")
+        .map_or(output, |at| &output[at..]);
+    summary.failed = short
         .lines()
         .filter_map(|l| {
             let rest = l

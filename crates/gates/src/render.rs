@@ -244,8 +244,12 @@ fn gate_suite(gate: &str, tests: &Tests) -> TestSuite {
         if let Some(c) = &t.classname {
             case.set_classname(xml_safe(c));
         }
-        if let Some(s) = t.time_s.filter(|s| s.is_finite() && *s >= 0.0) {
-            case.set_time(std::time::Duration::from_secs_f64(s));
+        // A file's time may be anything: what no duration can hold is left out.
+        if let Some(d) = t
+            .time_s
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        {
+            case.set_time(d);
         }
         suite.add_test_case(case);
     }
@@ -366,6 +370,29 @@ mod tests {
             markdown_line(&fmt),
             "- fmt: **pass** — `cargo fmt --all --check` passed in 0.4 s"
         );
+    }
+
+    #[test]
+    fn a_gates_test_cases_become_its_suite_whatever_their_times() {
+        let tests = crate::summary::junit::parse(
+            "<testsuites><testsuite><testcase name='a' time='1e300'/>\
+             <testcase name='b' classname='m' time='NaN'><failure message='no'>why</failure></testcase>\
+             <testcase name='c' time='-1'><skipped message='later'/></testcase></testsuite></testsuites>",
+            "j.xml",
+        )
+        .unwrap();
+        let mut g = gate("tests", Status::Fail);
+        g.tests = Some(tests);
+        let report = Report::new("t".into(), 1.0, 1, false, vec![g]);
+        let xml = junit(&report);
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("tests"))
+            .unwrap();
+        assert_eq!(suite.attribute("tests"), Some("3"));
+        assert_eq!(suite.attribute("failures"), Some("1"));
+        assert_eq!(suite.attribute("skipped"), Some("1"));
     }
 
     #[test]

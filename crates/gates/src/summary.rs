@@ -10,7 +10,7 @@ mod cargo_test;
 mod clippy;
 mod coverage;
 mod detect_secrets;
-mod junit;
+pub(crate) mod junit;
 mod mypy;
 mod nextest;
 mod pattern;

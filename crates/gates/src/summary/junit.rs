@@ -136,3 +136,28 @@ fn last_bytes(text: &str) -> String {
     }
     format!("…{}", &text[at..])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_suite_is_read_and_a_malformed_file_named() {
+        let xml = "<testsuite><testcase name='a' time='1e300'/>\
+                   <testcase name='b' classname='m' time='NaN'><error message='boom'>trace</error></testcase>\
+                   <testcase name='c' time='-1'><skipped/></testcase></testsuite>";
+        let tests = parse(xml, "j.xml").unwrap();
+        let statuses: Vec<TestStatus> = tests.cases.iter().map(|c| c.status).collect();
+        assert_eq!(
+            statuses,
+            [TestStatus::Passed, TestStatus::Error, TestStatus::Skipped]
+        );
+        assert_eq!(tests.failed(), ["m::b"]);
+        assert_eq!(tests.cases[1].details.as_deref(), Some("trace"));
+        assert!(
+            parse("<testsuite>", "bad.xml")
+                .unwrap_err()
+                .contains("bad.xml")
+        );
+    }
+}

@@ -153,6 +153,10 @@ The file, xtask.toml at the repository root (the loader names the line of any un
   pass_env = [\"AWS_*\"]     variables of qa's environment it sees (part of its cache key)
   cache = false            never cached, and it sees qa's whole environment
   paths = [\"docs/**\"]      under --changed-since, it runs only when a changed file matches
+  summary = '(?P<passed>\\d+) passed'  what its tool found, for a tool qa has no reader for:
+                           named groups of the last match become counts in every report
+  junit = \"build/junit.xml\"  the JUnit file it writes (found for pytest's --junitxml and
+                           nextest's JUnit profile): its test cases are folded into qa's JUnit
 
 [format] and [sbom] hold the settings of `format` and `sbom`.
 

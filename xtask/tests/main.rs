@@ -50,6 +50,7 @@ mod qa_sarif;
 mod qa_select;
 mod qa_shard_timings;
 mod qa_signals;
+mod qa_summary;
 mod sbom_cargo;
 mod sbom_discover;
 mod sbom_npm;

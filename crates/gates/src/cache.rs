@@ -51,6 +51,11 @@ pub(crate) struct Entry {
     /// The gate's debt against its baseline when it passed (the baseline file is in the key).
     #[serde(default)]
     pub(crate) baseline: Option<crate::baseline::BaselineReport>,
+    /// What its tool found when it passed.
+    #[serde(default)]
+    pub(crate) summary: Option<crate::summary::Summary>,
+    #[serde(default)]
+    pub(crate) tests: Option<crate::summary::Tests>,
 }
 
 /// Shared by the workers of one run: the file lists and hashes, and tool identities, computed

@@ -94,6 +94,13 @@ pub(crate) struct RawGate {
     pub(crate) pass_env: Vec<Spanned<String>>,
     /// `false`: never cached, and it sees qa's whole environment.
     pub(crate) cache: Option<bool>,
+    /// A regex whose named groups holding numbers are the counts of what the gate's tool found
+    /// (for a tool qa has no reader for).
+    #[schemars(with = "Option<String>")]
+    pub(crate) summary: Option<Spanned<String>>,
+    /// The JUnit XML file the gate writes, whose test cases join qa's JUnit report (found by
+    /// itself for pytest's `--junitxml` and nextest's JUnit profile).
+    pub(crate) junit: Option<String>,
 }
 
 /// `baseline = { count = 'REGEX' }` or `baseline = { diagnostics = "FORMAT", pattern = ... }`.
@@ -263,6 +270,10 @@ fn build(
                 ));
             }
         }
+        let summary = match &gate.summary {
+            None => None,
+            Some(p) => Some(summary_pattern(file, name, p)?),
+        };
         let lock = gate
             .lock
             .clone()
@@ -290,7 +301,16 @@ fn build(
             paths,
             pass_env: gate.pass_env.iter().map(|p| p.get_ref().clone()).collect(),
             cache: gate.cache.unwrap_or(true),
+            summary,
+            junit: gate.junit.clone(),
         });
+        let last = gates.last_mut().expect("a gate was just pushed");
+        if last.summary.is_none() {
+            last.summary = crate::summary::pick(last).map(crate::summary::Spec::Tool);
+        }
+        if last.junit.is_none() {
+            last.junit = crate::summary::junit_path(last);
+        }
     }
     let mut logs: BTreeMap<String, &str> = BTreeMap::new();
     for gate in &gates {
@@ -318,6 +338,23 @@ fn build(
         return Err(file.error_at(span, format!("gates form a cycle: {}", path.join(" -> "))));
     }
     Ok(plan)
+}
+
+/// `summary = "REGEX"`: a valid pattern with at least one named group (the counts).
+fn summary_pattern(
+    file: &ConfigFile,
+    name: &str,
+    raw: &Spanned<String>,
+) -> Result<crate::summary::Spec, ConfigError> {
+    let text = raw.get_ref();
+    let err = |m: String| file.error_at(Some(raw.span()), format!("gate `{name}`: `summary`: {m}"));
+    let re = Regex::new(text).map_err(|e| err(format!("`{text}` is not a valid regex: {e}")))?;
+    if re.capture_names().flatten().next().is_none() {
+        return Err(err(format!(
+            "`{text}` needs named groups, one per count, e.g. `(?P<passed>\\d+) passed`"
+        )));
+    }
+    Ok(crate::summary::Spec::Pattern(re))
 }
 
 fn baseline_spec(
@@ -529,7 +566,7 @@ mod tests {
                 "[gates.a]\nrun = 'true'\ntiemout = 3\n",
                 "xtask.toml:3:1: unknown key `tiemout` (did you mean `timeout`?); expected one of \
                  `run`, `shell`, `needs`, `owner`, `description`, `timeout`, `tool`, `module`, `install`, `env`, `cwd`, \
-                 `lock`, `allow_failure`, `baseline`, `inputs`, `paths`, `pass_env` or `cache`",
+                 `lock`, `allow_failure`, `baseline`, `inputs`, `paths`, `pass_env`, `cache`, `summary` or `junit`",
             ),
             (
                 "[qa]\njbos = 2\n",

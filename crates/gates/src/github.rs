@@ -313,6 +313,8 @@ mod tests {
             baseline: None,
             cached: false,
             missing_tool: None,
+            summary: None,
+            tests: None,
         }
     }
 

@@ -33,6 +33,7 @@ mod schedule;
 mod select;
 mod shards;
 mod shell_words;
+mod summary;
 mod term;
 mod timings;
 mod tool_id;
@@ -58,6 +59,9 @@ pub use report::{Counts, GateReport, Outcome, Report, SCHEMA_PATH, json_schema};
 pub use run::{Observer, RunConfig, run};
 pub use select::{Shard, changed_files, shard};
 pub use shards::ShardInfo;
+pub use summary::{
+    Number, Reader as SummaryReader, Spec as SummarySpec, Summary, TestCase, TestStatus, Tests,
+};
 pub use term::{Terminal, list, list_json, summary};
 pub use timings::Timings;
 pub use verdict::{Strict, ci_env, require_checked};

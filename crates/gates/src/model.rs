@@ -77,6 +77,10 @@ pub struct Gate {
     pub pass_env: Vec<String>,
     /// Whether its pass may be cached; `false` also gives it qa's whole environment.
     pub cache: bool,
+    /// How its output is summarised: its `summary` pattern, or the reader of the tool it runs.
+    pub summary: Option<crate::summary::Spec>,
+    /// The JUnit file it writes (`junit`, or pytest's `--junitxml`), relative to its `cwd`.
+    pub junit: Option<String>,
 }
 
 impl Gate {
@@ -307,6 +311,8 @@ impl Gate {
             paths: None,
             pass_env: vec![],
             cache: true,
+            summary: None,
+            junit: None,
         }
     }
 }

@@ -4,12 +4,13 @@
 
 use std::path::PathBuf;
 
-use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 use repo::fs::{FsError, write_atomic};
 
 use crate::baseline::BaselineReport;
 use crate::model::Status;
 use crate::report::{GateReport, Outcome, Report};
+use crate::summary::{SHOWN_FAILURES, TestStatus, Tests};
 
 /// Seconds with one decimal: `41.2 s`.
 fn secs(s: f64) -> String {
@@ -43,6 +44,10 @@ pub(crate) fn markdown_line(g: &GateReport) -> String {
         .as_deref()
         .map(|d| format!(" ({d})"))
         .unwrap_or_default();
+    let what = match &g.summary {
+        Some(s) => format!("{what}: {}", s.text),
+        None => what,
+    };
     let owner = g
         .owner
         .as_ref()
@@ -61,7 +66,27 @@ pub(crate) fn markdown_line(g: &GateReport) -> String {
             line.push_str(&format!("\n  - new: `{d}`"));
         }
     }
+    let failed = failed_tests(g);
+    for id in failed.iter().take(SHOWN_FAILURES) {
+        line.push_str(&format!("\n  - failed: {}", code(id)));
+    }
+    if failed.len() > SHOWN_FAILURES {
+        line.push_str(&format!(
+            "\n  - and {} more failed tests",
+            failed.len() - SHOWN_FAILURES
+        ));
+    }
     line
+}
+
+/// The failed tests of a gate, as its tool's output names them (pytest's node ids paste back
+/// into `pytest`), else from its JUnit file.
+fn failed_tests(g: &GateReport) -> Vec<String> {
+    match (&g.summary, &g.tests) {
+        (Some(s), _) if !s.failed.is_empty() => s.failed.clone(),
+        (_, Some(tests)) => tests.failed(),
+        _ => Vec::new(),
+    }
 }
 
 /// `baseline 90, current 91, new 1, fixed 0`.
@@ -161,9 +186,22 @@ pub(crate) fn junit(report: &Report) -> String {
         if let Some(d) = g.duration_s {
             case.set_time(std::time::Duration::from_secs_f64(d.max(0.0)));
         }
+        let found = match &g.summary {
+            Some(s) => {
+                case.add_property(Property::new("summary", xml_safe(&s.text)));
+                for (name, n) in &s.counts {
+                    case.add_property(Property::new(
+                        format!("summary.{}", xml_safe(name)),
+                        n.to_string(),
+                    ));
+                }
+                format!("{}\n", s.text)
+            }
+            None => String::new(),
+        };
         // A gate that never ran (blocked, skipped before starting) has no output to show.
         if g.duration_s.is_some() {
-            case.set_system_out(xml_safe(&format!("$ {}\n{tail}", g.command)));
+            case.set_system_out(xml_safe(&format!("$ {}\n{found}{tail}", g.command)));
         }
         suite.add_test_case(case);
     }
@@ -180,9 +218,59 @@ pub(crate) fn junit(report: &Report) -> String {
     );
     let mut junit = quick_junit::Report::new("qa");
     junit.add_test_suite(suite);
+    for g in &report.gates {
+        if let Some(tests) = &g.tests {
+            junit.add_test_suite(gate_suite(&g.name, tests));
+        }
+    }
     junit
         .to_string()
         .expect("quick-junit serializes to a string")
+}
+
+/// A gate's own test cases (its `junit` file) as a suite named after the gate.
+fn gate_suite(gate: &str, tests: &Tests) -> TestSuite {
+    let mut suite = TestSuite::new(xml_safe(gate));
+    for t in &tests.cases {
+        let status = match t.status {
+            TestStatus::Passed => TestCaseStatus::success(),
+            TestStatus::Skipped => {
+                let mut s = TestCaseStatus::skipped();
+                if let Some(m) = &t.message {
+                    s.set_message(xml_safe(m));
+                }
+                s
+            }
+            TestStatus::Failed | TestStatus::Error => {
+                let kind = if t.status == TestStatus::Error {
+                    NonSuccessKind::Error
+                } else {
+                    NonSuccessKind::Failure
+                };
+                let mut s = TestCaseStatus::non_success(kind);
+                if let Some(m) = &t.message {
+                    s.set_message(xml_safe(m));
+                }
+                if let Some(d) = &t.details {
+                    s.set_description(xml_safe(d));
+                }
+                s
+            }
+        };
+        let mut case = TestCase::new(xml_safe(&t.name), status);
+        if let Some(c) = &t.classname {
+            case.set_classname(xml_safe(c));
+        }
+        // A file's time may be anything: what no duration can hold is left out.
+        if let Some(d) = t
+            .time_s
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        {
+            case.set_time(d);
+        }
+        suite.add_test_case(case);
+    }
+    suite
 }
 
 /// Text made safe for XML 1.0: quick-junit strips ANSI escapes and C0 controls; the two
@@ -275,6 +363,8 @@ mod tests {
             baseline: None,
             cached: false,
             missing_tool: None,
+            summary: None,
+            tests: None,
         }
     }
 
@@ -303,6 +393,29 @@ mod tests {
             markdown_line(&fmt),
             "- fmt: **pass** — `cargo fmt --all --check` passed in 0.4 s"
         );
+    }
+
+    #[test]
+    fn a_gates_test_cases_become_its_suite_whatever_their_times() {
+        let tests = crate::summary::junit::parse(
+            "<testsuites><testsuite><testcase name='a' time='1e300'/>\
+             <testcase name='b' classname='m' time='NaN'><failure message='no'>why</failure></testcase>\
+             <testcase name='c' time='-1'><skipped message='later'/></testcase></testsuite></testsuites>",
+            "j.xml",
+        )
+        .unwrap();
+        let mut g = gate("tests", Status::Fail);
+        g.tests = Some(tests);
+        let report = Report::new("t".into(), 1.0, 1, false, vec![g]);
+        let xml = junit(&report);
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("tests"))
+            .unwrap();
+        assert_eq!(suite.attribute("tests"), Some("3"));
+        assert_eq!(suite.attribute("failures"), Some("1"));
+        assert_eq!(suite.attribute("skipped"), Some("1"));
     }
 
     #[test]

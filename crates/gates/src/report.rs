@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::baseline::BaselineReport;
 use crate::model::Status;
 use crate::shards::ShardInfo;
+use crate::summary::{Summary, Tests};
 
 /// The version of the JSON report's shape; raised on any incompatible change.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -131,6 +132,13 @@ pub struct GateReport {
     /// Python `module` its interpreter cannot import.
     #[serde(default)]
     pub missing_tool: Option<String>,
+    /// What its tool found, read from its log (see `summary` in the xtask.toml reference);
+    /// null when no reader knows the tool or the output held nothing to read.
+    #[serde(default)]
+    pub summary: Option<Summary>,
+    /// The test cases of the JUnit file it wrote (`junit`), when it wrote one this run.
+    #[serde(default)]
+    pub tests: Option<Tests>,
 }
 
 impl GateReport {

@@ -22,6 +22,7 @@ use crate::follow::Follow;
 use crate::model::{Gate, Plan, Status};
 use crate::report::{GateReport, Report};
 use crate::schedule::{State, decide};
+use crate::summary::{Summary, Tests};
 
 /// How many lines of a log the reports keep for a gate that did not pass.
 pub(crate) const TAIL_LINES: usize = 30;
@@ -65,6 +66,8 @@ struct Ran {
     duration: Duration,
     baseline: Option<BaselineReport>,
     cached: bool,
+    summary: Option<Summary>,
+    tests: Option<Tests>,
 }
 
 /// Runs the plan to its end (or to Ctrl-C) and returns the report.
@@ -220,6 +223,8 @@ pub fn run(
                 duration_s: Some(ran.duration.as_secs_f64()),
                 baseline: ran.baseline,
                 cached: ran.cached,
+                summary: ran.summary,
+                tests: ran.tests,
                 // Without the tools' escapes: the reports are never a terminal. A colour
                 // terminal reads the log itself (`term.rs`).
                 log_tail: (ran.status != Status::Pass)
@@ -295,6 +300,8 @@ fn base_report(
         baseline: None,
         cached: false,
         missing_tool: None,
+        summary: None,
+        tests: None,
     }
 }
 
@@ -343,6 +350,8 @@ fn cached_or_run(
             duration: t0.elapsed(),
             baseline: entry.baseline,
             cached: true,
+            summary: entry.summary,
+            tests: entry.tests,
         };
         return (ran, None);
     }
@@ -370,6 +379,8 @@ fn cached_or_run(
                     b.stored = false;
                     b
                 }),
+                summary: ran.summary.clone(),
+                tests: ran.tests.clone(),
             },
         );
     }
@@ -393,6 +404,8 @@ fn run_gate(
         duration: t0.elapsed(),
         baseline: None,
         cached: false,
+        summary: None,
+        tests: None,
     };
     // No symlink is followed under target/: a planted link must not send the log elsewhere.
     if let Some(dir) = log.parent()
@@ -421,6 +434,8 @@ fn run_gate(
         cmd.env.extend(own);
     }
     let options = RunOptions::log(file).timeout(gate.timeout);
+    // A coarse file-system clock may stamp a file written just after this a little before it.
+    let since = SystemTime::now() - Duration::from_millis(100);
     let finished = match process::run(&cmd, options) {
         Ok(f) => f,
         Err(e) => return error(e.reason),
@@ -480,6 +495,16 @@ fn run_gate(
             }
         }
     }
+    let (summary, tests, note) = match finished.end {
+        End::Exited(_) => found(repo, gate, log, since),
+        _ => (None, None, None),
+    };
+    if let Some(note) = note {
+        reason = Some(match reason {
+            Some(r) => format!("{r}; {note}"),
+            None => note,
+        });
+    }
     Ran {
         status,
         reason,
@@ -487,7 +512,56 @@ fn run_gate(
         duration: finished.duration,
         baseline: baseline_report,
         cached: false,
+        summary,
+        tests,
     }
+}
+
+/// What the gate's tool found: its log read by the gate's summary reader, and the test cases
+/// of its JUnit file (written at or after `since`); with a note when that file is unreadable.
+fn found(
+    repo: &Repo,
+    gate: &Gate,
+    log: &Path,
+    since: SystemTime,
+) -> (Option<Summary>, Option<Tests>, Option<String>) {
+    let mut summary = gate
+        .summary
+        .as_ref()
+        .and_then(|spec| crate::summary::read_log(spec, log));
+    let base = match &gate.cwd {
+        Some(cwd) => repo.root().join(cwd),
+        None => repo.root().to_path_buf(),
+    };
+    let junit = match &gate.junit {
+        Some(file) => Some((base.join(file), file.clone())),
+        // nextest's JUnit file is named by its config, read now: it may change between runs.
+        None => crate::summary::nextest_profile(gate).and_then(|profile| {
+            let target = gate
+                .env
+                .iter()
+                .find(|(k, _)| k == "CARGO_TARGET_DIR")
+                .map(|(_, v)| v.as_str());
+            let path = crate::summary::nextest_junit_file(repo.root(), &base, &profile, target)?;
+            let shown = display_path(repo.root(), &path);
+            Some((path, shown))
+        }),
+    };
+    let (tests, note) = match junit {
+        None => (None, None),
+        Some((path, file)) => match crate::summary::read_junit(&path, &file, since) {
+            Ok(tests) => (Some(tests), None),
+            Err(why) => (None, Some(why)),
+        },
+    };
+    if let Some(tests) = &tests {
+        match &mut summary {
+            None => summary = Some(crate::summary::from_tests(tests)),
+            Some(s) if s.failed.is_empty() => s.failed = tests.failed(),
+            Some(_) => {}
+        }
+    }
+    (summary, tests, note)
 }
 
 /// The last `lines` lines of a log, lossily decoded; `None` when it is empty or unreadable.

@@ -223,7 +223,12 @@ pub(crate) fn end_line(gate: &GateReport, color: bool) -> String {
         (Status::Pass, _) | (_, None) => String::new(),
         (_, Some(r)) => format!(": {r}"),
     };
-    format!("{tag} {}{time}{reason}", gate.name)
+    let found = gate
+        .summary
+        .as_ref()
+        .map(|s| format!(" — {}", s.text))
+        .unwrap_or_default();
+    format!("{tag} {}{time}{reason}{found}", gate.name)
 }
 
 /// The summary table printed at the end of a run.
@@ -255,6 +260,12 @@ pub fn summary(report: &Report, color: bool) -> String {
                 note.push_str(" / ");
             }
             note.push_str(r);
+        }
+        if let Some(s) = &g.summary {
+            if !note.is_empty() {
+                note.push_str(" — ");
+            }
+            note.push_str(&s.text);
         }
         if !g.required {
             note.push_str(" (allowed to fail)");

@@ -176,6 +176,8 @@ mod tests {
             baseline: None,
             cached: false,
             missing_tool: missing.map(str::to_string),
+            summary: None,
+            tests: None,
         }
     }
 

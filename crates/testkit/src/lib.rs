@@ -1,6 +1,7 @@
 //! Test support shared by every crate's tests: the pinned Python tools (ruff, uv, mypy, the
 //! official CycloneDX and SPDX validators) installed into a venv under `target/test-tools/`,
-//! pinned npm packages (pnpm, yarn, the SARIF Multitool) installed beside them, and temporary git repositories to run
+//! pinned npm packages (pnpm, yarn, the SARIF Multitool) installed beside them, pinned cargo
+//! subcommands (cargo-nextest) built by `cargo install`, and temporary git repositories to run
 //! tasks on.
 //!
 //! A tool that cannot be installed fails the test that asked for it, loudly, with pip's output:
@@ -8,6 +9,7 @@
 
 #![allow(clippy::print_stderr)]
 
+mod cargo_tool;
 mod git;
 pub mod json_schema;
 mod node;
@@ -15,6 +17,7 @@ pub mod peak_memory;
 mod python;
 mod sarif;
 
+pub use cargo_tool::CargoTool;
 pub use git::GitRepo;
 pub use node::NodeTool;
 pub use python::Venv;

@@ -11,7 +11,7 @@ use std::process::Command;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::actions_support;
-use crate::qa_support::GitRepo;
+use testkit::GitRepo;
 
 fn action() -> Yaml {
     let path = testkit::workspace_root().join("action.yml");
@@ -386,7 +386,7 @@ fn the_docs_use_the_action_as_declared() {
     let mut read = 0;
     let mut problems = Vec::new();
     for doc in ["docs/ci.md", "docs/guides/adopting-qa-in-python.md"] {
-        for (line, block) in crate::ci_docs::yaml_blocks(&root.join(doc)) {
+        for (line, block) in actions_support::yaml_blocks(&root.join(doc)) {
             let yaml = YamlLoader::load_from_str(&block).unwrap().remove(0);
             for job in yaml["jobs"].as_hash().into_iter().flat_map(|j| j.values()) {
                 let steps = job["steps"].as_vec().map(Vec::as_slice).unwrap_or(&[]);

@@ -3,30 +3,12 @@
 //! every GitHub `${{ }}` expression uses GitHub's functions and contexts only, and the step that
 //! sizes the shard matrix prints what the matrix reads.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::actions_support;
-
-pub(crate) fn yaml_blocks(path: &Path) -> Vec<(usize, String)> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut blocks = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    for (n, line) in text.lines().enumerate() {
-        match &mut current {
-            None if line.trim_start() == "```yaml" => current = Some((n + 2, String::new())),
-            Some(_) if line.trim_start() == "```" => blocks.extend(current.take()),
-            Some((_, block)) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            None => {}
-        }
-    }
-    blocks
-}
 
 /// Every string under a `run` or `script` key, anywhere in the document.
 fn commands(yaml: &Yaml, under_command: bool, out: &mut Vec<String>) {
@@ -102,7 +84,7 @@ fn ci_examples_parse_and_name_real_commands() {
     let mut checked_expressions = 0;
     let mut failures = Vec::new();
     for doc in docs {
-        for (line, block) in yaml_blocks(&doc) {
+        for (line, block) in actions_support::yaml_blocks(&doc) {
             let where_ = format!("{}:{line}", doc.strip_prefix(root).unwrap().display());
             let parsed = match YamlLoader::load_from_str(&block) {
                 Ok(docs) => docs,
@@ -205,7 +187,7 @@ fn expressions_outside_github_s_language_are_caught() {
 fn the_matrix_recipe_prints_the_shard_list() {
     let root = testkit::workspace_root();
     let mut script = None;
-    for (_, block) in yaml_blocks(&root.join("docs/ci.md")) {
+    for (_, block) in actions_support::yaml_blocks(&root.join("docs/ci.md")) {
         let doc = YamlLoader::load_from_str(&block).unwrap().remove(0);
         for step in doc["jobs"]["plan"]["steps"].as_vec().into_iter().flatten() {
             if step["id"].as_str() == Some("shards") {

@@ -1,17 +1,16 @@
 //! The end-to-end tests of the built binary, as one test binary (`cargo test -p xtask --test
 //! suite`, or `... --test suite qa_cache::` for one file's tests): every file of this folder is
 //! a module of it, so cargo links one binary instead of one per file and the tests of every
-//! file run side by side, not one file after another. The `tidy` test checks that no file of
-//! this folder is left out.
+//! file run side by side, not one file after another. The tests that build the binary again
+//! are in `rebuilds.rs`, a second binary (see there why). The `tidy` test checks that no file
+//! of this folder is left out.
 
 mod actions_support;
 mod format_branches_support;
 mod format_support;
 mod qa_support;
 mod sbom_support;
-mod wheel_support;
 
-mod action;
 mod ci_docs;
 mod cli_reference;
 mod completions_gates;
@@ -28,8 +27,6 @@ mod format_rollout;
 mod format_ruff_diff;
 mod format_rustfmt_files;
 mod format_safety;
-mod install;
-mod pre_commit_hooks;
 mod qa_ansi;
 mod qa_args;
 mod qa_baseline;
@@ -61,4 +58,3 @@ mod sbom_spec;
 mod sbom_yarn;
 mod stdout_errors;
 mod tidy;
-mod wheel;

@@ -220,21 +220,26 @@ fn invocation_parsing() {
     );
 }
 
-/// The end-to-end tests are one binary (`tests/main.rs`, `autotests = false`): a file of
-/// `xtask/tests/` that it does not name as a module would never be compiled or run.
+/// The end-to-end tests are two binaries (`tests/main.rs`, and `tests/rebuilds.rs` for the tests
+/// that build the binary again; `autotests = false`): a file of `xtask/tests/` that neither
+/// names as a module would never be compiled or run, and a test file both name would run twice.
 #[test]
 fn every_test_file_is_a_module_of_the_suite() {
     let dir = root().join("xtask/tests");
-    let main = fs::read_to_string(dir.join("main.rs")).expect("xtask/tests/main.rs");
-    let declared: BTreeSet<&str> = main
-        .lines()
-        .filter_map(|l| l.strip_prefix("mod ")?.strip_suffix(';'))
-        .collect();
+    let modules = |file: &str| -> BTreeSet<String> {
+        fs::read_to_string(dir.join(file))
+            .unwrap_or_else(|e| panic!("xtask/tests/{file}: {e}"))
+            .lines()
+            .filter_map(|l| Some(l.strip_prefix("mod ")?.strip_suffix(';')?.to_string()))
+            .collect()
+    };
+    let (main, rebuilds) = (modules("main.rs"), modules("rebuilds.rs"));
+    let declared: BTreeSet<&str> = main.iter().chain(&rebuilds).map(String::as_str).collect();
     let mut violations = Vec::new();
     for entry in fs::read_dir(&dir).expect("xtask/tests").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let module = match name.strip_suffix(".rs") {
-            Some("main") => continue,
+            Some("main" | "rebuilds") => continue,
             Some(module) => module.to_string(),
             // A folder is a module's parts (`tidy/`) or a support module (`qa_support/mod.rs`).
             None if entry.path().join("mod.rs").is_file() => name.clone(),
@@ -243,6 +248,10 @@ fn every_test_file_is_a_module_of_the_suite() {
         if !declared.contains(module.as_str()) {
             violations.push(format!(
                 "xtask/tests/{name}: not a module of xtask/tests/main.rs, so it never runs: add `mod {module};`"
+            ));
+        } else if name.ends_with(".rs") && main.contains(&module) && rebuilds.contains(&module) {
+            violations.push(format!(
+                "xtask/tests/{name}: a module of both main.rs and rebuilds.rs, so its tests run twice"
             ));
         }
     }

@@ -294,3 +294,23 @@ fn tokenize(expr: &str) -> Result<Vec<Token>, String> {
     }
     Ok(tokens)
 }
+
+/// The ```` ```yaml ```` blocks of a Markdown file, each with the 1-based line of its first
+/// line.
+pub(crate) fn yaml_blocks(path: &std::path::Path) -> Vec<(usize, String)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (n, line) in text.lines().enumerate() {
+        match &mut current {
+            None if line.trim_start() == "```yaml" => current = Some((n + 2, String::new())),
+            Some(_) if line.trim_start() == "```" => blocks.extend(current.take()),
+            Some((_, block)) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}

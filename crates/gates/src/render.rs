@@ -103,13 +103,13 @@ pub(crate) fn baseline_cell(b: &BaselineReport) -> String {
 /// Notes a team can paste: a headline, one line per gate, then a table.
 pub(crate) fn markdown(report: &Report) -> String {
     let mut out = format!(
-        "## Quality gates: {}\n\n{} gates in {}: {}.\n\n",
+        "## Quality gates: {}\n\n{} in {}: {}.\n\n",
         match report.outcome {
             Outcome::Pass => "pass",
             Outcome::Fail => "fail",
             Outcome::Interrupted => "interrupted",
         },
-        report.gates.len(),
+        crate::verdict::gates(report.gates.len()),
         secs(report.duration_s),
         report.counts.line()
     );

@@ -132,7 +132,7 @@ pub(crate) fn note(report: &Report) -> Option<String> {
     None
 }
 
-fn gates(n: usize) -> String {
+pub(crate) fn gates(n: usize) -> String {
     if n == 1 {
         "1 gate".to_string()
     } else {

@@ -367,6 +367,28 @@ fn the_action_installs_xtask_and_runs_qa_with_reports_and_outputs() {
     assert_eq!(&key, key_again, "the cache key is stable");
 }
 
+#[test]
+fn the_action_installs_a_given_wheel_and_runs_qa_with_it() {
+    let wheel = &crate::wheel_support::installed().wheel;
+    let repo = repo_with_a_failing_gate();
+    let mut runner = Runner::new(&[("wheel", wheel.to_str().unwrap())]);
+    // With a wheel the cache step does not run (`if: inputs.wheel == ''`): no cache-hit.
+    let codes = runner.run(repo.root(), &[]);
+    assert_eq!(codes["install"], 0, "{}", runner.logs["install"]);
+    let installed = runner.home().join(".xtask-action/bin/xtask");
+    let target = std::fs::read_link(&installed).expect("the wheel's xtask is linked");
+    assert!(
+        target.starts_with(runner.temp.path().join("runner-temp/xtask-venv")),
+        "{}",
+        target.display()
+    );
+    assert_eq!(codes["qa"], 1, "{}", runner.logs["qa"]);
+    assert_eq!(runner.outputs["qa"]["outcome"], "fail");
+    assert_eq!(runner.outputs["qa"]["failed"], r#"["bad"]"#);
+    let sarif = repo.root().join(&runner.outputs["qa"]["sarif"]);
+    assert!(sarif.is_file(), "{}", sarif.display());
+}
+
 /// The docs' workflows that use the action (`uses: OWNER/REPO@TAG`) give it only inputs it
 /// declares and read only outputs it sets.
 #[test]

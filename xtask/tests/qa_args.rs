@@ -159,5 +159,8 @@ fn a_description_is_in_the_list_and_the_reports() {
         md.contains("- first (records its arguments): **pass**"),
         "{md}"
     );
-    assert!(md.contains("\n\n1 gate in "), "one gate, not `1 gates`: {md}");
+    assert!(
+        md.contains("\n\n1 gate in "),
+        "one gate, not `1 gates`: {md}"
+    );
 }

@@ -46,6 +46,7 @@ mod qa_run;
 mod qa_sarif;
 mod qa_select;
 mod qa_shard_timings;
+mod qa_shared_target;
 mod qa_signals;
 mod qa_summary;
 mod sbom_cargo;

@@ -82,9 +82,17 @@ impl Repo {
         &self.target_dir
     }
 
-    /// Where the tasks keep their logs, caches and scratch files: `<target>/xtask`.
+    /// Where the tasks keep their logs, caches, locks and scratch files: `<target>/xtask`, or,
+    /// when the target directory is outside the root (a `CARGO_TARGET_DIR` several repositories
+    /// share), `<target>/xtask/repos/<NAME>-<HASH>`, one folder per repository: two
+    /// repositories never wait on one `qa.lock` or write one log.
     pub fn xtask_dir(&self) -> PathBuf {
-        self.target_dir.join("xtask")
+        let dir = self.target_dir.join("xtask");
+        if self.target_dir.starts_with(&self.root) {
+            dir
+        } else {
+            dir.join("repos").join(repository_folder(&self.root))
+        }
     }
 
     /// `root/rel`.
@@ -101,6 +109,31 @@ impl Repo {
     pub fn is_python(&self) -> bool {
         self.root.join("pyproject.toml").is_file()
     }
+}
+
+/// `NAME-HASH` for the repository at `root` (canonical): its folder name, with characters outside
+/// `[A-Za-z0-9._-]` as `_`, and an FNV-1a digest of its whole path, so that two repositories of
+/// one name get two folders.
+fn repository_folder(root: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in root.as_os_str().as_bytes() {
+        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let name: String = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{name}-{hash:016x}")
 }
 
 fn find_root(start: &Path) -> PathBuf {

@@ -29,7 +29,7 @@ fn two_repositories_sharing_a_target_directory_keep_apart() {
     let b = repo_with("[gates.check]\nrun = ['sh', '-c', 'echo from b']\n");
     let mut first = command(&a, &["qa"]);
     first.envs(env).stdout(Stdio::null()).stderr(Stdio::piped());
-    let mut first = first.spawn().unwrap();
+    let first = first.spawn().unwrap();
     // Whatever happens below, A's gate ends (its folder is removed with the test's).
     let _release = Release(a.path("release"));
     let repos = shared.path().join("xtask/repos");

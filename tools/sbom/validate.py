@@ -1,6 +1,9 @@
 """Validate SBOM files with the official validators, strictly.
 
 Usage: python validate.py FILE...
+       python validate.py --serve    (for the tests: one JSON list of files per input line, one
+                                      JSON answer per line, {"ok": true|false, "report": TEXT};
+                                      the validators' heavy imports are paid once)
 
 CycloneDX JSON (1.7, 1.6, 1.5) goes through cyclonedx-python-lib's strict JSON validator; SPDX 2.3
 JSON through spdx-tools (parse, then full document validation). Both then get the checks no
@@ -79,7 +82,7 @@ def spdx_problems(path, doc):
     return problems
 
 
-def main(paths):
+def main(paths, out=sys.stdout):
     failed = False
     for path in paths:
         with open(path, encoding="utf-8") as f:
@@ -94,13 +97,30 @@ def main(paths):
             kind, problems = "unknown", ["neither CycloneDX nor SPDX JSON"]
         if problems:
             failed = True
-            print(f"invalid: {path} ({kind})")
+            print(f"invalid: {path} ({kind})", file=out)
             for p in problems:
-                print(f"  {p}")
+                print(f"  {p}", file=out)
         else:
-            print(f"ok: {path} ({kind})")
+            print(f"ok: {path} ({kind})", file=out)
     return 1 if failed else 0
 
 
+def serve():
+    import io
+    import traceback
+
+    for line in sys.stdin:
+        report = io.StringIO()
+        try:
+            ok = main(json.loads(line), report) == 0
+        except Exception:  # a file that is not JSON, or a validator that crashed: say so
+            ok = False
+            report.write(traceback.format_exc())
+        print(json.dumps({"ok": ok, "report": report.getvalue()}), flush=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        sys.exit(main(sys.argv[1:]))

@@ -10,27 +10,63 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use testkit::Venv;
 
-/// Validates every file in one run of the official validators (`tools/sbom/validate.py` in the
-/// pinned test venv: cyclonedx-python-lib's strict validator, spdx-tools, and our reference
-/// checks); panics with their report unless each file is reported `ok`.
+/// Validates every file with the official validators (`tools/sbom/validate.py` in the pinned
+/// test venv: cyclonedx-python-lib's strict validator, spdx-tools, and our reference checks);
+/// panics with their report unless each file is reported `ok`. One validator process per test
+/// binary (`validate.py --serve`) answers every call: their imports take two seconds, paid
+/// once instead of per call.
 pub fn validate(files: &[PathBuf]) {
-    let script = testkit::workspace_root().join("tools/sbom/validate.py");
-    let out = Command::new(Venv::test().bin("python"))
-        .arg(script)
-        .args(files)
-        .output()
-        .expect("run the validators");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "validation failed:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    use std::io::{BufRead, Write};
+    let mut server = validator().lock().unwrap_or_else(|e| e.into_inner());
+    let Validator { stdin, stdout, .. } = &mut *server;
+    let request = serde_json::to_string(
+        &files
+            .iter()
+            .map(|f| f.to_str().expect("a UTF-8 path"))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let sent = writeln!(stdin, "{request}").and_then(|()| stdin.flush());
+    if sent.is_err() || stdout.read_line(&mut answer).unwrap_or(0) == 0 {
+        panic!("the SBOM validators (tools/sbom/validate.py --serve) stopped; see stderr above");
+    }
+    let answer: Value = serde_json::from_str(&answer).expect("the validators answer JSON");
+    let report = answer["report"].as_str().unwrap_or_default();
+    assert!(answer["ok"] == true, "validation failed:\n{report}");
     assert_eq!(
         report.lines().filter(|l| l.starts_with("ok: ")).count(),
         files.len(),
         "{report}"
     );
+}
+
+struct Validator {
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    /// Ends when the test binary does: its stdin closes and `--serve` returns.
+    _child: std::process::Child,
+}
+
+/// The validators' process, started on first use; it ends with the test binary (its stdin
+/// closes).
+fn validator() -> &'static std::sync::Mutex<Validator> {
+    static SERVER: std::sync::OnceLock<std::sync::Mutex<Validator>> = std::sync::OnceLock::new();
+    SERVER.get_or_init(|| {
+        let script = testkit::workspace_root().join("tools/sbom/validate.py");
+        let mut child = Command::new(Venv::test().bin("python"))
+            .arg(script)
+            .arg("--serve")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the validators");
+        std::sync::Mutex::new(Validator {
+            stdin: child.stdin.take().expect("piped"),
+            stdout: std::io::BufReader::new(child.stdout.take().expect("piped")),
+            _child: child,
+        })
+    })
 }
 
 /// Reads a JSON document.

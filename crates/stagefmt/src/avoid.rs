@@ -10,9 +10,8 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
-use repo::process::{self, Cmd, RunOptions};
-
 use crate::FormatError;
+use crate::git::output as git;
 use crate::plan::Plan;
 
 /// Each file (relative to the root) changed by any matching branch, to those branches'
@@ -80,20 +79,6 @@ pub(crate) fn order(plan: &mut Plan, touches: &Touches) {
     }
     plan.batches
         .sort_by_key(|b| (!b.status.is_done(), b.branches.len()));
-}
-
-fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, FormatError> {
-    let cmd = Cmd::new("git").args(args).cwd(root);
-    let done =
-        process::run(&cmd, RunOptions::capture()).map_err(|e| FormatError::Git(e.to_string()))?;
-    if !done.end.success() {
-        return Err(FormatError::Git(format!(
-            "`{}` failed: {}",
-            cmd.display(),
-            String::from_utf8_lossy(&done.stderr).trim()
-        )));
-    }
-    Ok(done.stdout)
 }
 
 #[cfg(test)]

@@ -30,6 +30,11 @@ fn run(cmd: &Cmd) -> Result<Vec<u8>, FormatError> {
     Ok(done.stdout)
 }
 
+/// `git ARGS` in `root`: its standard output, or its failure with its stderr.
+pub(crate) fn output(root: &Path, args: &[&str]) -> Result<Vec<u8>, FormatError> {
+    run(&git(root).args(args))
+}
+
 /// The git directory of the work tree holding `root` (absolute), `None` outside one.
 pub(crate) fn git_dir(root: &Path) -> Option<PathBuf> {
     let done = process::run(

@@ -17,6 +17,7 @@ use repo::process::{self, Cmd, RunOptions};
 
 use crate::FormatError;
 use crate::config::FormatConfig;
+use crate::git::output as git;
 use crate::plan::Plan;
 
 /// The driver's name in `merge.<name>.driver` and in `merge=<name>` attributes.
@@ -286,20 +287,6 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FormatError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(repo::fs::FsError::new("read", path, e).into()),
     }
-}
-
-fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, FormatError> {
-    let cmd = Cmd::new("git").args(args).cwd(root);
-    let done =
-        process::run(&cmd, RunOptions::capture()).map_err(|e| FormatError::Git(e.to_string()))?;
-    if !done.end.success() {
-        return Err(FormatError::Git(format!(
-            "`{}` failed: {}",
-            cmd.display(),
-            String::from_utf8_lossy(&done.stderr).trim()
-        )));
-    }
-    Ok(done.stdout)
 }
 
 #[cfg(test)]

@@ -130,8 +130,11 @@ pub fn on_a_tty(repo: &GitRepo, args: &[&str], no_color: bool) -> String {
         .chain(inner.get_args())
         .map(|a| quote(&a.to_string_lossy()))
         .collect();
+    // script also copies the session to a file: a temporary one, never a device of the machine.
+    let typescript = tempfile::tempdir().expect("a temp dir for script's typescript");
     let mut cmd = Command::new("script");
-    cmd.args(["-qec", &line.join(" "), "/dev/null"]);
+    cmd.args(["-qec", &line.join(" ")])
+        .arg(typescript.path().join("typescript"));
     for (k, v) in inner.get_envs() {
         match v {
             Some(v) => cmd.env(k, v),

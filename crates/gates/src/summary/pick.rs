@@ -34,21 +34,11 @@ pub(crate) fn junit_path(gate: &Gate) -> Option<String> {
     if reader_for(&words) != Some(Reader::Pytest) {
         return None;
     }
-    let mut args = words.iter();
-    while let Some(arg) = args.next() {
-        if arg == "--" {
-            break;
-        }
-        for flag in ["--junitxml", "--junit-xml"] {
-            if arg == flag {
-                return args.next().cloned();
-            }
-            if let Some(value) = arg.strip_prefix(flag).and_then(|v| v.strip_prefix('=')) {
-                return Some(value.to_string());
-            }
-        }
-    }
-    None
+    option(
+        &words,
+        &["--junitxml", "--junit-xml"],
+        &["--junitxml=", "--junit-xml="],
+    )
 }
 
 /// The nextest profile a `cargo nextest run` gate uses: `--profile NAME`, `-P NAME`,
@@ -58,20 +48,29 @@ pub(crate) fn nextest_profile(gate: &Gate) -> Option<String> {
     if reader_for(&words) != Some(Reader::Nextest) {
         return None;
     }
+    if let Some(profile) = option(&words, &["--profile", "-P"], &["--profile="]) {
+        return Some(profile);
+    }
+    let env = gate.env.iter().find(|(k, _)| k == "NEXTEST_PROFILE");
+    Some(env.map_or_else(|| "default".to_string(), |(_, v)| v.clone()))
+}
+
+/// The value of an option among `words` (up to a `--`): the word after one of `separate`
+/// (`--profile NAME`), or the rest of a word starting with one of `joined` (`--profile=NAME`).
+fn option(words: &[String], separate: &[&str], joined: &[&str]) -> Option<String> {
     let mut args = words.iter();
     while let Some(arg) = args.next() {
         if arg == "--" {
             break;
         }
-        if arg == "--profile" || arg == "-P" {
+        if separate.contains(&arg.as_str()) {
             return args.next().cloned();
         }
-        if let Some(p) = arg.strip_prefix("--profile=") {
-            return Some(p.to_string());
+        if let Some(value) = joined.iter().find_map(|j| arg.strip_prefix(j)) {
+            return Some(value.to_string());
         }
     }
-    let env = gate.env.iter().find(|(k, _)| k == "NEXTEST_PROFILE");
-    Some(env.map_or_else(|| "default".to_string(), |(_, v)| v.clone()))
+    None
 }
 
 /// The command's words from its program on: a shell line's first command, past `VAR=value`

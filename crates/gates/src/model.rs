@@ -29,17 +29,11 @@ impl Command {
             Command::Shell(line) => repo::process::split(line)
                 .unwrap_or_default()
                 .iter()
-                .find(|w| !is_assignment(w))
+                .find(|w| !crate::shell_words::is_assignment(w))
                 .is_some_and(|p| is_cargo(p)),
             Command::Builtin(_) => false,
         }
     }
-}
-
-fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(k, _)| {
-        !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
 }
 
 /// One gate of a plan.

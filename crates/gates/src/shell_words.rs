@@ -50,7 +50,8 @@ const KEYWORDS: &[&str] = &[
     "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time",
 ];
 
-fn is_assignment(word: &str) -> bool {
+/// Whether `word` is a `NAME=value` assignment a shell reads before a command's program.
+pub(crate) fn is_assignment(word: &str) -> bool {
     word.split_once('=').is_some_and(|(k, _)| {
         !k.is_empty()
             && !k.starts_with(|c: char| c.is_ascii_digit())
@@ -61,7 +62,7 @@ fn is_assignment(word: &str) -> bool {
 /// The line cut at control operators outside quotes; the text of each command substitution
 /// (`$(...)`, backticks, also inside double quotes) is cut the same way and added, standing as
 /// one word in the piece around it.
-fn pieces(line: &str) -> Vec<String> {
+pub(crate) fn pieces(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut inner = Vec::new();
     let mut cur = String::new();

@@ -78,18 +78,15 @@ fn option(words: &[String], separate: &[&str], joined: &[&str]) -> Option<String
 fn program_words(command: &Command) -> Option<Vec<String>> {
     let mut words = match command {
         Command::Argv(argv) => argv.clone(),
-        Command::Shell(line) => {
-            let words = repo::process::split(line)?;
-            let end = words
-                .iter()
-                .position(|w| matches!(w.as_str(), "&&" | "||" | ";" | "|"))
-                .unwrap_or(words.len());
-            words[..end].to_vec()
-        }
+        // The line's first command, cut at its operators outside quotes.
+        Command::Shell(line) => repo::process::split(crate::shell_words::pieces(line).first()?)?,
         Command::Builtin(_) => return None,
     };
     loop {
-        while words.first().is_some_and(|w| is_assignment(w)) {
+        while words
+            .first()
+            .is_some_and(|w| crate::shell_words::is_assignment(w))
+        {
             words.remove(0);
         }
         let program = words.first().map(|p| base_name(p).to_string())?;
@@ -141,12 +138,6 @@ fn reader_for(words: &[String]) -> Option<Reader> {
 
 fn base_name(program: &str) -> &str {
     program.rsplit('/').next().unwrap_or(program)
-}
-
-fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(k, _)| {
-        !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
 }
 
 #[cfg(test)]

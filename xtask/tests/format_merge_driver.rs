@@ -81,7 +81,11 @@ fn every_branch_merges_the_formatted_main_without_conflicts() {
     repo.git(&["merge", "--abort"]);
 
     // The driver leaves no copy behind.
-    assert_eq!(scratch_files(&repo), Vec::<std::path::PathBuf>::new());
+    assert_eq!(
+        crate::format_support::scratch_copies(&repo),
+        Vec::<std::path::PathBuf>::new(),
+        "the driver's copies are removed"
+    );
 
     // Without it, the same merge conflicts: the test measures the driver.
     let r = xtask(&repo, &["format", "merge-driver", "--uninstall"]);

@@ -209,23 +209,3 @@ fn pipe(cmd: &mut Command, text: &str) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8")
 }
-
-/// The files under `target/xtask/format-scratch` (the driver's copies are removed).
-pub(crate) fn scratch_files(repo: &GitRepo) -> Vec<std::path::PathBuf> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let kind = e.file_type().unwrap();
-            if kind.is_dir() {
-                walk(&e.path(), out);
-            } else if kind.is_file() {
-                out.push(e.path());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&repo.path("target/xtask/format-scratch"), &mut out);
-    out
-}

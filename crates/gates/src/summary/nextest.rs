@@ -1,6 +1,6 @@
 //! cargo nextest: the counts of its `Summary [ 0.38s] 3 tests run: 1 passed, 2 failed, 1
 //! skipped` line, and the tests it lists as failing after it (`FAIL [ 0.33s] (2/3) BINARY
-//! TEST`, named `BINARY TEST`).
+//! TEST`, named `BINARY TEST`, sorted).
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +51,9 @@ pub(super) fn read(output: &str) -> Option<Summary> {
         .iter()
         .filter_map(|l| failure.captures(l).map(|c| c[1].to_string()))
         .collect();
+    // nextest lists failures in the order they ended, which its parallel runs change from
+    // one run to the next: sorted, the same failures give the same report.
+    summary.failed.sort();
     Some(summary)
 }
 

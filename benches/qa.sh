@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of `cargo xtask qa` (docs/benchmarks.md, section `qa`), measured side by side in
-# one run, medians of RUNS runs (interleaved, so machine noise hits every tool alike):
+# one run, medians of RUNS runs (interleaved in a rotating order, so machine noise hits every
+# tool alike):
 #
 # 1. Fixed overhead on 3 trivial gates: `xtask qa`, uncached (`--no-cache`: every gate runs,
 #    its key is computed and its pass stored) and cached (every gate answered from the result
@@ -81,12 +82,22 @@ measure() { # name command...: appends one duration in ms to $WORK/NAME
 }
 median() { sort -n "$WORK/t_$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-for _ in $(seq "$RUNS"); do
-  measure qa "$XTASK" qa --root "$T" --no-cache
-  measure qacached "$XTASK" qa --root "$T"
-  measure make make -k -j2 -C "$T"
-  measure prek env -C "$T" "$PREK" run --all-files
-  measure precommit env -C "$T" "$PRE_COMMIT" run --all-files
+# The order rotates each round, so that no tool always runs first or right after pre-commit
+# (whose 200 ms of Python leaves the next process measurably slower, by about 0.4-1 ms).
+TOOLS_MEASURED=(qa qacached make prek precommit)
+measure_tool() {
+  case $1 in
+    qa) measure qa "$XTASK" qa --root "$T" --no-cache ;;
+    qacached) measure qacached "$XTASK" qa --root "$T" ;;
+    make) measure make make -k -j2 -C "$T" ;;
+    prek) measure prek env -C "$T" "$PREK" run --all-files ;;
+    precommit) measure precommit env -C "$T" "$PRE_COMMIT" run --all-files ;;
+  esac
+}
+for round in $(seq "$RUNS"); do
+  for k in 0 1 2 3 4; do
+    measure_tool "${TOOLS_MEASURED[(round + k) % 5]}"
+  done
 done
 QA=$(median qa); QAC=$(median qacached); MAKE=$(median make); PREKT=$(median prek); PC=$(median precommit)
 

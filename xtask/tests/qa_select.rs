@@ -82,7 +82,7 @@ fn an_unchanged_gate_is_cached_and_any_change_reruns_it() {
     // A corrupt entry is a miss, not an error.
     for entry in std::fs::read_dir(repo.path("target/xtask/qa-cache")).unwrap() {
         let entry = entry.unwrap();
-        // Entries are files; `last/` holds each gate's latest key parts (for `--dry-run`).
+        // Entries, and `last.json` (each gate's latest key parts, for `--dry-run`).
         if entry.file_type().unwrap().is_file() {
             std::fs::write(entry.path(), "{not json").unwrap();
         }

@@ -5,7 +5,7 @@
 //! distributions: see `tool_id.rs`; never `PROGRAM --version`), the contents of its input
 //! files (its `inputs` globs matched on disk, ignored files included; by default every file git
 //! tracks or would track) and its stored baseline. Entries live under
-//! `target/xtask/qa-cache/`, at most [`MAX_ENTRIES`] of them (oldest dropped; eviction deletes
+//! `target/xtask/qa-cache/` (each gate's latest pass, for `--dry-run`, in its `last.json`), at most [`MAX_ENTRIES`] of them (oldest dropped; eviction deletes
 //! only regular files named as entries); an unreadable or corrupt entry is a miss, never an
 //! error. When `target/xtask` or its `qa-cache` is a symlink the cache is off for the run:
 //! nothing is read, written or evicted through it.
@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{Command, Gate};
 use crate::tool_id::{self, Tools};
 
+mod last;
 mod parts;
 
 pub(crate) use parts::{KeyParts, LastPass, changes};
@@ -64,8 +65,6 @@ pub(crate) struct Entry {
 pub(crate) struct Cache {
     dir: PathBuf,
     root: PathBuf,
-    /// The target directory, below which no symlink is followed to write.
-    trusted: PathBuf,
     /// The target directory relative to the root, whose files are never inputs.
     target: Option<String>,
     /// Read entries; when false the cache is only written (`--no-cache`).
@@ -78,6 +77,10 @@ pub(crate) struct Cache {
     tools: Tools,
     /// Whether this run stored an entry (then [`Cache::finish`] evicts).
     stored: std::sync::atomic::AtomicBool,
+    /// Each gate's latest pass as stored before this run, read on first use.
+    last: OnceLock<last::LastPasses>,
+    /// The passes of this run, kept into `last.json` by [`Cache::finish`].
+    kept: Mutex<Vec<(String, LastPass)>>,
 }
 
 impl Cache {
@@ -104,7 +107,6 @@ impl Cache {
             tools: Tools::new(disabled.is_none().then(|| dir.join(tool_id::STORE_FILE))),
             dir,
             root: repo.root().to_path_buf(),
-            trusted: repo.target_dir().to_path_buf(),
             target: repo
                 .target_dir()
                 .strip_prefix(repo.root())
@@ -115,6 +117,8 @@ impl Cache {
             stored: std::sync::atomic::AtomicBool::new(false),
             files: OnceLock::new(),
             digests: Mutex::new(HashMap::new()),
+            last: OnceLock::new(),
+            kept: Mutex::new(Vec::new()),
         }
     }
 
@@ -260,17 +264,9 @@ impl Cache {
         if self.disabled.is_some() {
             return None;
         }
-        let path = self.last_path(gate);
-        if !std::fs::symlink_metadata(&path).ok()?.file_type().is_file() {
-            return None;
-        }
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
-    }
-
-    fn last_path(&self, gate: &str) -> PathBuf {
-        self.dir
-            .join("last")
-            .join(crate::file_names::last_pass_file_name(gate))
+        self.last
+            .get_or_init(|| last::LastPasses::read(&self.dir.join(last::FILE)))
+            .get(gate)
     }
 
     /// The entry stored under `key`, when the cache is read and it holds a valid one.
@@ -313,27 +309,32 @@ impl Cache {
         })
     }
 
-    /// Keeps `record` as its gate's latest pass, in `qa-cache/last/` (for `--dry-run` and
-    /// shard timings), off the path of the run: the runner calls it after telling the gate's
-    /// end.
-    pub(crate) fn keep_last(&self, gate: &str, record: &LastPass) {
-        let last = self.last_path(gate);
-        // No symlink below the target directory is followed to write it.
-        if let Some(dir) = last.parent()
-            && repo::fs::create_dir_nofollow(dir, &self.trusted).is_ok()
-            && std::fs::symlink_metadata(&last).map_or(true, |m| m.file_type().is_file())
-            && let Ok(text) = serde_json::to_vec(record)
-        {
-            let _ = repo::fs::write_atomic_unsynced(&last, &text);
-        }
+    /// Keeps `record` as its gate's latest pass (for `--dry-run` and shard timings); written
+    /// with the others by [`Cache::finish`].
+    pub(crate) fn keep_last(&self, gate: &str, record: LastPass) {
+        self.kept
+            .lock()
+            .expect("not poisoned")
+            .push((gate.to_string(), record));
     }
 
-    /// Ends the run: keeps the tool digests for the next one and, when this run stored an
-    /// entry, drops the oldest entries beyond [`MAX_ENTRIES`] (one directory scan per run).
+    /// Ends the run: keeps the tool digests and this run's passes (`last.json`) for the next
+    /// one and, when this run stored an entry, drops the oldest entries beyond
+    /// [`MAX_ENTRIES`] (one directory scan per run).
     pub(crate) fn finish(&self) {
         self.tools.save();
         if self.disabled.is_some() || !self.stored.load(std::sync::atomic::Ordering::Relaxed) {
             return;
+        }
+        let kept = std::mem::take(&mut *self.kept.lock().expect("not poisoned"));
+        if !kept.is_empty() {
+            // Read again: a run that ended meanwhile may have kept passes of its own.
+            let path = self.dir.join(last::FILE);
+            let mut passes = last::LastPasses::read(&path);
+            for (gate, pass) in kept {
+                passes.insert(&gate, pass);
+            }
+            passes.write(&path);
         }
         let Ok(dir) = std::fs::read_dir(&self.dir) else {
             return;

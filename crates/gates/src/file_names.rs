@@ -1,16 +1,10 @@
-//! The file names qa derives from a gate's name: its log (`target/xtask/qa/NAME.log`), its
-//! baseline (`.xtask/baselines/NAME.txt`) and its latest cached pass
-//! (`target/xtask/qa-cache/last/NAME.json`), the name with anything but `[A-Za-z0-9._-]` made
+//! The file names qa derives from a gate's name: its log (`target/xtask/qa/NAME.log`) and its
+//! baseline (`.xtask/baselines/NAME.txt`), the name with anything but `[A-Za-z0-9._-]` made
 //! `_`. A leaf: it uses nothing else of the crate.
 
 /// The log file name of gate `gate`.
 pub(crate) fn log_file_name(gate: &str) -> String {
     format!("{}.log", safe(gate))
-}
-
-/// The file name of gate `gate`'s latest pass in the result cache (`qa-cache/last/`).
-pub(crate) fn last_pass_file_name(gate: &str) -> String {
-    format!("{}.json", safe(gate))
 }
 
 /// The baseline file name of gate `gate`.

@@ -176,7 +176,7 @@ pub fn run(
                             cached_or_run(repo, gate, builtins, &log, mode, cache, &opened[i]);
                         let _ = tx.send((i, ran));
                         if let Some(last) = last {
-                            cache.keep_last(&gate.name, &last);
+                            cache.keep_last(&gate.name, last);
                         }
                     });
                 }

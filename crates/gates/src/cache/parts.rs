@@ -1,7 +1,7 @@
 //! The parts of a gate's cache key, kept beside its entries so that a miss can say what changed:
 //! each part as a digest (the command, each environment variable by name, each tool, each input
 //! file by path, the baseline), never a secret value. The latest pass of each gate records its
-//! parts in `qa-cache/last/NAME.json`; [`changes`] compares them with a key computed now.
+//! parts in `qa-cache/last.json` (see `last.rs`); [`changes`] compares them with a key computed now.
 
 use std::collections::BTreeMap;
 
@@ -30,7 +30,7 @@ pub(crate) struct KeyParts {
     pub(crate) baseline: String,
 }
 
-/// What `qa-cache/last/NAME.json` holds: the key, time and parts of the gate's latest pass.
+/// What `qa-cache/last.json` holds for a gate: the key, time and parts of the gate's latest pass.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct LastPass {
     pub(crate) key: String,

@@ -364,16 +364,14 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     if let Some(jobs) = args.jobs {
         plan.jobs = usize::from(jobs);
     }
-    if args.list {
-        let text = if args.json.is_some() {
-            gates::list_json(&plan, &|g| builtins.resolve(g, repo.root()).reproduce())
-        } else {
-            gates::list(&plan, &|g| builtins.resolve(g, repo.root()).reproduce())
-        };
-        crate::out::print(text)?;
-        return Ok(Exit::Success);
-    }
-    if args.json.as_deref() == Some(Path::new("-")) && !args.dry_run {
+    // The remote cache is opened (no connection yet) only for what reads or writes it.
+    let remote = if args.list && args.json.is_none() {
+        None
+    } else {
+        gates::Remote::resolve(&loaded.remote_cache, &|k| std::env::var(k).ok())
+            .map_err(|e| anyhow::anyhow!(e))?
+    };
+    if args.json.as_deref() == Some(Path::new("-")) && !args.dry_run && !args.list {
         anyhow::bail!(
             "--json needs a PATH (only `--list --json` and `--dry-run --json` print to stdout)"
         );
@@ -394,7 +392,20 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         changed,
         verbose: args.verbose,
         skip: args.skip.clone(),
+        remote: remote.as_ref(),
     };
+    if args.list {
+        let reproduce = |g: &gates::Gate| builtins.resolve(g, repo.root()).reproduce();
+        let text = if args.json.is_some() {
+            // With what the caches (local and remote) would answer, as `--dry-run` decides.
+            let dry = gates::dry_run(&repo, &plan, &config);
+            gates::list_json(&plan, &reproduce, &|i| dry.gates[i].cache)
+        } else {
+            gates::list(&plan, &reproduce)
+        };
+        crate::out::print(text)?;
+        return Ok(Exit::Success);
+    }
     if args.dry_run {
         return dry_run(&repo, &plan, &config, args.json.as_deref());
     }
@@ -418,6 +429,11 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     // The annotations printed below: a merge of this report does not print them again.
     report.annotated = github;
     terminal.summary(&report);
+    if let Some(remote) = &report.remote_cache {
+        for warning in &remote.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     let outputs = Outputs {
         json: args.json,
         markdown: args.markdown,
@@ -467,6 +483,7 @@ fn baseline(repo: &Repo, command: BaselineCommand) -> anyhow::Result<Exit> {
         changed: None,
         verbose: false,
         skip: Vec::new(),
+        remote: None,
     };
     let mut terminal = Terminal::stderr().root(repo.root());
     let report = gates::run(repo, &plan, &config, &mut terminal);

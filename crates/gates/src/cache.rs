@@ -122,6 +122,11 @@ impl Cache {
         }
     }
 
+    /// Whether entries are read (not `--no-cache`, not off).
+    pub(crate) fn reads(&self) -> bool {
+        self.read && self.disabled.is_none()
+    }
+
     /// Why the cache is off for this run, when it is.
     pub(crate) fn disabled(&self) -> Option<&str> {
         self.disabled.as_deref()

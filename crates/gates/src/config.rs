@@ -40,6 +40,37 @@ pub(crate) struct RawQa {
     /// Whether a required gate skipped for a missing tool fails the run, as does a run in
     /// which no gate ran (default: true under CI).
     pub(crate) require_tools: Option<bool>,
+    /// The result cache.
+    pub(crate) cache: Option<RawCache>,
+}
+
+/// `[qa.cache]`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCache {
+    /// The remote result cache, shared by CI runners and developers: `http(s)://HOST/BASE`
+    /// (the Bazel remote-cache HTTP protocol: bazel-remote, BuildBuddy, nginx WebDAV),
+    /// `s3://BUCKET/PREFIX`, `redis://HOST:PORT/DB`, `webdav+https://HOST/BASE` or `gha://`.
+    /// Never credentials: they come from the environment. `XTASK_CACHE_REMOTE` overrides it.
+    #[schemars(with = "Option<String>")]
+    pub(crate) remote: Option<Spanned<String>>,
+    /// `read-write` (default), `read-only` (forks, developer machines) or `off`.
+    /// `XTASK_CACHE_REMOTE_MODE` overrides it.
+    #[schemars(with = "Option<RawRemoteMode>")]
+    pub(crate) remote_mode: Option<Spanned<String>>,
+    /// Seconds each request to the remote cache may take, connecting included (default 5).
+    #[schemars(with = "Option<f64>", range(min = 0.0))]
+    pub(crate) remote_timeout: Option<Spanned<f64>>,
+}
+
+/// The values of `remote_mode`.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+pub(crate) enum RawRemoteMode {
+    ReadWrite,
+    ReadOnly,
+    Off,
 }
 
 /// `[gates.NAME]`, as written.
@@ -150,6 +181,43 @@ pub(crate) fn load(
 pub(crate) fn require_tools(file: &ConfigFile) -> Result<Option<bool>, ConfigError> {
     let raw: RawFile = file.section()?;
     Ok(raw.qa.and_then(|qa| qa.require_tools))
+}
+
+/// `[qa.cache]`'s remote settings, checked: a URL qa can use (with no credentials in it), a
+/// known mode, a positive timeout.
+pub(crate) fn remote_cache(file: &ConfigFile) -> Result<crate::remote::RemoteConfig, ConfigError> {
+    let raw: RawFile = file.section()?;
+    let Some(cache) = raw.qa.and_then(|qa| qa.cache) else {
+        return Ok(crate::remote::RemoteConfig::default());
+    };
+    let mut out = crate::remote::RemoteConfig::default();
+    if let Some(url) = &cache.remote {
+        remote_cache::Location::parse(url.get_ref(), false, &|_| None)
+            .map_err(|e| file.error_at(Some(url.span()), format!("`remote`: {e}")))?;
+        out.url = Some(url.get_ref().clone());
+    }
+    if let Some(mode) = &cache.remote_mode {
+        out.mode = Some(crate::remote::Mode::parse(mode.get_ref()).ok_or_else(|| {
+            file.error_at(
+                Some(mode.span()),
+                format!(
+                    "`remote_mode` is `read-write`, `read-only` or `off`, not `{}`",
+                    mode.get_ref()
+                ),
+            )
+        })?);
+    }
+    if let Some(t) = &cache.remote_timeout {
+        let secs = *t.get_ref();
+        if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
+            return Err(file.error_at(
+                Some(t.span()),
+                format!("`remote_timeout` is seconds, more than 0 and at most 3600, not {secs}"),
+            ));
+        }
+        out.timeout = Some(Duration::from_secs_f64(secs));
+    }
+    Ok(out)
 }
 
 fn build(

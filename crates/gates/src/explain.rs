@@ -55,6 +55,9 @@ pub struct Explained {
     pub action: Action,
     /// Why, in words.
     pub reason: String,
+    /// For a gate answered from the cache: `local` or `remote` (`[qa.cache] remote`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<&'static str>,
     /// The parts of its cache key that changed since its latest stored pass (`argv`, `env
     /// NAME (changed)`, `tool ruff (changed)`, `input files: 2 changed (a.py, b.py)`, `baseline`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -76,6 +79,7 @@ pub fn dry_run(repo: &Repo, plan: &Plan, config: &RunConfig<'_>) -> DryRun {
         name: name.to_string(),
         action,
         reason,
+        cache: None,
         key_changes: Vec::new(),
         changed_paths: None,
         missing_tool: None,
@@ -164,10 +168,11 @@ pub fn dry_run(repo: &Repo, plan: &Plan, config: &RunConfig<'_>) -> DryRun {
     };
     for (i, gate) in plan.gates.iter().enumerate() {
         if out[i].is_none() {
-            let (action, reason, key_changes) = cache_decision(&cache, gate, unread);
+            let decision = cache_decision(&cache, config.remote, gate, unread);
             out[i] = Some(Explained {
-                key_changes,
-                ..explained(&gate.name, action, reason)
+                key_changes: decision.key_changes,
+                cache: decision.source,
+                ..explained(&gate.name, decision.action, decision.reason)
             });
         }
         if let (Some(e), Some(paths)) = (&mut out[i], matched[i].take()) {
@@ -191,13 +196,42 @@ pub fn dry_run(repo: &Repo, plan: &Plan, config: &RunConfig<'_>) -> DryRun {
     }
 }
 
-/// Whether the cache would answer for `gate`, and if not, why.
+/// What the cache would do for a gate.
+struct Decision {
+    action: Action,
+    reason: String,
+    key_changes: Vec<String>,
+    /// `local` or `remote`, when the cache would answer.
+    source: Option<&'static str>,
+}
+
+impl Decision {
+    fn run(reason: String) -> Decision {
+        Decision {
+            action: Action::Run,
+            reason,
+            key_changes: Vec::new(),
+            source: None,
+        }
+    }
+
+    fn cached(reason: String, source: &'static str) -> Decision {
+        Decision {
+            action: Action::Cached,
+            source: Some(source),
+            ..Decision::run(reason)
+        }
+    }
+}
+
+/// Whether the cache (local, then remote) would answer for `gate`, and if not, why.
 fn cache_decision(
     cache: &Cache,
+    remote: Option<&crate::remote::Remote>,
     gate: &crate::model::Gate,
     unread: Option<&str>,
-) -> (Action, String, Vec<String>) {
-    let run = |why: String| (Action::Run, why, Vec::new());
+) -> Decision {
+    let run = Decision::run;
     let Some(env) = crate::environment::for_gate(gate) else {
         return run("`cache = false`: never cached".into());
     };
@@ -215,13 +249,25 @@ fn cache_decision(
         );
     };
     if let Some(entry) = cache.get(&keyed.key) {
-        return (
-            Action::Cached,
+        return Decision::cached(
             format!(
                 "passed at {} in {:.1} s with the same key",
                 entry.passed_at, entry.duration_s
             ),
-            Vec::new(),
+            "local",
+        );
+    }
+    if let Some(remote) = remote
+        && let Some(entry) = remote.holds(&keyed.key, &gate.name)
+    {
+        return Decision::cached(
+            format!(
+                "the remote cache {} holds a pass with the same key (passed at {} in {:.1} s)",
+                remote.shown(),
+                entry.passed_at,
+                entry.duration_s
+            ),
+            "remote",
         );
     }
     let Some(last) = cache.last_pass(&gate.name) else {
@@ -243,7 +289,10 @@ fn cache_decision(
             what.join("; ")
         )
     };
-    (Action::Run, reason, what)
+    Decision {
+        key_changes: what,
+        ..Decision::run(reason)
+    }
 }
 
 /// The dry run for the terminal: one line per gate, then the counts.

@@ -312,6 +312,7 @@ mod tests {
             log_tail: None,
             baseline: None,
             cached: false,
+            remote_cache: false,
             missing_tool: None,
             summary: None,
             tests: None,

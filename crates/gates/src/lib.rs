@@ -25,6 +25,7 @@ mod inputs;
 mod makefile;
 mod merge;
 mod model;
+mod remote;
 mod render;
 mod report;
 mod run;
@@ -54,6 +55,7 @@ pub use github::{
 };
 pub use merge::{annotated_gates, check_merge, merge};
 pub use model::{Command, Gate, Plan, Status};
+pub use remote::{Mode as RemoteMode, Remote, RemoteConfig, RemoteReport};
 pub use render::{Outputs, baseline_table, write_reports};
 pub use report::{Counts, GateReport, Outcome, Report, SCHEMA_PATH, json_schema};
 pub use run::{Observer, RunConfig, run};
@@ -79,6 +81,8 @@ pub struct Loaded {
     pub detected: Option<Detected>,
     /// `[qa] require_tools`, when xtask.toml sets it.
     pub require_tools: Option<bool>,
+    /// `[qa.cache]`'s remote cache settings.
+    pub remote_cache: RemoteConfig,
 }
 
 /// The number of cores, the default of `[qa] jobs`.
@@ -95,6 +99,7 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
             plan: config::load(file, &names, default_jobs())?,
             detected: None,
             require_tools: config::require_tools(file)?,
+            remote_cache: config::remote_cache(file)?,
         }),
         None => {
             let detected = detect::detect(repo)?;
@@ -112,6 +117,7 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
                 plan,
                 detected: Some(detected),
                 require_tools: None,
+                remote_cache: RemoteConfig::default(),
             })
         }
     }

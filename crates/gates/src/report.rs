@@ -54,6 +54,10 @@ pub struct Report {
     /// nothing does (a developer machine: the summary lists what did not run).
     #[serde(default)]
     pub require_tools: Option<String>,
+    /// What the run did with the remote cache, when it used one: its URL (without
+    /// credentials), mode, hits, passes stored, and what went wrong with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_cache: Option<crate::remote::RemoteReport>,
     /// How many gates ended in each status.
     pub counts: Counts,
     /// Every gate of the run, in declaration order.
@@ -128,6 +132,9 @@ pub struct GateReport {
     /// True when the result came from the cache: same inputs, argv, env and tool version as a
     /// run that passed.
     pub cached: bool,
+    /// True when that cached result came from the remote cache (`[qa.cache] remote`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remote_cache: bool,
     /// For a gate skipped because what it needs is missing: the `tool` not on PATH, or the
     /// Python `module` its interpreter cannot import.
     #[serde(default)]
@@ -191,6 +198,7 @@ impl Report {
             outcome,
             outcome_reason: None,
             require_tools: None,
+            remote_cache: None,
             counts,
             gates,
         }

@@ -45,6 +45,9 @@ pub struct RunConfig<'a> {
     /// `--skip NAME`: gates not to run. Each ends `skipped`; the gates that need it run as if
     /// it had passed (as under `--changed-since`).
     pub skip: Vec<String>,
+    /// The remote result cache (`[qa.cache] remote`), read when the local cache is and written
+    /// as its mode allows.
+    pub remote: Option<&'a crate::remote::Remote>,
 }
 
 /// Told as gates start and end (the terminal view implements it).
@@ -66,6 +69,8 @@ struct Ran {
     duration: Duration,
     baseline: Option<BaselineReport>,
     cached: bool,
+    /// Answered from the remote cache.
+    remote: bool,
     summary: Option<Summary>,
     tests: Option<Tests>,
 }
@@ -171,12 +176,19 @@ pub fn run(
                     let log = log_dir.join(crate::file_names::log_file_name(&gate.name));
                     let builtins = config.builtins;
                     let mode = config.baseline_mode;
+                    let remote = config.remote;
                     scope.spawn(move || {
-                        let (ran, last) =
-                            cached_or_run(repo, gate, builtins, &log, mode, cache, &opened[i]);
+                        let (ran, stored) = cached_or_run(
+                            repo, gate, builtins, &log, mode, cache, remote, &opened[i],
+                        );
                         let _ = tx.send((i, ran));
-                        if let Some(last) = last {
-                            cache.keep_last(&gate.name, last);
+                        // Off the path of the run: the scheduler has the gate's end already.
+                        if let Some(stored) = stored {
+                            if let Some(remote) = remote {
+                                let log = std::fs::read(&log).unwrap_or_default();
+                                remote.store(&stored.last.key, &stored.entry, &log);
+                            }
+                            cache.keep_last(&gate.name, stored.last);
                         }
                     });
                 }
@@ -223,6 +235,7 @@ pub fn run(
                 duration_s: Some(ran.duration.as_secs_f64()),
                 baseline: ran.baseline,
                 cached: ran.cached,
+                remote_cache: ran.remote,
                 summary: ran.summary,
                 tests: ran.tests,
                 // Without the tools' escapes: the reports are never a terminal. A colour
@@ -254,6 +267,7 @@ pub fn run(
         gates,
     );
     report.hostname = repo::host::name();
+    report.remote_cache = config.remote.map(crate::remote::Remote::report);
     report
 }
 
@@ -299,6 +313,7 @@ fn base_report(
         log_tail: None,
         baseline: None,
         cached: false,
+        remote_cache: false,
         missing_tool: None,
         summary: None,
         tests: None,
@@ -312,8 +327,17 @@ fn display_path(root: &Path, path: &Path) -> String {
         .to_string()
 }
 
-/// Answers from the cache when the gate passed before with the same key, else runs it and
-/// stores a pass; returns the record of a stored pass to keep as the gate's latest.
+/// A pass this run stored: its entry (for the remote cache) and the record of it (the gate's
+/// latest pass).
+struct StoredPass {
+    entry: Entry,
+    last: crate::cache::LastPass,
+}
+
+/// Answers from the cache (local, then remote) when the gate passed before with the same key,
+/// else runs it and stores a pass locally; returns a pass stored, for the remote cache and
+/// the gate's latest-pass record.
+#[allow(clippy::too_many_arguments)]
 fn cached_or_run(
     repo: &Repo,
     gate: &Gate,
@@ -321,39 +345,64 @@ fn cached_or_run(
     log: &Path,
     mode: BaselineMode,
     cache: &Cache,
+    remote: Option<&crate::remote::Remote>,
     opened: &AtomicBool,
-) -> (Ran, Option<crate::cache::LastPass>) {
+) -> (Ran, Option<StoredPass>) {
     let t0 = Instant::now();
     // A cacheable gate runs with the strict environment its key holds; `cache = false`
     // inherits everything and is never cached.
     let env = crate::environment::for_gate(gate);
     let keyed = env.as_deref().and_then(|env| cache.key(gate, env));
-    if let Some(key) = keyed.as_ref().map(|k| &k.key)
-        && let Some(entry) = cache.get(key)
-    {
-        let note = format!(
-            "cached: passed at {} in {:.1} s with the same inputs, command, environment and \
-             tools (key {key}); `--no-cache` reruns it\n",
-            entry.passed_at, entry.duration_s
-        );
-        if let Some(dir) = log.parent()
-            && repo::fs::create_dir_nofollow(dir, repo.target_dir()).is_ok()
-            && let Ok(mut file) = repo::fs::create_file_nofollow(log)
-        {
-            let _ = std::io::Write::write_all(&mut file, note.as_bytes());
-            opened.store(true, Ordering::Release);
+    if let Some(keyed) = &keyed {
+        let key = &keyed.key;
+        let local = cache.get(key).map(|e| (e, None));
+        let found = local.or_else(|| {
+            let remote = remote.filter(|_| cache.reads())?;
+            let (entry, log) = remote.fetch(key, &gate.name)?;
+            Some((entry, Some((remote.shown(), log))))
+        });
+        if let Some((entry, from_remote)) = found {
+            let whence = match &from_remote {
+                Some((url, _)) => format!(" (from the remote cache {url})"),
+                None => String::new(),
+            };
+            let note = format!(
+                "cached: passed at {} in {:.1} s with the same inputs, command, environment and \
+                 tools (key {key}){whence}; `--no-cache` reruns it\n",
+                entry.passed_at, entry.duration_s
+            );
+            if let Some(dir) = log.parent()
+                && repo::fs::create_dir_nofollow(dir, repo.target_dir()).is_ok()
+                && let Ok(mut file) = repo::fs::create_file_nofollow(log)
+            {
+                let _ = std::io::Write::write_all(&mut file, note.as_bytes());
+                // A remote pass replays the log it was stored with.
+                if let Some((_, stored_log)) = &from_remote
+                    && !stored_log.is_empty()
+                {
+                    let _ = std::io::Write::write_all(&mut file, b"--- the log of that run ---\n");
+                    let _ = std::io::Write::write_all(&mut file, stored_log);
+                }
+                opened.store(true, Ordering::Release);
+            }
+            // A remote pass is kept locally: the next run answers without the network.
+            let last = from_remote.as_ref().and_then(|_| cache.put(keyed, &entry));
+            let ran = Ran {
+                status: Status::Pass,
+                reason: Some(format!("cached: passed at {}{whence}", entry.passed_at)),
+                exit_code: None,
+                duration: t0.elapsed(),
+                baseline: entry.baseline,
+                cached: true,
+                remote: from_remote.is_some(),
+                summary: entry.summary,
+                tests: entry.tests,
+            };
+            if let Some(last) = last {
+                cache.keep_last(&gate.name, last);
+            }
+            return (ran, None);
         }
-        let ran = Ran {
-            status: Status::Pass,
-            reason: Some(format!("cached: passed at {}", entry.passed_at)),
-            exit_code: None,
-            duration: t0.elapsed(),
-            baseline: entry.baseline,
-            cached: true,
-            summary: entry.summary,
-            tests: entry.tests,
-        };
-        return (ran, None);
     }
     let mut ran = run_gate(repo, gate, builtins, log, mode, env.as_deref(), opened);
     if ran.status == Status::Pass
@@ -365,26 +414,26 @@ fn cached_or_run(
             None => why.to_string(),
         });
     }
-    let mut last = None;
+    let mut stored = None;
     if ran.status == Status::Pass
         && let Some(keyed) = &keyed
     {
-        last = cache.put(
-            keyed,
-            &Entry {
-                gate: gate.name.clone(),
-                passed_at: repo::time::rfc3339(repo::time::unix_seconds(SystemTime::now())),
-                duration_s: ran.duration.as_secs_f64(),
-                baseline: ran.baseline.clone().map(|mut b| {
-                    b.stored = false;
-                    b
-                }),
-                summary: ran.summary.clone(),
-                tests: ran.tests.clone(),
-            },
-        );
+        let entry = Entry {
+            gate: gate.name.clone(),
+            passed_at: repo::time::rfc3339(repo::time::unix_seconds(SystemTime::now())),
+            duration_s: ran.duration.as_secs_f64(),
+            baseline: ran.baseline.clone().map(|mut b| {
+                b.stored = false;
+                b
+            }),
+            summary: ran.summary.clone(),
+            tests: ran.tests.clone(),
+        };
+        stored = cache
+            .put(keyed, &entry)
+            .map(|last| StoredPass { entry, last });
     }
-    (ran, last)
+    (ran, stored)
 }
 
 fn run_gate(
@@ -404,6 +453,7 @@ fn run_gate(
         duration: t0.elapsed(),
         baseline: None,
         cached: false,
+        remote: false,
         summary: None,
         tests: None,
     };
@@ -512,6 +562,7 @@ fn run_gate(
         duration: finished.duration,
         baseline: baseline_report,
         cached: false,
+        remote: false,
         summary,
         tests,
     }

@@ -299,11 +299,19 @@ pub fn summary(report: &Report, color: bool) -> String {
 
 /// The gates as JSON for a CI matrix (`qa --list --json`): name, needs, command, owner,
 /// description, lock.
-pub fn list_json(plan: &Plan, reproduce: &dyn Fn(&Gate) -> String) -> String {
+///
+/// `cache` gives, by the gate's index, which cache would answer for it (`local`, `remote`),
+/// if one would.
+pub fn list_json(
+    plan: &Plan,
+    reproduce: &dyn Fn(&Gate) -> String,
+    cache: &dyn Fn(usize) -> Option<&'static str>,
+) -> String {
     let gates: Vec<serde_json::Value> = plan
         .gates
         .iter()
-        .map(|g| {
+        .enumerate()
+        .map(|(i, g)| {
             serde_json::json!({
                 "name": g.name,
                 "needs": g.needs.iter().map(|&n| plan.gates[n].name.as_str()).collect::<Vec<_>>(),
@@ -311,6 +319,7 @@ pub fn list_json(plan: &Plan, reproduce: &dyn Fn(&Gate) -> String) -> String {
                 "owner": g.owner,
                 "description": g.description,
                 "lock": g.lock,
+                "cache": cache(i),
             })
         })
         .collect();

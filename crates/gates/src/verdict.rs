@@ -175,6 +175,7 @@ mod tests {
             log_tail: None,
             baseline: None,
             cached: false,
+            remote_cache: false,
             missing_tool: missing.map(str::to_string),
             summary: None,
             tests: None,

@@ -4,9 +4,12 @@
 //! digest, the real toolchain binary behind a rustup proxy, a Python environment's installed
 //! distributions: see `tool_id.rs`; never `PROGRAM --version`), the contents of its input
 //! files (its `inputs` globs matched on disk, ignored files included; by default every file git
-//! tracks or would track) and its stored baseline. Entries live under
-//! `target/xtask/qa-cache/` (each gate's latest pass, for `--dry-run`, in its `last.json`), at most [`MAX_ENTRIES`] of them (oldest dropped; eviction deletes
-//! only regular files named as entries); an unreadable or corrupt entry is a miss, never an
+//! tracks or would track) and its stored baseline. Paths in it are written relative to the root
+//! (`$ROOT`) and the home directory (`~`), so that equal inputs give equal keys on every clone
+//! and machine (`cache/portable.rs`), as the remote cache needs. Entries live under
+//! `target/xtask/qa-cache/` (each gate's latest pass, for `--dry-run`, in its `last.json`), at
+//! most [`MAX_ENTRIES`] of them (oldest dropped; eviction deletes only regular files named as
+//! entries); an unreadable or corrupt entry is a miss, never an
 //! error. When `target/xtask` or its `qa-cache` is a symlink the cache is off for the run:
 //! nothing is read, written or evicted through it.
 
@@ -26,6 +29,7 @@ use crate::tool_id::{self, Tools};
 
 mod last;
 mod parts;
+mod portable;
 
 pub(crate) use parts::{KeyParts, LastPass, changes};
 
@@ -159,6 +163,11 @@ impl Cache {
                     .into()
             }
         };
+        // Paths under the root or the home directory are keyed relative to them.
+        let home = crate::environment::get(env, "HOME")
+            .map(|h| h.to_string_lossy().into_owned())
+            .or_else(|| std::env::var("HOME").ok());
+        let portable = portable::Portable::new(&self.root, home.as_deref());
         let mut h = Sha256::new();
         let mut parts = KeyParts {
             xtask: env!("CARGO_PKG_VERSION").to_string(),
@@ -203,7 +212,7 @@ impl Cache {
             Command::Builtin(name) => {
                 command_field(&mut field, "builtin", name.as_bytes());
                 if let Ok(exe) = std::env::current_exe() {
-                    let id = self.tools.identify_file(&exe);
+                    let id = portable.text(&self.tools.identify_file(&exe));
                     field("tool", id.as_bytes());
                     parts
                         .tools
@@ -220,14 +229,18 @@ impl Cache {
         );
         parts.command = hex(&command.finalize()[..12]);
         for (k, v) in env {
-            field("env", &[k.as_bytes(), b"=", v.as_bytes()].concat());
-            parts.env.insert(
-                k.to_string_lossy().into_owned(),
-                parts::digest(v.as_bytes()),
-            );
+            // A value that is not UTF-8 is keyed as its bytes.
+            let v = match v.to_str() {
+                Some(text) => portable.text(text).into_bytes(),
+                None => v.as_bytes().to_vec(),
+            };
+            field("env", &[k.as_bytes(), b"=", &v].concat());
+            parts
+                .env
+                .insert(k.to_string_lossy().into_owned(), parts::digest(&v));
         }
         for program in &programs {
-            let id = self.tools.identify(program, &cwd, env);
+            let id = portable.text(&self.tools.identify(program, &cwd, env));
             field("tool", id.as_bytes());
             parts
                 .tools
@@ -235,7 +248,7 @@ impl Cache {
         }
         let project_venv = matches!(gate.command, Command::Builtin(_));
         for prefix in python_environments(&programs, project_venv, &cwd, &self.root, env) {
-            let dists = tool_id::environment_dists(&prefix, env);
+            let dists = portable.text(&tool_id::environment_dists(&prefix, env));
             field("python", dists.as_bytes());
             python.update(dists.as_bytes());
         }

@@ -41,6 +41,7 @@ mod qa_invocation;
 mod qa_merge;
 mod qa_outputs;
 mod qa_progress;
+mod qa_remote_cache;
 mod qa_require_tools;
 mod qa_run;
 mod qa_sarif;

@@ -2,8 +2,6 @@
 //! OpenDAL's S3, Redis, WebDAV and GitHub Actions cache services. Each reads and writes whole
 //! blobs by path (`ac/KEY`, `cas/HASH`); a missing blob is `Ok(None)`.
 
-use std::time::Duration;
-
 use crate::Error;
 use crate::location::{Kind, Location};
 
@@ -23,7 +21,9 @@ pub(crate) enum Backend {
 }
 
 impl Backend {
-    pub(crate) fn open(location: &Location, timeout: Duration) -> Result<Backend, Error> {
+    /// The store at `location`; requests get their deadline from the caller
+    /// (`Store::bounded`), around each whole request.
+    pub(crate) fn open(location: &Location) -> Result<Backend, Error> {
         let failed = |e: opendal::Error| Error::Config(format!("{}: {e}", location.shown()));
         let url = location.url();
         let path = url.path().trim_matches('/');
@@ -44,8 +44,6 @@ impl Backend {
         let op = match location.kind {
             Kind::BazelHttp => {
                 let client = reqwest::Client::builder()
-                    .connect_timeout(timeout)
-                    .timeout(timeout)
                     .build()
                     .map_err(|e| Error::Config(format!("{}: {e}", location.shown())))?;
                 let mut base = url.clone();

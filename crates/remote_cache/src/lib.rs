@@ -88,7 +88,7 @@ impl Store {
             .map_err(|e| Error::Config(format!("cannot start the remote cache's runtime: {e}")))?;
         let backend = {
             let _entered = runtime.enter();
-            backend::Backend::open(location, timeout)?
+            backend::Backend::open(location)?
         };
         Ok(Store {
             backend,

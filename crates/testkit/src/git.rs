@@ -69,6 +69,19 @@ impl GitRepo {
         );
     }
 
+    /// A clone of this repository in a temp dir of its own (another path), removed when
+    /// dropped, with the same committer identity.
+    pub fn cloned(&self) -> GitRepo {
+        let repo = GitRepo {
+            dir: tempfile::tempdir().expect("create temp dir"),
+        };
+        self.clone_to(repo.root());
+        repo.git(&["config", "user.name", "Test"]);
+        repo.git(&["config", "user.email", "test@example.com"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo
+    }
+
     /// Runs git in the repository and returns its stdout; panics when it fails.
     pub fn git(&self, args: &[&str]) -> String {
         let out = Command::new("git")

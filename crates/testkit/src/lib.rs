@@ -1,8 +1,9 @@
 //! Test support shared by every crate's tests: the pinned Python tools (ruff, uv, mypy, the
 //! official CycloneDX and SPDX validators) installed into a venv under `target/test-tools/`,
 //! pinned npm packages (pnpm, yarn, the SARIF Multitool) installed beside them, pinned cargo
-//! subcommands (cargo-nextest) built by `cargo install`, and temporary git repositories to run
-//! tasks on.
+//! subcommands (cargo-nextest) built by `cargo install`, temporary git repositories to run
+//! tasks on, and private nginx (WebDAV) and redis servers ([`servers`]) from Debian packages that
+//! apt-get installs when missing.
 //!
 //! A tool that cannot be installed fails the test that asked for it, loudly, with pip's output:
 //! tests never skip because a tool is missing.
@@ -16,6 +17,7 @@ mod node;
 pub mod peak_memory;
 mod python;
 mod sarif;
+pub mod servers;
 
 pub use cargo_tool::CargoTool;
 pub use git::GitRepo;

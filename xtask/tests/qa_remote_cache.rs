@@ -39,7 +39,6 @@ fn ran(counter: &Path) -> Vec<String> {
         .collect()
 }
 
-
 fn report(repo: &GitRepo, args: &[&str], env: &[(&str, &OsStr)]) -> (Run, serde_json::Value) {
     let json = repo.path("target/qa.json");
     let mut all: Vec<&str> = args.to_vec();
@@ -195,7 +194,11 @@ fn redis_from_the_environment_shares_passes_and_read_only_stores_nothing() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let keys = redis.keys();
     assert_eq!(keys.len(), 3, "{keys:?}");
-    assert_eq!(keys.iter().filter(|k| k.contains("/ac/")).count(), 1, "{keys:?}");
+    assert_eq!(
+        keys.iter().filter(|k| k.contains("/ac/")).count(),
+        1,
+        "{keys:?}"
+    );
     assert_eq!(ran(&counter), ["lint", "lint"]);
     let b = a.cloned();
     let (run, rep) = report(&b, &["qa"], &env);
@@ -272,7 +275,10 @@ fn a_server_killed_mid_run_gives_misses_with_one_warning_and_the_run_passes() {
     assert_eq!(ran(&counter).len(), 6);
     let warned = warnings(&stderr);
     assert_eq!(warned.len(), 1, "{stderr}");
-    assert!(warned[0].contains("the rest of this run does without it"), "{stderr}");
+    assert!(
+        warned[0].contains("the rest of this run does without it"),
+        "{stderr}"
+    );
     let rep = json_report(&json);
     assert_eq!(rep["outcome"], "pass");
     assert_eq!(rep["remote_cache"]["warnings"].as_array().unwrap().len(), 1);
@@ -290,7 +296,11 @@ fn a_server_that_never_answers_costs_one_timeout() {
     );
     let mut cmd = command(&a, &["qa"]);
     let t0 = Instant::now();
-    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // A hang would be caught here: four gates at 0.5 s per request would take at least 4 s
     // if every lookup waited; one timeout, then none.
     loop {
@@ -373,14 +383,19 @@ fn a_tampered_entry_is_refused_and_the_gate_runs() {
     assert_eq!(ran(&counter), ["lint", "types", "types"], "{}", run.stderr);
     assert_eq!(gate(&rep, "lint")["remote_cache"], true);
     assert_eq!(gate(&rep, "types")["cached"], false);
-    assert!(run.stderr.contains("stored for another key or gate"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("stored for another key or gate"),
+        "{}",
+        run.stderr
+    );
 
     // `lint`'s entry blob edited on the server (its pass made longer): its digest no longer
     // matches the one its action result names.
     let entry = stored(&nginx, "cas")
         .into_iter()
         .find(|p| {
-            std::fs::read_to_string(p).is_ok_and(|t| t.contains("\"key\"") && t.contains("\"gate\":\"lint\""))
+            std::fs::read_to_string(p)
+                .is_ok_and(|t| t.contains("\"key\"") && t.contains("\"gate\":\"lint\""))
         })
         .unwrap();
     let text = std::fs::read_to_string(&entry).unwrap();
@@ -389,7 +404,11 @@ fn a_tampered_entry_is_refused_and_the_gate_runs() {
     let (run, rep) = report(&c, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(gate(&rep, "lint")["cached"], false, "{}", run.stderr);
-    assert!(run.stderr.contains("does not match its digest"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("does not match its digest"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(ran(&counter).iter().filter(|g| *g == "lint").count(), 2);
 }
 
@@ -407,8 +426,14 @@ fn credentials_come_from_the_environment_and_are_never_shown() {
 
     // Bad settings are errors naming the setting.
     for (config, wanted) in [
-        ("remote = \"ftp://x/y\"", "unknown remote cache scheme `ftp:`"),
-        ("remote_mode = \"rw\"", "`remote_mode` is `read-write`, `read-only` or `off`"),
+        (
+            "remote = \"ftp://x/y\"",
+            "unknown remote cache scheme `ftp:`",
+        ),
+        (
+            "remote_mode = \"rw\"",
+            "`remote_mode` is `read-write`, `read-only` or `off`",
+        ),
         ("remote_timeout = 0", "`remote_timeout` is seconds"),
     ] {
         let repo = crate::qa_support::repo_with(&format!(
@@ -426,16 +451,16 @@ fn credentials_come_from_the_environment_and_are_never_shown() {
         &[("XTASK_CACHE_REMOTE_MODE", OsStr::new("sometimes"))],
     );
     assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(run.stderr.contains("XTASK_CACHE_REMOTE_MODE=`sometimes`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("XTASK_CACHE_REMOTE_MODE=`sometimes`"),
+        "{}",
+        run.stderr
+    );
 
     // From the environment, with credentials in the URL: used, never shown.
     let nginx = Nginx::start();
     let url = nginx.url().replacen("http://", "http://ci:s3cret@", 1);
-    let (run, rep) = report(
-        &repo,
-        &["qa"],
-        &[("XTASK_CACHE_REMOTE", OsStr::new(&url))],
-    );
+    let (run, rep) = report(&repo, &["qa"], &[("XTASK_CACHE_REMOTE", OsStr::new(&url))]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(rep["remote_cache"]["url"], nginx.url());
     assert_eq!(rep["remote_cache"]["stored"], 1);

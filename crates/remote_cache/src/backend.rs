@@ -176,11 +176,13 @@ impl Backend {
         match self {
             Backend::Http { client, base, .. } => {
                 let url = base.join(path).map_err(|e| e.to_string())?;
-                let response = self
-                    .authorize(client.put(url).body(bytes))
-                    .send()
-                    .await
-                    .map_err(describe)?;
+                // The length always, even 0 (an empty log): without it nginx answers an empty
+                // PUT with 500 ("PUT request body must be in a file").
+                let request = client
+                    .put(url)
+                    .header(reqwest::header::CONTENT_LENGTH, bytes.len())
+                    .body(bytes);
+                let response = self.authorize(request).send().await.map_err(describe)?;
                 let status = response.status();
                 if status.is_success() {
                     Ok(())

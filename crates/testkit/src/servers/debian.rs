@@ -12,14 +12,26 @@ use crate::tools_dir;
 /// The path of `binary`, installing the Debian `package` that provides it when it is missing.
 /// Panics with apt's output when the install fails.
 pub(super) fn binary(binary: &str, package: &str) -> PathBuf {
-    if let Some(path) = find(binary) {
+    installed(binary, package, &|| find(binary))
+}
+
+/// The file at `path` (an nginx module, say), installing the Debian `package` that provides it
+/// when it is missing. Panics with apt's output when the install fails.
+pub(super) fn file(path: &str, package: &str) -> PathBuf {
+    let path = PathBuf::from(path);
+    let name = path.display().to_string();
+    installed(&name, package, &|| path.is_file().then(|| path.clone()))
+}
+
+fn installed(binary: &str, package: &str, find: &dyn Fn() -> Option<PathBuf>) -> PathBuf {
+    if let Some(path) = find() {
         return path;
     }
     fs::create_dir_all(tools_dir()).expect("create target/test-tools");
     let lock = File::create(tools_dir().join("apt.lock")).expect("create the apt lock file");
     lock.lock().expect("lock the apt lock file");
     // Another test may have installed it while this one waited for the lock.
-    if let Some(path) = find(binary) {
+    if let Some(path) = find() {
         return path;
     }
     eprintln!("testkit: `{binary}` is missing; installing the Debian package `{package}`");
@@ -41,7 +53,7 @@ pub(super) fn binary(binary: &str, package: &str) -> PathBuf {
         );
     }
     drop(lock);
-    find(binary).unwrap_or_else(|| {
+    find().unwrap_or_else(|| {
         panic!("testkit: the Debian package `{package}` is installed but `{binary}` is not found")
     })
 }

@@ -28,6 +28,8 @@ impl Nginx {
     /// nginx's error log when it cannot start.
     pub fn start() -> Nginx {
         let nginx = debian::binary("nginx", "nginx");
+        // PROPFIND and OPTIONS, for clients of full WebDAV (OpenDAL's).
+        debian::file(DAV_EXT_MODULE, "libnginx-mod-http-dav-ext");
         process::on_free_port("nginx", |port| try_start(&nginx, port))
     }
 
@@ -113,11 +115,15 @@ fn try_start(nginx: &Path, port: u16) -> Attempt<Nginx> {
     }
 }
 
+/// Debian's build of nginx's WebDAV extension module (`PROPFIND`, `OPTIONS`).
+const DAV_EXT_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_dav_ext_module.so";
+
 /// The whole configuration: everything nginx writes is under `root`.
 fn config(root: &Path, port: u16) -> String {
     let root = root.display();
     format!(
-        r#"daemon off;
+        r#"load_module "{DAV_EXT_MODULE}";
+daemon off;
 master_process off;
 pid "{root}/nginx.pid";
 error_log "{root}/error.log" notice;
@@ -150,7 +156,8 @@ http {{
         }}
 
         location /cache/ {{
-            dav_methods PUT DELETE;
+            dav_methods PUT DELETE MKCOL;
+            dav_ext_methods PROPFIND OPTIONS;
             create_full_put_path on;
             dav_access user:rw group:r all:r;
         }}

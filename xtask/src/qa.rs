@@ -45,13 +45,14 @@ pub(crate) struct Args {
     #[arg(long, value_name = "GATE")]
     skip: Vec<String>,
 
-    /// Print the gate graph and exit (with --json: the gates as JSON on stdout, for a CI matrix).
+    /// Print the gate graph and exit (with --json: the gates as JSON on stdout, for a CI matrix,
+    /// each with the cache that would answer it: `local`, `remote` or null).
     #[arg(long)]
     list: bool,
 
     /// Say what a run would do with each gate, and why, and exit: run (and which part of its
-    /// cache key changed since its last pass), cached, skipped (unaffected by --changed-since,
-    /// missing tool) or blocked. Runs no gate and writes nothing (with --json: JSON on stdout,
+    /// cache key changed since its last pass), cached (by the local or the remote cache), skipped
+    /// (unaffected by --changed-since, missing tool) or blocked. Runs no gate and writes nothing (with --json: JSON on stdout,
     /// or to PATH).
     #[arg(long, conflicts_with = "list")]
     dry_run: bool,
@@ -91,7 +92,9 @@ pub(crate) struct Args {
     #[arg(long)]
     ratchet: bool,
 
-    /// Run every gate even when it passed before with the same inputs (the result cache).
+    /// Run every gate even when it passed before with the same inputs: neither the result cache
+    /// nor the remote cache (`[qa.cache] remote`, XTASK_CACHE_REMOTE) is read; passes are still
+    /// stored.
     #[arg(long)]
     no_cache: bool,
 

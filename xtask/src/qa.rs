@@ -402,6 +402,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         let text = if args.json.is_some() {
             // With what the caches (local and remote) would answer, as `--dry-run` decides.
             let dry = gates::dry_run(&repo, &plan, &config);
+            remote_warnings(remote.as_ref());
             gates::list_json(&plan, &reproduce, &|i| dry.gates[i].cache)
         } else {
             gates::list(&plan, &reproduce)
@@ -410,7 +411,9 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     if args.dry_run {
-        return dry_run(&repo, &plan, &config, args.json.as_deref());
+        let exit = dry_run(&repo, &plan, &config, args.json.as_deref());
+        remote_warnings(remote.as_ref());
+        return exit;
     }
     let Some(_lock) = run_lock(&repo)? else {
         return Ok(Exit::Interrupted);
@@ -432,11 +435,7 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     // The annotations printed below: a merge of this report does not print them again.
     report.annotated = github;
     terminal.summary(&report);
-    if let Some(remote) = &report.remote_cache {
-        for warning in &remote.warnings {
-            eprintln!("warning: {warning}");
-        }
-    }
+    remote_warnings(remote.as_ref());
     let outputs = Outputs {
         json: args.json,
         markdown: args.markdown,
@@ -449,6 +448,13 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         github_output(&report, &|g| gates::log_echo(repo.root(), g), &|_| true)?;
     }
     Ok(report.outcome.into())
+}
+
+/// Prints what went wrong with the remote cache (each a miss, never a failure).
+fn remote_warnings(remote: Option<&gates::Remote>) {
+    for warning in remote.map(|r| r.report().warnings).unwrap_or_default() {
+        eprintln!("warning: {warning}");
+    }
 }
 
 /// `qa --dry-run`: prints (or with `--json PATH`, writes) what a run would do with each gate.

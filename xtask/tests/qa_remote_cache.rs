@@ -164,6 +164,20 @@ fn dry_run_and_list_say_which_cache_would_answer() {
     // Neither wrote anything nor ran a gate.
     assert!(!b.path("target/xtask/qa-cache").exists());
     assert_eq!(ran(&counter), ["lint"]);
+    // A store that cannot be reached: the dry run says so once, and answers from what it has.
+    let down = xtask_env(
+        &b,
+        &["qa", "--dry-run"],
+        &[("XTASK_CACHE_REMOTE", OsStr::new("http://127.0.0.1:1/none"))],
+    );
+    assert_eq!(down.code, Some(0), "{}", down.stderr);
+    assert!(down.stdout.contains("2 would run"), "{}", down.stdout);
+    assert_eq!(warnings(&down.stderr).len(), 1, "{}", down.stderr);
+    assert!(
+        down.stderr.contains("Connection refused"),
+        "{}",
+        down.stderr
+    );
     // After a run in b, the local cache answers.
     assert_eq!(xtask(&b, &["qa"]).code, Some(0));
     let run = xtask(&b, &["qa", "--dry-run", "--json", "-"]);

@@ -171,3 +171,54 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(url: &str, env: &[(&str, &str)]) -> Result<Store, Error> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let location = Location::parse(url, true, &|k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })?;
+        Store::open(&location, Duration::from_secs(1))
+    }
+
+    #[test]
+    fn every_kind_opens_without_connecting() {
+        for url in [
+            "http://127.0.0.1:1/cache",
+            "https://cache.example/qa",
+            "webdav+https://dav.example/qa",
+            "s3://bucket/prefix",
+            "redis://127.0.0.1:1/3",
+        ] {
+            let store = open(url, &[]).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(store.shown(), url);
+        }
+        let gha = open(
+            "gha://",
+            &[
+                ("ACTIONS_RESULTS_URL", "https://results.example/"),
+                ("ACTIONS_RUNTIME_TOKEN", "t"),
+            ],
+        );
+        assert!(gha.is_ok(), "{gha:?}");
+        let e = open("redis://127.0.0.1:1/notanumber", &[]).unwrap_err();
+        assert!(e.to_string().contains("database number"), "{e}");
+    }
+
+    #[test]
+    fn digests_are_sha256_and_size() {
+        assert_eq!(
+            Digest::of(b""),
+            Digest {
+                hash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into(),
+                size: 0
+            }
+        );
+    }
+}

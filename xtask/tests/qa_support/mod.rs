@@ -19,7 +19,7 @@ pub struct Run {
 /// `cargo xtask` (`CARGO` set, the binary in its target directory), whatever started the
 /// tests, so printed commands read `cargo xtask --root REPO ...`. Not even `CI` is kept (it
 /// makes a run that skipped a gate for a missing tool fail), so tests behave the same under
-/// CI; a test of the CI rule sets it.
+/// CI; a test of the CI rule sets it. Nor is a remote cache that the developer's shell names.
 pub fn command(repo: &GitRepo, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.args(args)
@@ -32,6 +32,9 @@ pub fn command(repo: &GitRepo, args: &[&str]) -> Command {
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_OUTPUT")
         .env_remove("CARGO_TARGET_DIR")
+        // A developer's remote cache never answers for a test's gates.
+        .env_remove("XTASK_CACHE_REMOTE")
+        .env_remove("XTASK_CACHE_REMOTE_MODE")
         .env("NO_COLOR", "1");
     cmd
 }

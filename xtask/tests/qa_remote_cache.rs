@@ -487,3 +487,54 @@ fn credentials_come_from_the_environment_and_are_never_shown() {
     );
     assert!(!everything.contains("s3cret"), "{everything}");
 }
+
+#[test]
+fn with_a_signing_key_only_entries_signed_with_it_are_used() {
+    let nginx = Nginx::start();
+    let work = tempfile::tempdir().unwrap();
+    let counter = work.path().join("ran");
+    let a = repo(
+        &counter,
+        &format!("remote = \"{}\"", nginx.url()),
+        &["signed", "unsigned"],
+    );
+    let key = |k: &'static str| [("XTASK_CACHE_REMOTE_KEY", OsStr::new(k))];
+    // `signed` is stored signed with one key; `unsigned` without any.
+    let (run, rep) = report(&a, &["qa", "signed"], &key("k1"));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(rep["remote_cache"]["signed"], true);
+    assert_eq!(xtask(&a, &["qa", "unsigned"]).code, Some(0));
+    assert_eq!(ran(&counter), ["signed", "unsigned"]);
+
+    // The same key: the signed pass is used, the unsigned one refused.
+    let b = a.cloned();
+    let (run, rep) = report(&b, &["qa"], &key("k1"));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(gate(&rep, "signed")["remote_cache"], true);
+    assert_eq!(gate(&rep, "unsigned")["cached"], false);
+    assert!(
+        run.stderr
+            .contains("`unsigned` is not signed (XTASK_CACHE_REMOTE_KEY is set)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("k1"), "{}", run.stderr);
+
+    // Another key: refused too.
+    let c = a.cloned();
+    let (run, rep) = report(&c, &["qa", "signed"], &key("k2"));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(gate(&rep, "signed")["cached"], false);
+    assert!(
+        run.stderr.contains("is not signed with this key"),
+        "{}",
+        run.stderr
+    );
+
+    // Without a key, signatures are not checked: both passes are used.
+    let d = a.cloned();
+    let (run, rep) = report(&d, &["qa"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(gate(&rep, "signed")["remote_cache"], true);
+    assert_eq!(rep["remote_cache"]["signed"], false);
+}

@@ -3,7 +3,8 @@
 //! A remote entry holds the key it was stored under, and the store checks every blob against
 //! its digest: an entry that fails either is refused, never used. A store that is down, slow
 //! or refuses is a miss: the first failure is the run's one warning and ends the remote cache
-//! for the rest of the run, so an unreachable store costs at most one timeout.
+//! for the rest of the run, so an unreachable store costs at most one timeout. With a signing
+//! secret (`XTASK_CACHE_REMOTE_KEY`, `signature.rs`) entries are signed and must be.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -12,6 +13,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::Entry;
+
+mod signature;
+
+use signature::Secret;
 
 /// What the environment may set, over xtask.toml.
 pub(crate) const ENV_URL: &str = "XTASK_CACHE_REMOTE";
@@ -65,6 +70,8 @@ pub struct Remote {
     warnings: Mutex<Vec<String>>,
     hits: AtomicUsize,
     stored: AtomicUsize,
+    /// Sign what is stored, and accept only signed entries.
+    secret: Option<Secret>,
 }
 
 /// What a run did with the remote cache, for its report.
@@ -78,15 +85,31 @@ pub struct RemoteReport {
     pub hits: usize,
     /// Passes stored in it.
     pub stored: usize,
+    /// Whether entries are signed and must be (`XTASK_CACHE_REMOTE_KEY`).
+    #[serde(default)]
+    pub signed: bool,
     /// What went wrong with it (each a miss, never a failure).
     pub warnings: Vec<String>,
 }
 
-/// What is stored as a remote entry: the key it answers, and the local entry.
+/// What is stored as a remote entry: the key it answers, the local entry, its log's digest,
+/// and with a signing secret, the signature of those three.
 #[derive(Serialize, Deserialize)]
 struct Stored {
     key: String,
     entry: Entry,
+    #[serde(default)]
+    log_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signature: Option<String>,
+}
+
+impl Stored {
+    /// The bytes a signature covers.
+    fn signed_parts(&self) -> (Vec<u8>, Vec<u8>) {
+        let entry = serde_json::to_vec(&self.entry).unwrap_or_default();
+        (entry, self.log_sha256.as_bytes().to_vec())
+    }
 }
 
 impl Remote {
@@ -128,6 +151,7 @@ impl Remote {
             warnings: Mutex::new(Vec::new()),
             hits: AtomicUsize::new(0),
             stored: AtomicUsize::new(0),
+            secret: Secret::from_env(env(signature::ENV_KEY)),
         }))
     }
 
@@ -165,6 +189,31 @@ impl Remote {
             ));
             return None;
         }
+        if stored.log_sha256 != remote_cache::Digest::of(&fetched.log).hash {
+            self.warn(format!(
+                "the remote entry for `{gate}` names another log; refused, the gate runs"
+            ));
+            return None;
+        }
+        if let Some(secret) = &self.secret {
+            let (entry, log) = stored.signed_parts();
+            let valid = stored
+                .signature
+                .as_deref()
+                .is_some_and(|sig| secret.verify(&[key.as_bytes(), &entry, &log], sig));
+            if !valid {
+                self.warn(format!(
+                    "the remote entry for `{gate}` is {} (XTASK_CACHE_REMOTE_KEY is set); \
+                     refused, the gate runs",
+                    if stored.signature.is_some() {
+                        "not signed with this key"
+                    } else {
+                        "not signed"
+                    }
+                ));
+                return None;
+            }
+        }
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some((stored.entry, fetched.log))
     }
@@ -185,14 +234,20 @@ impl Remote {
         if self.mode != Mode::ReadWrite || self.down.load(Ordering::Relaxed) {
             return;
         }
-        let stored = Stored {
+        let log = &log[log.len().saturating_sub(LOG_TAIL_BYTES)..];
+        let mut stored = Stored {
             key: key.to_string(),
             entry: entry.clone(),
+            log_sha256: remote_cache::Digest::of(log).hash,
+            signature: None,
         };
+        if let Some(secret) = &self.secret {
+            let (entry, log) = stored.signed_parts();
+            stored.signature = Some(secret.sign(&[key.as_bytes(), &entry, &log]));
+        }
         let Ok(bytes) = serde_json::to_vec(&stored) else {
             return;
         };
-        let log = &log[log.len().saturating_sub(LOG_TAIL_BYTES)..];
         match self.store.store(key, &bytes, log) {
             Ok(()) => {
                 self.stored.fetch_add(1, Ordering::Relaxed);
@@ -213,6 +268,7 @@ impl Remote {
             .to_string(),
             hits: self.hits.load(Ordering::Relaxed),
             stored: self.stored.load(Ordering::Relaxed),
+            signed: self.secret.is_some(),
             warnings: self.warnings.lock().expect("not poisoned").clone(),
         }
     }

@@ -62,7 +62,7 @@ fn feed(mac: &mut Hmac<Sha256>, parts: &[&[u8]]) {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -77,6 +77,18 @@ fn build_and_install() -> Installed {
     let dir = run_dir();
     let dist = dir.join("dist");
     let maturin = Venv::get("wheel").bin("maturin");
+    // maturin reads `cargo metadata` for every platform, offline: the packages only other
+    // platforms use (the TLS verifier's `jni` for Android, say) must be downloaded first.
+    let fetch = Command::new(env!("CARGO"))
+        .args(["fetch", "--locked", "--quiet", "--manifest-path"])
+        .arg(testkit::workspace_root().join("Cargo.toml"))
+        .output()
+        .expect("run cargo fetch");
+    assert!(
+        fetch.status.success(),
+        "cargo fetch failed:\n{}",
+        String::from_utf8_lossy(&fetch.stderr)
+    );
     // The test build's target directory and profile (`dev`) and the lockfile as it is: maturin
     // hands cargo the same build, so it links nothing new and compiles nothing. The debug
     // binary is large (185 MB): the fastest deflate level zips it in a third of the default's

@@ -75,8 +75,9 @@ impl Location {
         user_info: bool,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Location, Error> {
+        // Not echoed: a URL from the environment may carry a password.
         let parsed = reqwest::Url::parse(url.trim())
-            .map_err(|e| Error::Config(format!("`{url}` is not a URL: {e}")))?;
+            .map_err(|e| Error::Config(format!("not a URL ({e})")))?;
         let kind = match parsed.scheme() {
             "http" | "https" => Kind::BazelHttp,
             "webdav+http" | "webdav+https" => Kind::WebDav,
@@ -210,7 +211,8 @@ mod tests {
             e.to_string().contains("unknown remote cache scheme `ftp:`"),
             "{e}"
         );
-        assert!(Location::parse("not a url", false, &no_env).is_err());
+        let e = Location::parse("http://u:pw@[bad", true, &no_env).unwrap_err();
+        assert!(!e.to_string().contains("pw"), "{e}");
         assert!(Location::parse("s3:///prefix", false, &no_env).is_err());
     }
 

@@ -78,7 +78,7 @@ elapsed() { echo "$2 - $1" | bc -l; }
 # --- 2. Clone A fills the cache (uncached run) ----------------------------------------------
 git clone --quiet "$ROOT" "$WORK/a"
 T0=$(now)
-"$XTASK" qa --root "$WORK/a" --json "$WORK/a.json" >/dev/null 2>"$WORK/a.err" || { cat "$WORK/a.err" >&2; echo "clone A's qa failed" >&2; exit 1; }
+"$XTASK" qa --root "$WORK/a" --json "$WORK/a.json" >/dev/null 2>"$WORK/a.err" || { cat "$WORK/a.err" >&2; grep -hE '^test .* FAILED$|panicked at' "$WORK"/a/target/xtask/qa/*.log >&2 || true; echo "clone A's qa failed" >&2; exit 1; }
 UNCACHED_A=$(elapsed "$T0" "$(now)")
 
 # --- 3. Clone B at another path, answered by the remote cache ------------------------------

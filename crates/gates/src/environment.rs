@@ -45,6 +45,11 @@ pub(crate) const PASS_THROUGH: &[&str] = &[
     "PYENV_ROOT",
     "PYENV_VERSION",
     "UV_*",
+    // Package installers' own settings (index, find-links, timeouts), for gates whose tools
+    // install packages: pip's and npm's.
+    "PIP_*",
+    "NPM_CONFIG_*",
+    "npm_config_*",
     // TLS trust and proxies, for tools that download: OpenSSL's, and the ones Node (npm, pnpm,
     // yarn), pip, requests, curl and git read instead.
     "SSL_CERT_FILE",

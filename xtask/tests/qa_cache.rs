@@ -71,6 +71,7 @@ fn an_undeclared_variable_is_invisible_and_a_declared_one_is_in_the_key() {
     let secret = std::ffi::OsStr::new("s3cret");
 
     let ca = std::ffi::OsStr::new("/etc/extra-ca.pem");
+    let links = std::ffi::OsStr::new("/opt/wheels");
     let (_, report) = run_json(
         &repo,
         &["qa"],
@@ -78,6 +79,7 @@ fn an_undeclared_variable_is_invisible_and_a_declared_one_is_in_the_key() {
             ("FOO", one),
             ("SECRET_TOKEN", secret),
             ("NODE_EXTRA_CA_CERTS", ca),
+            ("PIP_FIND_LINKS", links),
         ],
     );
     assert_eq!(
@@ -98,9 +100,20 @@ fn an_undeclared_variable_is_invisible_and_a_declared_one_is_in_the_key() {
         seen.contains("NODE_EXTRA_CA_CERTS=/etc/extra-ca.pem"),
         "{seen}"
     );
+    // And pip's own settings: a test gate installing its tools in a fresh clone needed the
+    // machine's PIP_FIND_LINKS and PIP_DEFAULT_TIMEOUT.
+    assert!(seen.contains("PIP_FIND_LINKS=/opt/wheels"), "{seen}");
 
     // The same variables again (NODE_EXTRA_CA_CERTS too: it is in the key).
-    let (_, report) = run_json(&repo, &["qa"], &[("FOO", one), ("NODE_EXTRA_CA_CERTS", ca)]);
+    let (_, report) = run_json(
+        &repo,
+        &["qa"],
+        &[
+            ("FOO", one),
+            ("NODE_EXTRA_CA_CERTS", ca),
+            ("PIP_FIND_LINKS", links),
+        ],
+    );
     assert!(cached(&report, "declared"));
     assert!(!cached(&report, "e"), "failures are never cached");
 
@@ -108,7 +121,11 @@ fn an_undeclared_variable_is_invisible_and_a_declared_one_is_in_the_key() {
     let (run, report) = run_json(
         &repo,
         &["qa"],
-        &[("FOO", zero), ("NODE_EXTRA_CA_CERTS", ca)],
+        &[
+            ("FOO", zero),
+            ("NODE_EXTRA_CA_CERTS", ca),
+            ("PIP_FIND_LINKS", links),
+        ],
     );
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(!cached(&report, "declared"));

@@ -26,7 +26,7 @@ pub(crate) const ENV_MODE: &str = "XTASK_CACHE_REMOTE_MODE";
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How much of a log is stored with a pass: its last bytes.
-const LOG_TAIL_BYTES: usize = 1 << 20;
+pub(crate) const LOG_TAIL_BYTES: u64 = 1 << 20;
 
 /// What a run does with the remote cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -160,9 +160,22 @@ impl Remote {
         self.store.shown()
     }
 
-    /// The pass stored under `key` for gate `gate`, with its log; `None` on a miss, and on any
-    /// failure (warned once).
+    /// The pass stored under `key` for gate `gate`, with its log, counted as a hit; `None` on
+    /// a miss, and on any failure (warned once).
     pub(crate) fn fetch(&self, key: &str, gate: &str) -> Option<(Entry, Vec<u8>)> {
+        let found = self.lookup(key, gate)?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(found)
+    }
+
+    /// Whether the store would answer for `key` (`--dry-run`): the same checked lookup, not
+    /// counted as a hit.
+    pub(crate) fn holds(&self, key: &str, gate: &str) -> Option<Entry> {
+        self.lookup(key, gate).map(|(entry, _)| entry)
+    }
+
+    /// The checked entry and log stored under `key` for `gate`.
+    fn lookup(&self, key: &str, gate: &str) -> Option<(Entry, Vec<u8>)> {
         if self.down.load(Ordering::Relaxed) {
             return None;
         }
@@ -214,27 +227,15 @@ impl Remote {
                 return None;
             }
         }
-        self.hits.fetch_add(1, Ordering::Relaxed);
         Some((stored.entry, fetched.log))
     }
 
-    /// Whether the store would answer for `key` (`--dry-run`): a checked fetch, counted as no
-    /// hit.
-    pub(crate) fn holds(&self, key: &str, gate: &str) -> Option<Entry> {
-        let found = self.fetch(key, gate).map(|(e, _)| e);
-        if found.is_some() {
-            self.hits.fetch_sub(1, Ordering::Relaxed);
-        }
-        found
-    }
-
-    /// Stores a pass of gate `gate` under `key`, with the tail of its log, when the mode
-    /// writes; failures are warned once.
+    /// Stores a pass of gate `gate` under `key`, with `log` (the last [`LOG_TAIL_BYTES`] of its
+    /// log, read by the caller), when the mode writes; failures are warned once.
     pub(crate) fn store(&self, key: &str, entry: &Entry, log: &[u8]) {
         if self.mode != Mode::ReadWrite || self.down.load(Ordering::Relaxed) {
             return;
         }
-        let log = &log[log.len().saturating_sub(LOG_TAIL_BYTES)..];
         let mut stored = Stored {
             key: key.to_string(),
             entry: entry.clone(),

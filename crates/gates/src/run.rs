@@ -185,8 +185,11 @@ pub fn run(
                         // Off the path of the run: the scheduler has the gate's end already.
                         if let Some(stored) = stored {
                             if let Some(remote) = remote {
-                                let log = std::fs::read(&log).unwrap_or_default();
-                                remote.store(&stored.last.key, &stored.entry, &log);
+                                // Only the tail is read: a log may be hundreds of MB.
+                                let tail = file_end(&log, crate::remote::LOG_TAIL_BYTES)
+                                    .map(|(bytes, _)| bytes)
+                                    .unwrap_or_default();
+                                remote.store(&stored.last.key, &stored.entry, &tail);
                             }
                             cache.keep_last(&gate.name, stored.last);
                         }

@@ -13,20 +13,6 @@ use std::path::{Path, PathBuf};
 
 use qa_support::*;
 
-fn run_json(
-    repo: &GitRepo,
-    args: &[&str],
-    env: &[(&str, &std::ffi::OsStr)],
-) -> (Run, serde_json::Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("qa.json");
-    let mut all = args.to_vec();
-    all.extend(["--json", json.to_str().unwrap()]);
-    let run = xtask_env(repo, &all, env);
-    let report = json_report(&json);
-    (run, report)
-}
-
 fn cached(report: &serde_json::Value, name: &str) -> bool {
     gate(report, name)["cached"].as_bool().unwrap()
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use testkit::servers::{Blackhole, Nginx, Redis};
 
-use crate::qa_support::{GitRepo, Run, command, json_report, xtask, xtask_env};
+use crate::qa_support::{GitRepo, command, gate, json_report, run_json, xtask, xtask_env};
 
 /// A repository whose gates each append their name to `counter` (outside every clone) when
 /// they run, with `[qa.cache]` set from `cache` (TOML lines).
@@ -30,6 +30,16 @@ fn repo(counter: &Path, cache: &str, gates: &[&str]) -> GitRepo {
     repo
 }
 
+/// A repository whose `[qa.cache] remote` is a new nginx, with `gates`; the file its gates
+/// append to lives in the returned temp dir.
+fn nginx_repo(gates: &[&str]) -> (Nginx, tempfile::TempDir, PathBuf, GitRepo) {
+    let nginx = Nginx::start();
+    let work = tempfile::tempdir().unwrap();
+    let counter = work.path().join("ran");
+    let repo = repo(&counter, &format!("remote = \"{}\"", nginx.url()), gates);
+    (nginx, work, counter, repo)
+}
+
 /// The gates that ran so far, in order.
 fn ran(counter: &Path) -> Vec<String> {
     std::fs::read_to_string(counter)
@@ -37,25 +47,6 @@ fn ran(counter: &Path) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
-}
-
-fn report(repo: &GitRepo, args: &[&str], env: &[(&str, &OsStr)]) -> (Run, serde_json::Value) {
-    let json = repo.path("target/qa.json");
-    let mut all: Vec<&str> = args.to_vec();
-    let json_arg = json.to_str().unwrap().to_string();
-    all.extend(["--json", &json_arg]);
-    let run = xtask_env(repo, &all, env);
-    assert!(json.exists(), "no report: {}", run.stderr);
-    (run, json_report(&json))
-}
-
-fn gate<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["gates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == name)
-        .unwrap()
 }
 
 fn warnings(stderr: &str) -> Vec<&str> {
@@ -67,15 +58,8 @@ fn warnings(stderr: &str) -> Vec<&str> {
 
 #[test]
 fn a_clone_at_another_path_gets_the_passes_a_first_clone_stored_in_nginx() {
-    let nginx = Nginx::start();
-    let work = tempfile::tempdir().unwrap();
-    let counter = work.path().join("ran");
-    let a = repo(
-        &counter,
-        &format!("remote = \"{}\"", nginx.url()),
-        &["lint", "types"],
-    );
-    let (run, rep) = report(&a, &["qa"], &[]);
+    let (nginx, _work, counter, a) = nginx_repo(&["lint", "types"]);
+    let (run, rep) = run_json(&a, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(ran(&counter), ["lint", "types"]);
     assert!(warnings(&run.stderr).is_empty(), "{}", run.stderr);
@@ -93,7 +77,7 @@ fn a_clone_at_another_path_gets_the_passes_a_first_clone_stored_in_nginx() {
     // Another clone, at another path: every gate answered by the remote cache, none run.
     let b = a.cloned();
     assert_ne!(a.root(), b.root());
-    let (run, rep) = report(&b, &["qa"], &[]);
+    let (run, rep) = run_json(&b, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(ran(&counter), ["lint", "types"], "no gate ran again");
     for name in ["lint", "types"] {
@@ -117,7 +101,7 @@ fn a_clone_at_another_path_gets_the_passes_a_first_clone_stored_in_nginx() {
 
     // Kept locally: the next run asks nothing of the server.
     let gets = nginx.requests().len();
-    let (run, rep) = report(&b, &["qa"], &[]);
+    let (run, rep) = run_json(&b, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(rep["remote_cache"]["hits"], 0);
     assert_eq!(gate(&rep, "lint")["remote_cache"], serde_json::Value::Null);
@@ -125,7 +109,7 @@ fn a_clone_at_another_path_gets_the_passes_a_first_clone_stored_in_nginx() {
 
     // A changed input misses, locally and remotely: the gates run.
     b.write("src/a.py", "print('changed')\n");
-    let (run, rep) = report(&b, &["qa"], &[]);
+    let (run, rep) = run_json(&b, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(ran(&counter), ["lint", "types", "lint", "types"]);
     assert_eq!(gate(&rep, "lint")["cached"], false);
@@ -133,14 +117,7 @@ fn a_clone_at_another_path_gets_the_passes_a_first_clone_stored_in_nginx() {
 
 #[test]
 fn dry_run_and_list_say_which_cache_would_answer() {
-    let nginx = Nginx::start();
-    let work = tempfile::tempdir().unwrap();
-    let counter = work.path().join("ran");
-    let a = repo(
-        &counter,
-        &format!("remote = \"{}\"", nginx.url()),
-        &["lint", "types"],
-    );
+    let (_nginx, _work, counter, a) = nginx_repo(&["lint", "types"]);
     assert_eq!(xtask(&a, &["qa", "lint"]).code, Some(0));
     let b = a.cloned();
     let run = xtask(&b, &["qa", "--dry-run", "--json", "-"]);
@@ -198,13 +175,13 @@ fn redis_from_the_environment_shares_passes_and_read_only_stores_nothing() {
         ("XTASK_CACHE_REMOTE_MODE", OsStr::new("read-only")),
     ];
     // Read-only: the pass is not stored.
-    let (run, rep) = report(&a, &["qa"], &env);
+    let (run, rep) = run_json(&a, &["qa"], &env);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(rep["remote_cache"]["mode"], "read-only");
     assert_eq!(rep["remote_cache"]["stored"], 0);
     assert!(redis.keys().is_empty(), "{:?}", redis.keys());
     // Read-write stores it: one action result and two blobs.
-    let (run, _) = report(&a, &["qa", "--no-cache"], &env[..1]);
+    let (run, _) = run_json(&a, &["qa", "--no-cache"], &env[..1]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let keys = redis.keys();
     assert_eq!(keys.len(), 3, "{keys:?}");
@@ -215,7 +192,7 @@ fn redis_from_the_environment_shares_passes_and_read_only_stores_nothing() {
     );
     assert_eq!(ran(&counter), ["lint", "lint"]);
     let b = a.cloned();
-    let (run, rep) = report(&b, &["qa"], &env);
+    let (run, rep) = run_json(&b, &["qa"], &env);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(gate(&rep, "lint")["remote_cache"], true);
     assert_eq!(ran(&counter), ["lint", "lint"]);
@@ -228,12 +205,12 @@ fn a_full_webdav_server_works_through_opendal() {
     let counter = work.path().join("ran");
     let url = nginx.url().replacen("http://", "webdav+http://", 1);
     let a = repo(&counter, &format!("remote = \"{url}/dav\""), &["lint"]);
-    let (run, rep) = report(&a, &["qa"], &[]);
+    let (run, rep) = run_json(&a, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(warnings(&run.stderr).is_empty(), "{}", run.stderr);
     assert_eq!(rep["remote_cache"]["stored"], 1);
     let b = a.cloned();
-    let (run, rep) = report(&b, &["qa"], &[]);
+    let (run, rep) = run_json(&b, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(gate(&rep, "lint")["remote_cache"], true);
     assert_eq!(ran(&counter), ["lint"]);
@@ -241,16 +218,9 @@ fn a_full_webdav_server_works_through_opendal() {
 
 #[test]
 fn a_server_killed_mid_run_gives_misses_with_one_warning_and_the_run_passes() {
-    let mut nginx = Nginx::start();
-    let work = tempfile::tempdir().unwrap();
-    let counter = work.path().join("ran");
+    let (mut nginx, work, counter, a) = nginx_repo(&["lint", "types", "docs"]);
     let started = work.path().join("started");
     let go = work.path().join("go");
-    let a = repo(
-        &counter,
-        &format!("remote = \"{}\"", nginx.url()),
-        &["lint", "types", "docs"],
-    );
     // `first` is never cached and waits for the test; the others need it.
     let mut config = a.read("xtask.toml");
     config = config.replace("[gates.lint]", "[gates.lint]\nneeds = [\"first\"]");
@@ -338,24 +308,14 @@ fn a_server_that_never_answers_costs_one_timeout() {
 
 /// The files nginx holds under `cas/` and `ac/`.
 fn stored(nginx: &Nginx, part: &str) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = walkdir(&nginx.storage())
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(nginx.storage())
         .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
         .filter(|p| p.parent().is_some_and(|d| d.ends_with(part)))
         .collect();
     out.sort();
-    out
-}
-
-fn walkdir(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walkdir(&path));
-        } else {
-            out.push(path);
-        }
-    }
     out
 }
 
@@ -371,14 +331,7 @@ fn key_of(repo: &GitRepo, name: &str) -> String {
 
 #[test]
 fn a_tampered_entry_is_refused_and_the_gate_runs() {
-    let nginx = Nginx::start();
-    let work = tempfile::tempdir().unwrap();
-    let counter = work.path().join("ran");
-    let a = repo(
-        &counter,
-        &format!("remote = \"{}\"", nginx.url()),
-        &["lint", "types"],
-    );
+    let (nginx, _work, counter, a) = nginx_repo(&["lint", "types"]);
     assert_eq!(xtask(&a, &["qa"]).code, Some(0));
     assert_eq!(ran(&counter), ["lint", "types"]);
     let ac = |gate: &str| {
@@ -392,7 +345,7 @@ fn a_tampered_entry_is_refused_and_the_gate_runs() {
     // `types`' action result replaced by `lint`'s: valid blobs, but another key and gate.
     std::fs::copy(ac("lint"), ac("types")).unwrap();
     let b = a.cloned();
-    let (run, rep) = report(&b, &["qa"], &[]);
+    let (run, rep) = run_json(&b, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(ran(&counter), ["lint", "types", "types"], "{}", run.stderr);
     assert_eq!(gate(&rep, "lint")["remote_cache"], true);
@@ -415,7 +368,7 @@ fn a_tampered_entry_is_refused_and_the_gate_runs() {
     let text = std::fs::read_to_string(&entry).unwrap();
     std::fs::write(&entry, text.replace("\"duration_s\":", "\"duration_s\":1")).unwrap();
     let c = a.cloned();
-    let (run, rep) = report(&c, &["qa"], &[]);
+    let (run, rep) = run_json(&c, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(gate(&rep, "lint")["cached"], false, "{}", run.stderr);
     assert!(
@@ -474,7 +427,7 @@ fn credentials_come_from_the_environment_and_are_never_shown() {
     // From the environment, with credentials in the URL: used, never shown.
     let nginx = Nginx::start();
     let url = nginx.url().replacen("http://", "http://ci:s3cret@", 1);
-    let (run, rep) = report(&repo, &["qa"], &[("XTASK_CACHE_REMOTE", OsStr::new(&url))]);
+    let (run, rep) = run_json(&repo, &["qa"], &[("XTASK_CACHE_REMOTE", OsStr::new(&url))]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(rep["remote_cache"]["url"], nginx.url());
     assert_eq!(rep["remote_cache"]["stored"], 1);
@@ -482,7 +435,7 @@ fn credentials_come_from_the_environment_and_are_never_shown() {
         "{}{}{}{}",
         run.stdout,
         run.stderr,
-        std::fs::read_to_string(repo.path("target/qa.json")).unwrap(),
+        rep,
         repo.read("target/xtask/qa/a.log")
     );
     assert!(!everything.contains("s3cret"), "{everything}");
@@ -490,17 +443,10 @@ fn credentials_come_from_the_environment_and_are_never_shown() {
 
 #[test]
 fn with_a_signing_key_only_entries_signed_with_it_are_used() {
-    let nginx = Nginx::start();
-    let work = tempfile::tempdir().unwrap();
-    let counter = work.path().join("ran");
-    let a = repo(
-        &counter,
-        &format!("remote = \"{}\"", nginx.url()),
-        &["signed", "unsigned"],
-    );
+    let (_nginx, _work, counter, a) = nginx_repo(&["signed", "unsigned"]);
     let key = |k: &'static str| [("XTASK_CACHE_REMOTE_KEY", OsStr::new(k))];
     // `signed` is stored signed with one key; `unsigned` without any.
-    let (run, rep) = report(&a, &["qa", "signed"], &key("k1"));
+    let (run, rep) = run_json(&a, &["qa", "signed"], &key("k1"));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(rep["remote_cache"]["signed"], true);
     assert_eq!(xtask(&a, &["qa", "unsigned"]).code, Some(0));
@@ -508,7 +454,7 @@ fn with_a_signing_key_only_entries_signed_with_it_are_used() {
 
     // The same key: the signed pass is used, the unsigned one refused.
     let b = a.cloned();
-    let (run, rep) = report(&b, &["qa"], &key("k1"));
+    let (run, rep) = run_json(&b, &["qa"], &key("k1"));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(gate(&rep, "signed")["remote_cache"], true);
     assert_eq!(gate(&rep, "unsigned")["cached"], false);
@@ -522,7 +468,7 @@ fn with_a_signing_key_only_entries_signed_with_it_are_used() {
 
     // Another key: refused too.
     let c = a.cloned();
-    let (run, rep) = report(&c, &["qa", "signed"], &key("k2"));
+    let (run, rep) = run_json(&c, &["qa", "signed"], &key("k2"));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(gate(&rep, "signed")["cached"], false);
     assert!(
@@ -533,7 +479,7 @@ fn with_a_signing_key_only_entries_signed_with_it_are_used() {
 
     // Without a key, signatures are not checked: both passes are used.
     let d = a.cloned();
-    let (run, rep) = report(&d, &["qa"], &[]);
+    let (run, rep) = run_json(&d, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(gate(&rep, "signed")["remote_cache"], true);
     assert_eq!(rep["remote_cache"]["signed"], false);

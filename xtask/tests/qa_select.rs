@@ -7,16 +7,6 @@ use crate::qa_support;
 
 use qa_support::*;
 
-fn run_json(repo: &GitRepo, args: &[&str]) -> (Run, serde_json::Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("qa.json");
-    let mut all = args.to_vec();
-    all.extend(["--json", json.to_str().unwrap()]);
-    let run = xtask(repo, &all);
-    let report = json_report(&json);
-    (run, report)
-}
-
 fn cached(report: &serde_json::Value, name: &str) -> bool {
     gate(report, name)["cached"].as_bool().unwrap()
 }
@@ -39,12 +29,12 @@ fn an_unchanged_gate_is_cached_and_any_change_reruns_it() {
             .count()
     };
 
-    let (first, report) = run_json(&repo, &["qa"]);
+    let (first, report) = run_json(&repo, &["qa"], &[]);
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     assert!(!cached(&report, "count"));
     assert_eq!(runs(), 1);
 
-    let (second, report) = run_json(&repo, &["qa"]);
+    let (second, report) = run_json(&repo, &["qa"], &[]);
     assert_eq!(second.code, Some(0), "{}", second.stderr);
     assert!(cached(&report, "count") && cached(&report, "all"));
     assert!(!cached(&report, "failing"), "failures are never cached");
@@ -55,28 +45,28 @@ fn an_unchanged_gate_is_cached_and_any_change_reruns_it() {
 
     // A file outside `inputs` changes nothing for `count`, but does for `all`.
     repo.write("README", "hello\n");
-    let (_, report) = run_json(&repo, &["qa"]);
+    let (_, report) = run_json(&repo, &["qa"], &[]);
     assert!(cached(&report, "count"));
     assert!(!cached(&report, "all"));
 
     // Touching an input reruns it.
     repo.write("src/a.txt", "b\n");
-    let (_, report) = run_json(&repo, &["qa"]);
+    let (_, report) = run_json(&repo, &["qa"], &[]);
     assert!(!cached(&report, "count"));
     assert_eq!(runs(), 2);
 
     // --no-cache reruns everything.
-    let (_, report) = run_json(&repo, &["qa", "--no-cache"]);
+    let (_, report) = run_json(&repo, &["qa", "--no-cache"], &[]);
     assert!(!cached(&report, "count"));
     assert_eq!(runs(), 3);
 
     // Changing the argv reruns it.
     let config = repo.read("xtask.toml").replace("echo ran", "echo  ran");
     repo.write("xtask.toml", &config);
-    let (_, report) = run_json(&repo, &["qa"]);
+    let (_, report) = run_json(&repo, &["qa"], &[]);
     assert!(!cached(&report, "count"));
     assert_eq!(runs(), 4);
-    let (_, report) = run_json(&repo, &["qa"]);
+    let (_, report) = run_json(&repo, &["qa"], &[]);
     assert!(cached(&report, "count"));
 
     // A corrupt entry is a miss, not an error.
@@ -87,7 +77,7 @@ fn an_unchanged_gate_is_cached_and_any_change_reruns_it() {
             std::fs::write(entry.path(), "{not json").unwrap();
         }
     }
-    let (run, report) = run_json(&repo, &["qa"]);
+    let (run, report) = run_json(&repo, &["qa"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(!cached(&report, "count"));
     assert_eq!(runs(), 5);
@@ -108,7 +98,7 @@ fn changed_since_runs_only_gates_whose_paths_changed() {
     repo.write("app/a.py", "x = 2\n");
     repo.commit("python change");
 
-    let (run, report) = run_json(&repo, &["qa", "--changed-since", "main", "--no-cache"]);
+    let (run, report) = run_json(&repo, &["qa", "--changed-since", "main", "--no-cache"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(
         statuses(&report),
@@ -127,7 +117,7 @@ fn changed_since_runs_only_gates_whose_paths_changed() {
 
     // An uncommitted (untracked) Rust file counts as changed.
     repo.write("src/new.rs", "\n");
-    let (_, report) = run_json(&repo, &["qa", "--changed-since", "main", "--no-cache"]);
+    let (_, report) = run_json(&repo, &["qa", "--changed-since", "main", "--no-cache"], &[]);
     assert_eq!(gate(&report, "rs")["status"], "pass");
 
     let bad = xtask(&repo, &["qa", "--changed-since", "no-such-ref"]);
@@ -187,7 +177,7 @@ fn two_shards_merged_equal_one_unsharded_run() {
     let repo = repo_with(GRAPH);
     let dir = tempfile::tempdir().unwrap();
     let path = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
-    let (whole, whole_report) = run_json(&repo, &["qa", "--no-cache"]);
+    let (whole, whole_report) = run_json(&repo, &["qa", "--no-cache"], &[]);
     assert_eq!(whole.code, Some(1));
     for k in ["1", "2"] {
         let run = xtask(

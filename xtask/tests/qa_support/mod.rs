@@ -61,6 +61,23 @@ pub fn xtask_env(repo: &GitRepo, args: &[&str], env: &[(&str, &std::ffi::OsStr)]
     finish(cmd.output().expect("run xtask"))
 }
 
+/// Runs `xtask ARGS --json FILE --root REPO` with extra environment, and reads the report back
+/// (checked against the committed schema).
+pub fn run_json(
+    repo: &GitRepo,
+    args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (Run, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("qa.json");
+    let mut all = args.to_vec();
+    all.extend(["--json", json.to_str().unwrap()]);
+    let run = xtask_env(repo, &all, env);
+    assert!(json.exists(), "no report: {}", run.stderr);
+    let report = json_report(&json);
+    (run, report)
+}
+
 /// A repository holding only this `xtask.toml`.
 pub fn repo_with(config: &str) -> GitRepo {
     let repo = GitRepo::new();

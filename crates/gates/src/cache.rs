@@ -21,6 +21,7 @@ use std::sync::{Mutex, OnceLock};
 
 use repo::Repo;
 use repo::process::{self, Cmd, RunOptions};
+use repo::text::hex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -499,10 +500,6 @@ fn file_digest(path: &Path) -> String {
         Ok(bytes) => hex(&Sha256::digest(bytes)),
         Err(_) => "missing".into(),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

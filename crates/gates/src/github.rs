@@ -68,12 +68,7 @@ impl Tokens {
             let mut hasher = Sha256::new();
             hasher.update(&self.seed);
             hasher.update(n.to_le_bytes());
-            let token: String = hasher
-                .finalize()
-                .iter()
-                .take(16)
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let token = repo::text::hex(&hasher.finalize()[..16]);
             let token = format!("qa{token}");
             if !texts
                 .iter()

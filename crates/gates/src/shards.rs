@@ -75,9 +75,10 @@ pub(crate) fn plan_digest(plan: &Plan) -> String {
 
 /// `sha256:HEX` of `text`.
 fn sha256(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!(
+        "sha256:{}",
+        repo::text::hex(&Sha256::digest(text.as_bytes()))
+    )
 }
 
 #[cfg(test)]

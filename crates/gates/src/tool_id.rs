@@ -270,7 +270,7 @@ fn hash_file(path: &Path) -> Option<String> {
         }
         h.update(&buf[..n]);
     }
-    Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Some(repo::text::hex(&h.finalize()))
 }
 
 /// The rustup binary when `path` is one of its proxies (a symlink to it, or a hard link).

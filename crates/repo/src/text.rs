@@ -1,5 +1,5 @@
 //! Small text helpers every task's messages need: where a byte offset falls as a line and
-//! column, for `file:line:column` errors; percent-encoding for URIs and purls.
+//! column, for `file:line:column` errors; percent-encoding for URIs and purls; digests in hex.
 
 /// 1-based line and column (in characters) of a byte offset; an offset past the end is the
 /// end, one inside a character is that character.
@@ -12,6 +12,11 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
     (line, column)
+}
+
+/// `bytes` as lowercase hex, two digits each (digests, keys, tokens).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Percent-encodes `text` as URIs and purls want it: every byte of its UTF-8 but the unreserved

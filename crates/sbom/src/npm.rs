@@ -233,7 +233,7 @@ fn set_integrity(c: &mut Component, sri: &str) {
         let Some(bytes) = base64(b64) else {
             continue;
         };
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = repo::text::hex(&bytes);
         match (alg, bytes.len()) {
             ("sha512", 64) => c.other_hashes.push(Hash {
                 alg: HashAlg::Sha512,

@@ -75,10 +75,5 @@ pub(crate) fn digest(fingerprint: &str, occurrence: usize) -> String {
     let mut hasher = Sha256::new();
     hasher.update(fingerprint.as_bytes());
     hasher.update(format!("\t{occurrence}").as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    repo::text::hex(&hasher.finalize()[..16])
 }

@@ -41,11 +41,7 @@ pub(crate) struct LastPass {
 
 /// The short digest a part is kept as.
 pub(crate) fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    repo::text::hex(&Sha256::digest(bytes)[..12])
 }
 
 /// What differs between the parts of a stored pass (`before`) and the key now, in words, one

@@ -31,11 +31,7 @@ impl Secret {
     pub(crate) fn sign(&self, parts: &[&[u8]]) -> String {
         let mut mac = self.mac();
         feed(&mut mac, parts);
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        repo::text::hex(&mac.finalize().into_bytes())
     }
 
     /// Whether `signature` (hex) is the signature of `parts`; compared in constant time.

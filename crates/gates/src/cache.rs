@@ -86,6 +86,10 @@ pub(crate) struct Cache {
     last: OnceLock<last::LastPasses>,
     /// The passes of this run, kept into `last.json` by [`Cache::finish`].
     kept: Mutex<Vec<(String, LastPass)>>,
+    /// The target directory, under which nothing of the cache's is reached through a symlink.
+    target_dir: PathBuf,
+    /// Whether the cache directory exists ([`Cache::dir_made`]).
+    dir_made: OnceLock<bool>,
 }
 
 impl Cache {
@@ -124,6 +128,8 @@ impl Cache {
             digests: Mutex::new(HashMap::new()),
             last: OnceLock::new(),
             kept: Mutex::new(Vec::new()),
+            target_dir: repo.target_dir().to_path_buf(),
+            dir_made: OnceLock::new(),
         }
     }
 
@@ -303,20 +309,21 @@ impl Cache {
 
     /// Stores a pass under `keyed.key`, and returns the record of it as the gate's latest pass
     /// (its key's parts), for [`Cache::keep_last`] once the gate's end is told. Failures to
-    /// write are ignored: the cache is an optimisation. Files are renamed into place whole but
-    /// not synced: a power loss can at worst leave an empty or torn file, which does not parse
-    /// and so is a miss, never a wrong pass.
+    /// write are ignored: the cache is an optimisation. An entry is written in place, not
+    /// synced (runs in one target directory take turns under its run lock): a kill or a power
+    /// loss can at worst leave an empty or torn file, which does not parse and so is a miss,
+    /// never a wrong pass. A symlink, FIFO or device in an entry's place is never written
+    /// through.
     pub(crate) fn put(&self, keyed: &Keyed, entry: &Entry) -> Option<LastPass> {
         let key = &keyed.key;
-        if self.disabled.is_some() {
+        if self.disabled.is_some() || !self.dir_made() {
             return None;
         }
         let text = serde_json::to_vec(entry).ok()?;
         let path = self.dir.join(format!("{key}.json"));
-        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
-            return None;
-        }
-        if repo::fs::write_atomic_unsynced(&path, &text).is_ok() {
+        if repo::fs::create_file_nofollow(&path)
+            .is_ok_and(|mut file| std::io::Write::write_all(&mut file, &text).is_ok())
+        {
             self.stored
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         }
@@ -326,6 +333,14 @@ impl Cache {
             duration_s: entry.duration_s,
             parts: keyed.parts.clone(),
         })
+    }
+
+    /// Whether the cache directory exists (made on the first store of the run, never through
+    /// a symlink).
+    fn dir_made(&self) -> bool {
+        *self
+            .dir_made
+            .get_or_init(|| repo::fs::create_dir_nofollow(&self.dir, &self.target_dir).is_ok())
     }
 
     /// Keeps `record` as its gate's latest pass (for `--dry-run` and shard timings); written
@@ -358,16 +373,22 @@ impl Cache {
         let Ok(dir) = std::fs::read_dir(&self.dir) else {
             return;
         };
-        // Only regular files named as entries are ours to delete.
-        let mut entries: Vec<(std::time::SystemTime, PathBuf)> = dir
+        // Only regular files named as entries are ours to delete. Their times are read only
+        // when there are too many of them: one `stat` per entry on every run would cost more
+        // than the run's own bookkeeping.
+        let names: Vec<std::fs::DirEntry> = dir
             .flatten()
             .filter(|e| is_entry_name(&e.file_name().to_string_lossy()))
             .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
             .collect();
-        if entries.len() > MAX_ENTRIES {
+        if names.len() > MAX_ENTRIES {
+            let mut entries: Vec<(std::time::SystemTime, PathBuf)> = names
+                .iter()
+                .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+                .collect();
             entries.sort();
-            for (_, path) in &entries[..entries.len() - MAX_ENTRIES] {
+            let over = entries.len().saturating_sub(MAX_ENTRIES);
+            for (_, path) in &entries[..over] {
                 let _ = std::fs::remove_file(path);
             }
         }

@@ -85,6 +85,7 @@ pub fn run(
     let started_at = repo::time::rfc3339(repo::time::unix_seconds(SystemTime::now()));
     let t0 = Instant::now();
     let log_dir = repo.xtask_dir().join("qa");
+    let logs = &LogDir::new(repo, &log_dir);
     let n = plan.gates.len();
     let mut states = vec![State::Pending; n];
     let mut reports: Vec<Option<GateReport>> = vec![None; n];
@@ -179,7 +180,7 @@ pub fn run(
                     let remote = config.remote;
                     scope.spawn(move || {
                         let (ran, stored) = cached_or_run(
-                            repo, gate, builtins, &log, mode, cache, remote, &opened[i],
+                            repo, gate, builtins, &log, logs, mode, cache, remote, &opened[i],
                         );
                         let _ = tx.send((i, ran));
                         // Off the path of the run: the scheduler has the gate's end already.
@@ -330,6 +331,35 @@ fn display_path(root: &Path, path: &Path) -> String {
         .to_string()
 }
 
+/// The run's log directory, `target/xtask/qa`, made once by the first gate that needs it.
+struct LogDir<'a> {
+    dir: &'a Path,
+    target: &'a Path,
+    made: std::sync::OnceLock<Result<(), String>>,
+}
+
+impl<'a> LogDir<'a> {
+    fn new(repo: &'a Repo, dir: &'a Path) -> LogDir<'a> {
+        LogDir {
+            dir,
+            target: repo.target_dir(),
+            made: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Makes the directory on first use; why it cannot be made, on every use after.
+    fn ready(&self) -> Result<(), &str> {
+        // No symlink is followed under target/: a planted link must not send the logs elsewhere.
+        self.made
+            .get_or_init(|| {
+                repo::fs::create_dir_nofollow(self.dir, self.target).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map(|()| ())
+            .map_err(String::as_str)
+    }
+}
+
 /// A pass this run stored: its entry (for the remote cache) and the record of it (the gate's
 /// latest pass).
 struct StoredPass {
@@ -346,6 +376,7 @@ fn cached_or_run(
     gate: &Gate,
     builtins: &Builtins,
     log: &Path,
+    logs: &LogDir,
     mode: BaselineMode,
     cache: &Cache,
     remote: Option<&crate::remote::Remote>,
@@ -374,8 +405,7 @@ fn cached_or_run(
                  tools (key {key}){whence}; `--no-cache` reruns it\n",
                 entry.passed_at, entry.duration_s
             );
-            if let Some(dir) = log.parent()
-                && repo::fs::create_dir_nofollow(dir, repo.target_dir()).is_ok()
+            if logs.ready().is_ok()
                 && let Ok(mut file) = repo::fs::create_file_nofollow(log)
             {
                 let _ = std::io::Write::write_all(&mut file, note.as_bytes());
@@ -407,7 +437,7 @@ fn cached_or_run(
             return (ran, None);
         }
     }
-    let mut ran = run_gate(repo, gate, builtins, log, mode, env.as_deref(), opened);
+    let mut ran = run_gate(repo, gate, builtins, log, logs, mode, env.as_deref(), opened);
     if ran.status == Status::Pass
         && gate.cache
         && let Some(why) = cache.disabled()
@@ -439,11 +469,13 @@ fn cached_or_run(
     (ran, stored)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_gate(
     repo: &Repo,
     gate: &Gate,
     builtins: &Builtins,
     log: &Path,
+    logs: &LogDir,
     mode: BaselineMode,
     env: Option<&[(OsString, OsString)]>,
     opened: &AtomicBool,
@@ -460,10 +492,7 @@ fn run_gate(
         summary: None,
         tests: None,
     };
-    // No symlink is followed under target/: a planted link must not send the log elsewhere.
-    if let Some(dir) = log.parent()
-        && let Err(e) = repo::fs::create_dir_nofollow(dir, repo.target_dir())
-    {
+    if let Err(e) = logs.ready() {
         return error(e.to_string());
     }
     let file = match repo::fs::create_file_nofollow(log) {

@@ -24,7 +24,6 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -35,6 +34,7 @@ use nix::unistd::Pid;
 use crate::watchdog;
 
 mod capture;
+mod exit;
 
 /// How long a process group gets between SIGTERM and SIGKILL.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
@@ -437,11 +437,7 @@ fn wait(
     grace: Duration,
     started: Instant,
 ) -> End {
-    let (tx, rx) = mpsc::channel();
-    let waiter = thread::spawn(move || {
-        let mut child = child;
-        let _ = tx.send(child.wait());
-    });
+    let mut exit = exit::Watch::new(child);
     let deadline = timeout.map(|t| started + t);
     let mut killed: Option<End> = None;
     let status = loop {
@@ -449,10 +445,8 @@ fn wait(
             (None, Some(deadline)) => deadline.saturating_duration_since(Instant::now()).min(POLL),
             _ => POLL,
         };
-        match rx.recv_timeout(step) {
-            Ok(status) => break status.ok(),
-            Err(RecvTimeoutError::Disconnected) => break None,
-            Err(RecvTimeoutError::Timeout) => {}
+        if let Some(status) = exit.wait(step) {
+            break status;
         }
         if killed.is_none() {
             let why = if interrupted() {
@@ -468,7 +462,6 @@ fn wait(
             }
         }
     };
-    let _ = waiter.join();
     // The leader is gone; end what it left behind in its group. After a kill the group has
     // already had its SIGTERM, grace and SIGKILL: what remains are zombies awaiting their reaper.
     if killed.is_none() && group_alive(pgid) {

@@ -355,8 +355,8 @@ impl<'a> LogDir<'a> {
                 repo::fs::create_dir_nofollow(self.dir, self.target).map_err(|e| e.to_string())
             })
             .as_ref()
-            .map(|()| ())
             .map_err(String::as_str)
+            .copied()
     }
 }
 
@@ -437,7 +437,16 @@ fn cached_or_run(
             return (ran, None);
         }
     }
-    let mut ran = run_gate(repo, gate, builtins, log, logs, mode, env.as_deref(), opened);
+    let mut ran = run_gate(
+        repo,
+        gate,
+        builtins,
+        log,
+        logs,
+        mode,
+        env.as_deref(),
+        opened,
+    );
     if ran.status == Status::Pass
         && gate.cache
         && let Some(why) = cache.disabled()

@@ -380,6 +380,14 @@ impl Drop for Running {
     }
 }
 
+/// Starts the watchdog (`watchdog.rs`) on a thread of its own, for a caller about to run
+/// commands: its `sh` then loads on the other core while the caller prepares, instead of on
+/// the way to the first command. That command still waits for it if it is not up yet, so no
+/// command runs without it.
+pub fn start_watchdog_early() {
+    thread::spawn(watchdog::start);
+}
+
 /// The path of `program` on `PATH`, or `program` itself when it names a file.
 pub fn which(program: &str) -> Option<PathBuf> {
     if program.contains('/') {

@@ -307,11 +307,6 @@ pub(crate) fn run(root: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         }
         None => {}
     }
-    if !args.list && !args.dry_run {
-        // Gates will run, most likely: the watchdog's start is better overlapped with
-        // loading the plan and computing keys than paid before the first gate.
-        repo::process::start_watchdog_early();
-    }
     let builtins = builtins();
     let mut loaded = gates::load_plan(&repo, &builtins)?;
     if let Some(detected) = &loaded.detected {

@@ -380,12 +380,15 @@ impl Drop for Running {
     }
 }
 
-/// Starts the watchdog (`watchdog.rs`) on a thread of its own, for a caller about to run
-/// commands: its `sh` then loads on the other core while the caller prepares, instead of on
-/// the way to the first command. That command still waits for it if it is not up yet, so no
-/// command runs without it.
+/// Starts the watchdog (`watchdog.rs`) on a thread of its own (once per process), for a caller
+/// about to run a command: its `sh` then starts while the caller prepares the command, instead
+/// of on the way to it. The command still waits for it if it is not up yet, so no command runs
+/// without it.
 pub fn start_watchdog_early() {
-    thread::spawn(watchdog::start);
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        thread::spawn(watchdog::start);
+    });
 }
 
 /// The path of `program` on `PATH`, or `program` itself when it names a file.

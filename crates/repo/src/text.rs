@@ -16,7 +16,13 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// `bytes` as lowercase hex, two digits each (digests, keys, tokens).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// Percent-encodes `text` as URIs and purls want it: every byte of its UTF-8 but the unreserved
@@ -35,7 +41,13 @@ pub fn percent_encode(text: &str, keep: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::line_column;
+    use super::{hex, line_column};
+
+    #[test]
+    fn hex_is_two_lowercase_digits_per_byte() {
+        assert_eq!(hex(&[]), "");
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
 
     #[test]
     fn lines_and_columns_of_offsets() {

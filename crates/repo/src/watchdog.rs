@@ -5,9 +5,10 @@
 //! SIGTERM to every group still announced, then SIGKILL half a second later, and exits.
 //!
 //! It is up before the first command run is spawned (so no command of ours ever runs without
-//! it): started by that command, or earlier on a thread of its own by a caller that expects to
-//! run commands ([`crate::process::start_watchdog_early`]; `qa` does, so that its `sh` loads
-//! on the other core while the run computes its keys). It ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT (a signal meant for
+//! it): started by that command, or a little earlier on a thread of its own by a caller about
+//! to run one ([`crate::process::start_watchdog_early`]; `qa` does for the first gate that
+//! misses the cache, so that `sh` starts while the gate's log and command are made). A `qa`
+//! run answered wholly from the cache starts none. It ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT (a signal meant for
 //! us, or for our whole process group, must not take it down first), and holds nothing of ours
 //! but the pipe's read end: its standard output and error are `/dev/null`, and the pipe's write
 //! end is close-on-exec, so no child keeps it open.

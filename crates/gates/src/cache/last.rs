@@ -74,11 +74,12 @@ impl LastPasses {
         for k in unused {
             self.files.remove(&k);
         }
-        if std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
-            return;
-        }
-        if let Ok(text) = serde_json::to_vec(&self) {
-            let _ = repo::fs::write_atomic_unsynced(path, &text);
+        // In place, as the entries (`Cache::put`): runs take turns under the run lock, and a
+        // torn file does not parse, so is read as no record at all. Never through a symlink.
+        if let Ok(text) = serde_json::to_vec(&self)
+            && let Ok(mut file) = repo::fs::create_file_nofollow(path)
+        {
+            let _ = std::io::Write::write_all(&mut file, &text);
         }
     }
 }

@@ -3,7 +3,9 @@
 //! `cache = false` sees everything and is never cached; tools are identified by their resolved
 //! file (never run with `--version`), a shell line by the programs it calls, a Python tool with
 //! its environment's installed distributions; `inputs` match gitignored files; a symlinked
-//! cache directory is never read, written or evicted through.
+//! cache directory is never read, written or evicted through, nor a symlink in an entry's
+//! place; a torn entry (entries are written in place) is a miss; eviction drops the oldest
+//! entries beyond the cap and nothing else.
 
 use crate::qa_support;
 
@@ -443,4 +445,99 @@ fn eviction_removes_only_its_own_entries() {
     assert!(cache.join(format!("{}.json", "A".repeat(64))).exists());
     assert!(cache.join(format!("{}.json", "0".repeat(64))).is_symlink());
     assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep");
+}
+
+/// The entry file a gate's latest pass is stored in (its key, from `last.json`).
+fn entry_of(repo: &testkit::GitRepo, name: &str) -> PathBuf {
+    let last = repo.path("target/xtask/qa-cache/last.json");
+    let last: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(last).unwrap()).unwrap();
+    let key = last["gates"][name]["pass"]["key"].as_str().unwrap();
+    repo.path(&format!("target/xtask/qa-cache/{key}.json"))
+}
+
+#[test]
+fn a_torn_entry_is_a_miss_and_is_written_whole_again() {
+    let repo = repo_with("[gates.ok]\nrun = ['true']\n");
+    let (run, _) = run_json(&repo, &["qa"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let entry = entry_of(&repo, "ok");
+    let whole = std::fs::read_to_string(&entry).unwrap();
+    // What a kill or a power loss in the middle of writing it in place can leave.
+    for torn in [String::new(), whole[..whole.len() / 2].to_string()] {
+        std::fs::write(&entry, &torn).unwrap();
+        let (run, report) = run_json(&repo, &["qa"], &[]);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert_eq!(status(&report, "ok"), "pass");
+        assert!(
+            !cached(&report, "ok"),
+            "a torn entry {torn:?} gave a cached pass"
+        );
+        let rewritten: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&entry).unwrap()).unwrap();
+        assert_eq!(rewritten["gate"], "ok");
+        let (_, report) = run_json(&repo, &["qa"], &[]);
+        assert!(cached(&report, "ok"), "the rewritten entry is not used");
+    }
+}
+
+#[test]
+fn a_symlink_in_place_of_an_entry_or_the_last_passes_is_never_written_through() {
+    let repo = repo_with("[gates.ok]\nrun = ['true']\n");
+    let (run, _) = run_json(&repo, &["qa"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let outside = tempfile::tempdir().unwrap();
+    let entry = entry_of(&repo, "ok");
+    let last = repo.path("target/xtask/qa-cache/last.json");
+    for (link, name) in [(&entry, "precious"), (&last, "precious-too")] {
+        std::fs::write(outside.path().join(name), "keep").unwrap();
+        std::fs::remove_file(link).unwrap();
+        std::os::unix::fs::symlink(outside.path().join(name), link).unwrap();
+    }
+    let (run, report) = run_json(&repo, &["qa", "--no-cache"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(status(&report, "ok"), "pass");
+    for (link, name) in [(&entry, "precious"), (&last, "precious-too")] {
+        assert!(link.is_symlink(), "{} was replaced", link.display());
+        assert_eq!(
+            std::fs::read_to_string(outside.path().join(name)).unwrap(),
+            "keep",
+            "written through {}",
+            link.display()
+        );
+    }
+}
+
+#[test]
+fn eviction_drops_the_oldest_entries_beyond_the_cap() {
+    let repo = repo_with("[gates.ok]\nrun = ['true']\n");
+    let cache = repo.path("target/xtask/qa-cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    // 520 entries, older than any qa writes, the lower the name the older; with the one this
+    // run stores, 521: the 9 oldest go.
+    let epoch = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(946_684_800);
+    let name = |i: u64| cache.join(format!("{i:064x}.json"));
+    for i in 0..520 {
+        let file = std::fs::File::create(name(i)).unwrap();
+        file.set_modified(epoch + std::time::Duration::from_secs(i))
+            .unwrap();
+    }
+    let (run, _) = run_json(&repo, &["qa"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let entries = std::fs::read_dir(&cache)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            let name = name.to_string_lossy();
+            name.len() == 69 && name.ends_with(".json")
+        })
+        .count();
+    assert_eq!(entries, 512);
+    for i in 0..9 {
+        assert!(!name(i).exists(), "entry {i}, among the oldest, was kept");
+    }
+    for i in 9..520 {
+        assert!(name(i).exists(), "entry {i} was dropped");
+    }
+    assert!(entry_of(&repo, "ok").exists(), "the new entry was dropped");
 }

@@ -453,7 +453,7 @@ fn entry_of(repo: &testkit::GitRepo, name: &str) -> PathBuf {
     let last: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(last).unwrap()).unwrap();
     let key = last["gates"][name]["pass"]["key"].as_str().unwrap();
-    repo.path(&format!("target/xtask/qa-cache/{key}.json"))
+    repo.path(format!("target/xtask/qa-cache/{key}.json"))
 }
 
 #[test]

@@ -167,11 +167,12 @@ pub(crate) fn schema() -> serde_json::Value {
 const MAX_TIMEOUT_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 
 /// Reads and validates `[qa]` and `[gates]` of `file` into a plan. `builtins` are the names
-/// `run = "builtin:NAME"` may use; `default_jobs` applies when `[qa] jobs` is absent.
+/// `run = "builtin:NAME"` may use; `default_jobs` gives `jobs` when `[qa] jobs` is absent
+/// (called only then: counting cores reads the cgroup's CPU quota).
 pub(crate) fn load(
     file: &ConfigFile,
     builtins: &[&str],
-    default_jobs: usize,
+    default_jobs: fn() -> usize,
 ) -> Result<Plan, ConfigError> {
     let raw: RawFile = file.section()?;
     build(file, raw, builtins, default_jobs)
@@ -224,10 +225,10 @@ fn build(
     file: &ConfigFile,
     raw: RawFile,
     builtins: &[&str],
-    default_jobs: usize,
+    default_jobs: fn() -> usize,
 ) -> Result<Plan, ConfigError> {
     let jobs = match raw.qa.as_ref().and_then(|qa| qa.jobs.as_ref()) {
-        None => default_jobs,
+        None => default_jobs(),
         Some(jobs) => match usize::try_from(*jobs.get_ref()) {
             Ok(n) if n >= 1 => n,
             _ => {
@@ -567,7 +568,7 @@ mod tests {
     fn load_str(text: &str) -> Result<Plan, String> {
         let file = ConfigFile::parse(Path::new("xtask.toml"), text.to_string())
             .map_err(|e| e.to_string())?;
-        load(&file, &["format-check", "sbom"], 4).map_err(|e| e.to_string())
+        load(&file, &["format-check", "sbom"], || 4).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -96,7 +96,7 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
     let names = builtins.names();
     match repo.config() {
         Some(file) => Ok(Loaded {
-            plan: config::load(file, &names, default_jobs())?,
+            plan: config::load(file, &names, default_jobs)?,
             detected: None,
             require_tools: config::require_tools(file)?,
             remote_cache: config::remote_cache(file)?,
@@ -104,7 +104,7 @@ pub fn load_plan(repo: &Repo, builtins: &Builtins) -> Result<Loaded, QaError> {
         None => {
             let detected = detect::detect(repo)?;
             let file = ConfigFile::parse(Path::new("(detected gates)"), detected.toml.clone())?;
-            let plan = config::load(&file, &names, default_jobs())?;
+            let plan = config::load(&file, &names, default_jobs)?;
             if plan.gates.is_empty() {
                 return Err(QaError::NoGates(format!(
                     "{} has no xtask.toml and no Cargo.toml or pyproject.toml to detect gates \

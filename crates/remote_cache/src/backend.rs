@@ -20,6 +20,22 @@ pub(crate) enum Backend {
     Dal(opendal::Operator),
 }
 
+/// Installs, once per process, what the stores' HTTP and TLS need: rustls with the ring
+/// provider (a smaller binary, and a faster start of every run, than the aws-lc provider that
+/// reqwest's `rustls` feature brings: docs/benchmarks.md, `qa`), and reqwest as OpenDAL's
+/// transport for its HTTP services (WebDAV, S3, the GitHub Actions cache).
+fn install_transports() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Another provider installed first (none is, in this binary) would do as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        opendal::init_default_registry();
+        opendal::HttpTransporter::install_default(
+            opendal_http_transport_reqwest::ReqwestTransport::default(),
+        );
+    });
+}
+
 impl Backend {
     /// The store at `location`; requests get their deadline from the caller
     /// (`Store::bounded`), around each whole request.
@@ -39,8 +55,7 @@ impl Backend {
                 None => host.to_string(),
             }
         };
-        // OpenDAL's HTTP services (WebDAV, S3, the GitHub Actions cache) need its transport.
-        opendal::install_default();
+        install_transports();
         let op = match location.kind {
             Kind::BazelHttp => {
                 let client = reqwest::Client::builder()

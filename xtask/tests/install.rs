@@ -5,7 +5,10 @@
 //! the features the test build used, so it compiles nothing: it copies the binary the other
 //! tests run. That holds because no dev-dependency turns on a feature of a crate the binary
 //! uses (the JSON Schema checks run in Python for that reason, see `testkit::json_schema`);
-//! should one do so again, the install would rebuild the workspace, and this test says so.
+//! should one do so again, the install would rebuild the workspace, and this test says so. The
+//! variables cargo sets for a test process are removed from the install's environment: a build
+//! script that watches one (ring's watches `CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`...) would
+//! otherwise see it change since the test build, and rebuild.
 
 use std::process::Command;
 
@@ -19,7 +22,17 @@ fn the_installed_binary_runs_qa_on_another_repository() {
         .nth(2)
         .expect("the binary is in TARGET/debug")
         .to_path_buf();
-    let out = Command::new(env!("CARGO"))
+    let mut install = Command::new(env!("CARGO"));
+    // What cargo sets for this test process (CARGO_MANIFEST_DIR, CARGO_PKG_*...) is not in
+    // the environment the test build ran in; a build script that watches one (ring's does)
+    // would see it change and rebuild.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if set_by_cargo_for_tests(&name) {
+            install.env_remove(&*name);
+        }
+    }
+    let out = install
         .args(["install", "--offline", "--locked", "--debug"])
         .arg("--path")
         .arg(workspace.join("xtask"))
@@ -73,4 +86,20 @@ fn the_installed_binary_runs_qa_on_another_repository() {
         "{}",
         String::from_utf8_lossy(&from_inside.stderr)
     );
+}
+
+/// Whether cargo sets variable `name` for a test process (not for the cargo it was run from).
+fn set_by_cargo_for_tests(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    EXACT.contains(&name) || name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_BIN_EXE_")
 }

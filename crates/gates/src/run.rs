@@ -183,16 +183,20 @@ pub fn run(
                             repo, gate, builtins, &log, logs, mode, cache, remote, &opened[i],
                         );
                         let _ = tx.send((i, ran));
-                        // Off the path of the run: the scheduler has the gate's end already.
-                        if let Some(stored) = stored {
+                        // Off the path of the run: the scheduler has the gate's end already
+                        // and may start the next gate meanwhile. The run's end waits for this
+                        // thread (the scope) before the cache's `finish`.
+                        if let Some(pass) = stored
+                            && let Some(last) = cache.put(&pass.keyed, &pass.entry)
+                        {
                             if let Some(remote) = remote {
                                 // Only the tail is read: a log may be hundreds of MB.
                                 let tail = file_end(&log, crate::remote::LOG_TAIL_BYTES)
                                     .map(|(bytes, _)| bytes)
                                     .unwrap_or_default();
-                                remote.store(&stored.last.key, &stored.entry, &tail);
+                                remote.store(&last.key, &pass.entry, &tail);
                             }
-                            cache.keep_last(&gate.name, stored.last);
+                            cache.keep_last(&gate.name, last);
                         }
                     });
                 }
@@ -360,16 +364,15 @@ impl<'a> LogDir<'a> {
     }
 }
 
-/// A pass this run stored: its entry (for the remote cache) and the record of it (the gate's
-/// latest pass).
-struct StoredPass {
+/// A pass of this run, to store under its key once the scheduler has been told the gate's end.
+struct PassToStore {
+    keyed: crate::cache::Keyed,
     entry: Entry,
-    last: crate::cache::LastPass,
 }
 
 /// Answers from the cache (local, then remote) when the gate passed before with the same key,
-/// else runs it and stores a pass locally; returns a pass stored, for the remote cache and
-/// the gate's latest-pass record.
+/// else runs it; returns with its end a pass to store (locally, in the remote cache, and as the
+/// gate's latest pass), which the caller stores once it has told the scheduler.
 #[allow(clippy::too_many_arguments)]
 fn cached_or_run(
     repo: &Repo,
@@ -381,7 +384,7 @@ fn cached_or_run(
     cache: &Cache,
     remote: Option<&crate::remote::Remote>,
     opened: &AtomicBool,
-) -> (Ran, Option<StoredPass>) {
+) -> (Ran, Option<PassToStore>) {
     let t0 = Instant::now();
     // A cacheable gate runs with the strict environment its key holds; `cache = false`
     // inherits everything and is never cached.
@@ -458,7 +461,7 @@ fn cached_or_run(
     }
     let mut stored = None;
     if ran.status == Status::Pass
-        && let Some(keyed) = &keyed
+        && let Some(keyed) = keyed
     {
         let entry = Entry {
             gate: gate.name.clone(),
@@ -471,9 +474,7 @@ fn cached_or_run(
             summary: ran.summary.clone(),
             tests: ran.tests.clone(),
         };
-        stored = cache
-            .put(keyed, &entry)
-            .map(|last| StoredPass { entry, last });
+        stored = Some(PassToStore { keyed, entry });
     }
     (ran, stored)
 }

@@ -86,10 +86,8 @@ pub(crate) struct Cache {
     last: OnceLock<last::LastPasses>,
     /// The passes of this run, kept into `last.json` by [`Cache::finish`].
     kept: Mutex<Vec<(String, LastPass)>>,
-    /// The target directory, under which nothing of the cache's is reached through a symlink.
-    target_dir: PathBuf,
-    /// Whether the cache directory exists ([`Cache::dir_made`]).
-    dir_made: OnceLock<bool>,
+    /// The cache directory, made on the first store of the run, never through a symlink.
+    dir_made: repo::fs::DirOnce,
 }
 
 impl Cache {
@@ -114,6 +112,7 @@ impl Cache {
         });
         Cache {
             tools: Tools::new(disabled.is_none().then(|| dir.join(tool_id::STORE_FILE))),
+            dir_made: repo::fs::DirOnce::new(&dir, repo.target_dir()),
             dir,
             root: repo.root().to_path_buf(),
             target: repo
@@ -128,8 +127,6 @@ impl Cache {
             digests: Mutex::new(HashMap::new()),
             last: OnceLock::new(),
             kept: Mutex::new(Vec::new()),
-            target_dir: repo.target_dir().to_path_buf(),
-            dir_made: OnceLock::new(),
         }
     }
 
@@ -316,14 +313,12 @@ impl Cache {
     /// through.
     pub(crate) fn put(&self, keyed: &Keyed, entry: &Entry) -> Option<LastPass> {
         let key = &keyed.key;
-        if self.disabled.is_some() || !self.dir_made() {
+        if self.disabled.is_some() || self.dir_made.ready().is_err() {
             return None;
         }
         let text = serde_json::to_vec(entry).ok()?;
         let path = self.dir.join(format!("{key}.json"));
-        if repo::fs::create_file_nofollow(&path)
-            .is_ok_and(|mut file| std::io::Write::write_all(&mut file, &text).is_ok())
-        {
+        if repo::fs::write_nofollow(&path, &text).is_ok() {
             self.stored
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         }
@@ -333,14 +328,6 @@ impl Cache {
             duration_s: entry.duration_s,
             parts: keyed.parts.clone(),
         })
-    }
-
-    /// Whether the cache directory exists (made on the first store of the run, never through
-    /// a symlink).
-    fn dir_made(&self) -> bool {
-        *self
-            .dir_made
-            .get_or_init(|| repo::fs::create_dir_nofollow(&self.dir, &self.target_dir).is_ok())
     }
 
     /// Keeps `record` as its gate's latest pass (for `--dry-run` and shard timings); written

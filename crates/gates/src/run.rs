@@ -13,6 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use repo::Repo;
+use repo::fs::DirOnce;
 use repo::process::{self, End, RunOptions};
 
 use crate::baseline::{self, Assessment, BaselineReport, Mode as BaselineMode};
@@ -85,7 +86,9 @@ pub fn run(
     let started_at = repo::time::rfc3339(repo::time::unix_seconds(SystemTime::now()));
     let t0 = Instant::now();
     let log_dir = repo.xtask_dir().join("qa");
-    let logs = &LogDir::new(repo, &log_dir);
+    // Made once, by the first gate that writes a log; no symlink is followed under target/: a
+    // planted link must not send the logs elsewhere.
+    let logs = &DirOnce::new(&log_dir, repo.target_dir());
     let n = plan.gates.len();
     let mut states = vec![State::Pending; n];
     let mut reports: Vec<Option<GateReport>> = vec![None; n];
@@ -335,35 +338,6 @@ fn display_path(root: &Path, path: &Path) -> String {
         .to_string()
 }
 
-/// The run's log directory, `target/xtask/qa`, made once by the first gate that needs it.
-struct LogDir<'a> {
-    dir: &'a Path,
-    target: &'a Path,
-    made: std::sync::OnceLock<Result<(), String>>,
-}
-
-impl<'a> LogDir<'a> {
-    fn new(repo: &'a Repo, dir: &'a Path) -> LogDir<'a> {
-        LogDir {
-            dir,
-            target: repo.target_dir(),
-            made: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// Makes the directory on first use; why it cannot be made, on every use after.
-    fn ready(&self) -> Result<(), &str> {
-        // No symlink is followed under target/: a planted link must not send the logs elsewhere.
-        self.made
-            .get_or_init(|| {
-                repo::fs::create_dir_nofollow(self.dir, self.target).map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(String::as_str)
-            .copied()
-    }
-}
-
 /// A pass of this run, to store under its key once the scheduler has been told the gate's end.
 struct PassToStore {
     keyed: crate::cache::Keyed,
@@ -379,7 +353,7 @@ fn cached_or_run(
     gate: &Gate,
     builtins: &Builtins,
     log: &Path,
-    logs: &LogDir,
+    logs: &DirOnce,
     mode: BaselineMode,
     cache: &Cache,
     remote: Option<&crate::remote::Remote>,
@@ -485,7 +459,7 @@ fn run_gate(
     gate: &Gate,
     builtins: &Builtins,
     log: &Path,
-    logs: &LogDir,
+    logs: &DirOnce,
     mode: BaselineMode,
     env: Option<&[(OsString, OsString)]>,
     opened: &AtomicBool,

@@ -129,6 +129,49 @@ pub fn create_file_nofollow(path: &Path) -> Result<File, FsError> {
     Ok(file)
 }
 
+/// Writes `contents` into the regular file `path` in place (created, or truncated first),
+/// through [`create_file_nofollow`]: never through a symlink, never into a FIFO or device. For
+/// the tool's own small files under `target/xtask` whose writers take turns under a run lock
+/// and whose readers take a torn file (a kill mid-write) as no file: no temp file, rename or
+/// sync, which would cost more than the write.
+pub fn write_nofollow(path: &Path, contents: &[u8]) -> Result<(), FsError> {
+    create_file_nofollow(path)?
+        .write_all(contents)
+        .map_err(|e| FsError::new("write", path, e))
+}
+
+/// A directory made by [`create_dir_nofollow`] on first use, by whichever of a run's threads
+/// needs it first; every later use shares that outcome (the directory, or why it could not be
+/// made) without touching the file system again.
+#[derive(Debug)]
+pub struct DirOnce {
+    dir: PathBuf,
+    trusted: PathBuf,
+    made: std::sync::OnceLock<Result<(), String>>,
+}
+
+impl DirOnce {
+    /// `dir`, to be made inside `trusted` without following a symlink below it.
+    pub fn new(dir: &Path, trusted: &Path) -> DirOnce {
+        DirOnce {
+            dir: dir.to_path_buf(),
+            trusted: trusted.to_path_buf(),
+            made: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Makes the directory on first use; why it cannot be made, on every use after.
+    pub fn ready(&self) -> Result<(), &str> {
+        self.made
+            .get_or_init(|| {
+                create_dir_nofollow(&self.dir, &self.trusted).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+            .copied()
+    }
+}
+
 /// Creates the directory `dir` and its missing parents like `create_dir_all`, except that no
 /// component below `trusted` may be a symbolic link (or anything but a directory): such a
 /// path is refused, naming it. `trusted` itself (e.g. a `target/` symlinked to a fast disk)

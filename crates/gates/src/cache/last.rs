@@ -76,10 +76,8 @@ impl LastPasses {
         }
         // In place, as the entries (`Cache::put`): runs take turns under the run lock, and a
         // torn file does not parse, so is read as no record at all. Never through a symlink.
-        if let Ok(text) = serde_json::to_vec(&self)
-            && let Ok(mut file) = repo::fs::create_file_nofollow(path)
-        {
-            let _ = std::io::Write::write_all(&mut file, &text);
+        if let Ok(text) = serde_json::to_vec(&self) {
+            let _ = repo::fs::write_nofollow(path, &text);
         }
     }
 }
